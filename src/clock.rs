@@ -1,0 +1,149 @@
+//! Time as linkvault records it: Unix seconds in the database, RFC 3339 UTC for people.
+//!
+//! `now()` honours `LINKVAULT_NOW` (Unix seconds or RFC 3339) so tests can step through
+//! days of schedule and confirmation without sleeping; nothing else in the crate reads the clock.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Seconds since the Unix epoch, UTC.
+pub type Timestamp = i64;
+
+pub fn now() -> Timestamp {
+    if let Ok(fake) = std::env::var("LINKVAULT_NOW") {
+        if let Some(t) = fake.trim().parse::<i64>().ok().or_else(|| parse(&fake)) {
+            return t;
+        }
+    }
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `2026-11-25T12:00:00Z`
+pub fn format(t: Timestamp) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// `20261125120000`, the 14-digit form web archives use.
+pub fn format_compact(t: Timestamp) -> String {
+    format(t)
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .collect()
+}
+
+/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace the `T`),
+/// and the 14-digit `YYYYMMDDhhmmss` form. Times without an offset are UTC.
+pub fn parse(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit()) {
+        let f = |a: usize, b: usize| s[a..b].parse::<u32>().ok();
+        return build(
+            f(0, 4)? as i64,
+            f(4, 6)?,
+            f(6, 8)?,
+            f(8, 10)?,
+            f(10, 12)?,
+            f(12, 14)?,
+            0,
+        );
+    }
+    let (date, rest) = match s.find(['T', 't', ' ']) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    };
+    let mut dp = date.splitn(3, '-');
+    let y: i64 = dp.next()?.parse().ok()?;
+    let mo: u32 = dp.next()?.parse().ok()?;
+    let d: u32 = dp.next()?.parse().ok()?;
+    if rest.is_empty() {
+        return build(y, mo, d, 0, 0, 0, 0);
+    }
+    let (clock, offset) = split_offset(rest)?;
+    let mut cp = clock.split(':');
+    let h: u32 = cp.next()?.parse().ok()?;
+    let mi: u32 = cp.next()?.parse().ok()?;
+    let sec: u32 = match cp.next() {
+        Some(x) => x.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    build(y, mo, d, h, mi, sec, offset)
+}
+
+fn split_offset(rest: &str) -> Option<(&str, i64)> {
+    if let Some(c) = rest.strip_suffix(['Z', 'z']) {
+        return Some((c, 0));
+    }
+    if let Some(i) = rest.rfind(['+', '-']) {
+        let (clock, off) = (&rest[..i], &rest[i..]);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let mut op = off[1..].split(':');
+        let oh: i64 = op.next()?.parse().ok()?;
+        let om: i64 = op.next().unwrap_or("0").parse().ok()?;
+        return Some((clock, sign * (oh * 3600 + om * 60)));
+    }
+    Some((rest, 0))
+}
+
+fn build(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, offset: i64) -> Option<Timestamp> {
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(days * 86_400 + (h * 3600 + mi * 60 + s) as i64 - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_parses_round_trip() {
+        for t in [0, 1_537_000_000, 1_795_000_000, 951_782_400] {
+            assert_eq!(parse(&format(t)), Some(t));
+            assert_eq!(parse(&format_compact(t)), Some(t));
+        }
+        assert_eq!(format(1_537_012_800), "2018-09-15T12:00:00Z");
+    }
+
+    #[test]
+    fn parses_dates_offsets_and_rejects_garbage() {
+        assert_eq!(parse("2018-09-15"), Some(1_536_969_600));
+        assert_eq!(parse("2018-09-15T14:00:00+02:00"), Some(1_537_012_800));
+        assert_eq!(parse("2018-09-15 12:00"), Some(1_537_012_800));
+        assert_eq!(parse("2018-13-15"), None);
+        assert_eq!(parse("yesterday"), None);
+    }
+}

@@ -1,0 +1,330 @@
+//! `config.toml`: the schema, its defaults, and validation that names the key at fault.
+//!
+//! Durations and sizes are written as people write them (`6h`, `2GiB`); they are parsed here
+//! once, so the rest of the crate sees `Duration`s and byte counts. A missing file means the
+//! built-in defaults; an unknown key is an error, never silently ignored.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::units::{parse_duration, parse_size};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The whole configuration, with every value resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Store directory; the database lives inside it.
+    pub archive: PathBuf,
+    pub articles: Vec<String>,
+    pub extract: ExtractConfig,
+    pub fetch: FetchConfig,
+    pub schedule: ScheduleConfig,
+    pub confirm: ConfirmConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExtractConfig {
+    pub whole_page: bool,
+    pub include_links: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub user_agent: String,
+    pub concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub per_host_interval: Duration,
+    pub connect_timeout: Duration,
+    pub stall_timeout: Duration,
+    pub max_bytes: u64,
+    pub max_error_body: u64,
+    pub max_redirects: usize,
+    pub retries: u32,
+    pub retry_backoff: Duration,
+    pub max_retry_after: Duration,
+    pub soft404_probe: bool,
+    pub proxy: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleConfig {
+    pub recheck_alive: Duration,
+    pub reread_articles: Duration,
+    pub retry_failing: Duration,
+    pub recheck_dead: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConfirmConfig {
+    pub checks: u32,
+    pub interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            archive: PathBuf::from("archive"),
+            articles: Vec::new(),
+            extract: ExtractConfig {
+                whole_page: false,
+                include_links: true,
+            },
+            fetch: FetchConfig {
+                user_agent: format!(
+                    "linkvault/{} (link-rot archiver; +https://github.com/linkvault/linkvault)",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                concurrency: 16,
+                per_host_concurrency: 2,
+                per_host_interval: Duration::from_millis(250),
+                connect_timeout: Duration::from_secs(15),
+                stall_timeout: Duration::from_secs(30),
+                max_bytes: 2 << 30,
+                max_error_body: 1 << 20,
+                max_redirects: 10,
+                retries: 2,
+                retry_backoff: Duration::from_secs(2),
+                max_retry_after: Duration::from_secs(120),
+                soft404_probe: true,
+                proxy: None,
+            },
+            schedule: ScheduleConfig {
+                recheck_alive: Duration::from_secs(7 * 86_400),
+                reread_articles: Duration::from_secs(86_400),
+                retry_failing: Duration::from_secs(3600),
+                recheck_dead: Duration::from_secs(30 * 86_400),
+            },
+            confirm: ConfirmConfig {
+                checks: 3,
+                interval: Duration::from_secs(3 * 86_400),
+            },
+        }
+    }
+}
+
+// The file as written: every field optional, unknown keys refused.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    archive: Option<PathBuf>,
+    articles: Option<Vec<String>>,
+    extract: Option<RawExtract>,
+    fetch: Option<RawFetch>,
+    schedule: Option<RawSchedule>,
+    confirm: Option<RawConfirm>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawExtract {
+    whole_page: Option<bool>,
+    include_links: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    user_agent: Option<String>,
+    concurrency: Option<usize>,
+    per_host_concurrency: Option<usize>,
+    per_host_interval: Option<String>,
+    connect_timeout: Option<String>,
+    stall_timeout: Option<String>,
+    max_bytes: Option<Size>,
+    max_error_body: Option<Size>,
+    max_redirects: Option<usize>,
+    retries: Option<u32>,
+    retry_backoff: Option<String>,
+    max_retry_after: Option<String>,
+    soft404_probe: Option<bool>,
+    proxy: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    recheck_alive: Option<String>,
+    reread_articles: Option<String>,
+    retry_failing: Option<String>,
+    recheck_dead: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfirm {
+    checks: Option<u32>,
+    interval: Option<String>,
+}
+
+/// A size may be written as a number of bytes or a string with a unit.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+impl Config {
+    /// Loads `path`; a missing file gives the defaults (`explicit` = the user named the file,
+    /// in which case it must exist).
+    pub fn load(path: &Path, explicit: bool) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default())
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        };
+        let base = path.parent().unwrap_or(Path::new(""));
+        Config::parse(&text, base).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses config text; a relative `archive` is taken relative to `base` (the config's folder).
+    pub fn parse(text: &str, base: &Path) -> Result<Config, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut c = Config::default();
+        if let Some(a) = raw.archive {
+            c.archive = if a.is_relative() && !base.as_os_str().is_empty() {
+                base.join(a)
+            } else {
+                a
+            };
+        } else if !base.as_os_str().is_empty() {
+            c.archive = base.join(&c.archive);
+        }
+        c.articles = raw.articles.unwrap_or_default();
+        let e = raw.extract.unwrap_or_default();
+        set(&mut c.extract.whole_page, e.whole_page);
+        set(&mut c.extract.include_links, e.include_links);
+
+        let f = raw.fetch.unwrap_or_default();
+        let cf = &mut c.fetch;
+        set(&mut cf.user_agent, f.user_agent);
+        set(&mut cf.concurrency, f.concurrency);
+        set(&mut cf.per_host_concurrency, f.per_host_concurrency);
+        dur(&mut cf.per_host_interval, f.per_host_interval, "fetch.per_host_interval")?;
+        dur(&mut cf.connect_timeout, f.connect_timeout, "fetch.connect_timeout")?;
+        dur(&mut cf.stall_timeout, f.stall_timeout, "fetch.stall_timeout")?;
+        size(&mut cf.max_bytes, f.max_bytes, "fetch.max_bytes")?;
+        size(&mut cf.max_error_body, f.max_error_body, "fetch.max_error_body")?;
+        set(&mut cf.max_redirects, f.max_redirects);
+        set(&mut cf.retries, f.retries);
+        dur(&mut cf.retry_backoff, f.retry_backoff, "fetch.retry_backoff")?;
+        dur(&mut cf.max_retry_after, f.max_retry_after, "fetch.max_retry_after")?;
+        set(&mut cf.soft404_probe, f.soft404_probe);
+        cf.proxy = f.proxy.filter(|p| !p.trim().is_empty());
+
+        let s = raw.schedule.unwrap_or_default();
+        let cs = &mut c.schedule;
+        dur(&mut cs.recheck_alive, s.recheck_alive, "schedule.recheck_alive")?;
+        dur(&mut cs.reread_articles, s.reread_articles, "schedule.reread_articles")?;
+        dur(&mut cs.retry_failing, s.retry_failing, "schedule.retry_failing")?;
+        dur(&mut cs.recheck_dead, s.recheck_dead, "schedule.recheck_dead")?;
+
+        let k = raw.confirm.unwrap_or_default();
+        set(&mut c.confirm.checks, k.checks);
+        dur(&mut c.confirm.interval, k.interval, "confirm.interval")?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let f = &self.fetch;
+        if f.concurrency == 0 {
+            return Err("fetch.concurrency must be at least 1".into());
+        }
+        if f.per_host_concurrency == 0 {
+            return Err("fetch.per_host_concurrency must be at least 1".into());
+        }
+        if f.max_bytes == 0 {
+            return Err("fetch.max_bytes must be more than 0".into());
+        }
+        if f.stall_timeout.is_zero() || f.connect_timeout.is_zero() {
+            return Err("fetch.connect_timeout and fetch.stall_timeout must be more than 0".into());
+        }
+        if f.user_agent.trim().is_empty() || f.user_agent.contains(['\r', '\n']) {
+            return Err("fetch.user_agent must be one non-empty line".into());
+        }
+        if let Some(p) = &f.proxy {
+            let ok = ["http://", "https://", "socks5://", "socks5h://"]
+                .iter()
+                .any(|s| p.to_ascii_lowercase().starts_with(s));
+            if !ok {
+                return Err(format!(
+                    "fetch.proxy `{p}` must start with http://, https://, socks5:// or socks5h://"
+                ));
+            }
+        }
+        if self.confirm.checks == 0 {
+            return Err("confirm.checks must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(v) = value {
+        *slot = v;
+    }
+}
+
+fn dur(slot: &mut Duration, value: Option<String>, key: &str) -> Result<(), String> {
+    if let Some(v) = value {
+        *slot = parse_duration(&v).map_err(|e| format!("{key}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn size(slot: &mut u64, value: Option<Size>, key: &str) -> Result<(), String> {
+    match value {
+        Some(Size::Bytes(b)) => *slot = b,
+        Some(Size::Text(t)) => *slot = parse_size(&t).map_err(|e| format!("{key}: {e}"))?,
+        None => {}
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let err = Config::parse("[fetch]\nconcurrenc = 3\n", Path::new("")).unwrap_err();
+        assert!(err.contains("concurrenc"), "{err}");
+        let err = Config::parse("[schedule]\nrecheck_alive = \"soon\"\n", Path::new("")).unwrap_err();
+        assert!(err.contains("schedule.recheck_alive"), "{err}");
+    }
+
+    #[test]
+    fn values_parse_with_units() {
+        let c = Config::parse(
+            "archive = \"/tmp/a\"\n[fetch]\nmax_bytes = \"10MiB\"\nper_host_interval = \"0s\"\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(c.fetch.max_bytes, 10 << 20);
+        assert!(c.fetch.per_host_interval.is_zero());
+        assert_eq!(c.archive, PathBuf::from("/tmp/a"));
+    }
+}

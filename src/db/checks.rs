@@ -1,0 +1,269 @@
+//! Recording checks: the check row, the object and snapshot it produced, and the reference's
+//! new status — written together in the writer's transaction, after the object is durable.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::Tx;
+use crate::clock::Timestamp;
+use crate::model::{Reason, State};
+
+/// The rolling status of one reference, as the lifecycle rules read and write it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefStatus {
+    pub state: State,
+    pub reason: Option<Reason>,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub last_checked: Option<Timestamp>,
+    pub last_alive: Option<Timestamp>,
+    pub dead_since: Option<Timestamp>,
+    pub checks: i64,
+    /// Failing checks in the current streak.
+    pub fail_checks: i64,
+    /// Failing checks in the streak that are at least the confirmation interval apart.
+    pub spaced_failures: i64,
+    pub last_counted_fail: Option<Timestamp>,
+    pub confirmed: bool,
+    pub next_check_at: Timestamp,
+}
+
+impl Default for RefStatus {
+    fn default() -> Self {
+        RefStatus {
+            state: State::Unchecked,
+            reason: None,
+            http_status: None,
+            final_url: None,
+            last_checked: None,
+            last_alive: None,
+            dead_since: None,
+            checks: 0,
+            fail_checks: 0,
+            spaced_failures: 0,
+            last_counted_fail: None,
+            confirmed: false,
+            next_check_at: 0,
+        }
+    }
+}
+
+/// One check as it is recorded.
+#[derive(Debug, Clone)]
+pub struct NewCheck<'a> {
+    pub ref_id: i64,
+    pub run_id: i64,
+    pub checked_at: Timestamp,
+    pub state: State,
+    pub reason: Reason,
+    pub http_status: Option<u16>,
+    pub final_url: Option<&'a str>,
+    pub redirects_json: Option<String>,
+    pub error: Option<&'a str>,
+    pub bytes: Option<u64>,
+    pub sha256: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub elapsed_ms: u64,
+    pub attempts: u32,
+    pub network_down: bool,
+    pub drift: bool,
+}
+
+impl Tx<'_> {
+    pub fn ref_status(&self, ref_id: i64) -> rusqlite::Result<RefStatus> {
+        self.conn()
+            .prepare_cached(
+                "SELECT state, reason, http_status, final_url, last_checked, last_alive, dead_since,
+                        checks, fail_checks, spaced_failures, last_counted_fail, confirmed, next_check_at
+                 FROM refs WHERE id = ?1",
+            )?
+            .query_row([ref_id], |r| {
+                Ok(RefStatus {
+                    state: State::parse(&r.get::<_, String>(0)?).unwrap_or(State::Unchecked),
+                    reason: r.get::<_, Option<String>>(1)?.and_then(|s| Reason::parse(&s)),
+                    http_status: r.get(2)?,
+                    final_url: r.get(3)?,
+                    last_checked: r.get(4)?,
+                    last_alive: r.get(5)?,
+                    dead_since: r.get(6)?,
+                    checks: r.get(7)?,
+                    fail_checks: r.get(8)?,
+                    spaced_failures: r.get(9)?,
+                    last_counted_fail: r.get(10)?,
+                    confirmed: r.get(11)?,
+                    next_check_at: r.get(12)?,
+                })
+            })
+    }
+
+    pub fn update_ref_status(&self, ref_id: i64, s: &RefStatus) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE refs SET state = ?2, reason = ?3, http_status = ?4, final_url = ?5,
+                   last_checked = ?6, last_alive = ?7, dead_since = ?8, checks = ?9,
+                   fail_checks = ?10, spaced_failures = ?11, last_counted_fail = ?12,
+                   confirmed = ?13, next_check_at = ?14
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                ref_id,
+                s.state.as_str(),
+                s.reason.map(|r| r.as_string()),
+                s.http_status,
+                s.final_url,
+                s.last_checked,
+                s.last_alive,
+                s.dead_since,
+                s.checks,
+                s.fail_checks,
+                s.spaced_failures,
+                s.last_counted_fail,
+                s.confirmed,
+                s.next_check_at
+            ])?;
+        Ok(())
+    }
+
+    /// Only `next_check_at` (a run that could not judge the reference, e.g. network down).
+    pub fn defer_ref(&self, ref_id: i64, next_check_at: Timestamp) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE refs SET next_check_at = ?2 WHERE id = ?1")?
+            .execute(params![ref_id, next_check_at])?;
+        Ok(())
+    }
+
+    pub fn set_ref_kind(&self, ref_id: i64, kind: crate::model::Kind) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE refs SET kind = ?2 WHERE id = ?1")?
+            .execute(params![ref_id, kind.as_str()])?;
+        Ok(())
+    }
+
+    pub fn insert_check(&self, c: &NewCheck<'_>) -> rusqlite::Result<i64> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO checks (ref_id, run_id, checked_at, state, reason, http_status, final_url,
+                   redirects, error, bytes, sha256, content_type, elapsed_ms, attempts, network_down, drift)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?
+            .execute(params![
+                c.ref_id,
+                c.run_id,
+                c.checked_at,
+                c.state.as_str(),
+                c.reason.as_string(),
+                c.http_status,
+                c.final_url,
+                c.redirects_json,
+                c.error,
+                c.bytes,
+                c.sha256,
+                c.content_type,
+                c.elapsed_ms,
+                c.attempts,
+                c.network_down,
+                c.drift
+            ])?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Records that a durable object exists in the store. Call only after `finish` returned.
+    pub fn insert_object(&self, sha256: &str, bytes: u64, now: Timestamp) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO objects (sha256, bytes, stored_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(sha256) DO NOTHING",
+            )?
+            .execute(params![sha256, bytes, now])?;
+        Ok(())
+    }
+
+    /// The hash of the reference's most recent snapshot of the given goodness, if any.
+    pub fn latest_snapshot_sha(&self, ref_id: i64, good: bool) -> rusqlite::Result<Option<String>> {
+        self.conn()
+            .prepare_cached(
+                "SELECT sha256 FROM snapshots WHERE ref_id = ?1 AND good = ?2
+                 ORDER BY captured_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row(params![ref_id, good], |r| r.get(0))
+            .optional()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_snapshot(
+        &self,
+        ref_id: i64,
+        check_id: i64,
+        sha256: &str,
+        bytes: u64,
+        content_type: Option<&str>,
+        http_status: u16,
+        captured_at: Timestamp,
+        good: bool,
+        headers_json: Option<&str>,
+    ) -> rusqlite::Result<i64> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
+                   captured_at, good, headers)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                ref_id,
+                check_id,
+                sha256,
+                bytes,
+                content_type,
+                http_status,
+                captured_at,
+                good,
+                headers_json
+            ])?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Points the reference at its newest good snapshot and remembers that capture's validators.
+    pub fn set_good_snapshot(
+        &self,
+        ref_id: i64,
+        snapshot_id: Option<i64>,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE refs SET good_snapshot = COALESCE(?2, good_snapshot), etag = ?3, last_modified = ?4
+                 WHERE id = ?1",
+            )?
+            .execute(params![ref_id, snapshot_id, etag, last_modified])?;
+        Ok(())
+    }
+
+    pub fn start_run(&self, now: Timestamp) -> rusqlite::Result<i64> {
+        self.conn()
+            .prepare_cached("INSERT INTO runs (started_at, status) VALUES (?1, 'running')")?
+            .execute([now])?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_run(
+        &self,
+        run_id: i64,
+        now: Timestamp,
+        status: &str,
+        articles: u64,
+        checked: u64,
+        alive: u64,
+        failing: u64,
+        downloaded: u64,
+        message: Option<&str>,
+    ) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE runs SET finished_at = ?2, status = ?3, articles = ?4, checked = ?5,
+                   alive = ?6, failing = ?7, downloaded = ?8, message = ?9 WHERE id = ?1",
+            )?
+            .execute(params![run_id, now, status, articles, checked, alive, failing, downloaded, message])?;
+        Ok(())
+    }
+}

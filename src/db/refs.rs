@@ -1,0 +1,85 @@
+//! References and citations: which URLs exist, which articles cite them, and which are due.
+
+use rusqlite::params;
+
+use super::{Db, Result, Tx};
+use crate::clock::Timestamp;
+use crate::model::Kind;
+
+/// A reference the scheduler says should be checked now, with what a conditional request needs.
+#[derive(Debug, Clone)]
+pub struct DueRef {
+    pub id: i64,
+    pub url: String,
+    pub host: String,
+    pub kind: Kind,
+    /// Validators of the last good capture (sent as If-None-Match / If-Modified-Since).
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub good_sha256: Option<String>,
+    pub good_content_type: Option<String>,
+}
+
+impl Tx<'_> {
+    /// Records that `article_id` cites `url`; returns the reference id. A reference first seen
+    /// as a generic page keeps the more specific kind when another citation tells us one.
+    pub fn cite(
+        &self,
+        article_id: i64,
+        url: &str,
+        host: &str,
+        kind: Kind,
+        found_in: &str,
+        now: Timestamp,
+    ) -> rusqlite::Result<i64> {
+        let id: i64 = self
+            .conn()
+            .prepare_cached(
+                "INSERT INTO refs (url, host, kind, first_seen) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(url) DO UPDATE SET
+                   kind = CASE WHEN refs.kind IN ('page', 'other') AND excluded.kind NOT IN ('page', 'other')
+                               THEN excluded.kind ELSE refs.kind END
+                 RETURNING id",
+            )?
+            .query_row(params![url, host, kind.as_str(), now], |r| r.get(0))?;
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO citations (article_id, ref_id, found_in, first_seen, last_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?4)
+                 ON CONFLICT(article_id, ref_id) DO UPDATE SET last_seen = excluded.last_seen",
+            )?
+            .execute(params![article_id, id, found_in, now])?;
+        Ok(id)
+    }
+}
+
+impl Db {
+    /// References due at `now` (or all of them with `everything`), without the reference rows
+    /// themselves changing: the writer updates `next_check_at` as results arrive.
+    pub fn due_refs(&self, now: Timestamp, everything: bool) -> Result<Vec<DueRef>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT r.id, r.url, r.host, r.kind, r.etag, r.last_modified, s.sha256, s.content_type
+             FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
+             WHERE ?2 OR r.next_check_at <= ?1
+             ORDER BY r.next_check_at, r.id",
+        ))?;
+        let rows = stmt.query_map(params![now, everything], |r| {
+            Ok(DueRef {
+                id: r.get(0)?,
+                url: r.get(1)?,
+                host: r.get(2)?,
+                kind: Kind::parse(&r.get::<_, String>(3)?).unwrap_or(Kind::Other),
+                etag: r.get(4)?,
+                last_modified: r.get(5)?,
+                good_sha256: r.get(6)?,
+                good_content_type: r.get(7)?,
+            })
+        });
+        let rows = self.wrap(rows.and_then(|m| m.collect()))?;
+        Ok(rows)
+    }
+
+    pub fn ref_count(&self) -> Result<i64> {
+        self.wrap(self.conn.query_row("SELECT count(*) FROM refs", [], |r| r.get(0)))
+    }
+}

@@ -1,0 +1,132 @@
+//! The database schema as numbered migrations, applied in order and recorded in
+//! `PRAGMA user_version`. Never edit a migration that has shipped: add the next one.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the core record.
+    r#"
+    CREATE TABLE articles (
+        id             INTEGER PRIMARY KEY,
+        source         TEXT NOT NULL UNIQUE,   -- URL as given, or absolute file path
+        url            TEXT,                   -- public URL (canonical for files) when known
+        origin         TEXT NOT NULL,          -- config | cli | feed
+        feed_id        INTEGER REFERENCES articles(id),
+        is_feed        INTEGER NOT NULL DEFAULT 0,
+        title          TEXT,
+        added_at       INTEGER NOT NULL,
+        last_read_at   INTEGER,
+        last_status    INTEGER,
+        last_error     TEXT,
+        last_sha256    TEXT,
+        etag           TEXT,
+        last_modified  TEXT,
+        next_read_at   INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE refs (
+        id                  INTEGER PRIMARY KEY,
+        url                 TEXT NOT NULL UNIQUE,
+        host                TEXT NOT NULL,
+        kind                TEXT NOT NULL,
+        first_seen          INTEGER NOT NULL,
+        state               TEXT NOT NULL DEFAULT 'unchecked',
+        reason              TEXT,
+        http_status         INTEGER,
+        final_url           TEXT,
+        last_checked        INTEGER,
+        last_alive          INTEGER,
+        dead_since          INTEGER,
+        checks              INTEGER NOT NULL DEFAULT 0,
+        fail_checks         INTEGER NOT NULL DEFAULT 0,
+        spaced_failures     INTEGER NOT NULL DEFAULT 0,
+        last_counted_fail   INTEGER,
+        confirmed           INTEGER NOT NULL DEFAULT 0,
+        etag                TEXT,
+        last_modified       TEXT,
+        good_snapshot       INTEGER REFERENCES snapshots(id),
+        next_check_at       INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX refs_due ON refs(next_check_at);
+    CREATE INDEX refs_state ON refs(state);
+    CREATE TABLE citations (
+        article_id  INTEGER NOT NULL REFERENCES articles(id),
+        ref_id      INTEGER NOT NULL REFERENCES refs(id),
+        found_in    TEXT NOT NULL,
+        first_seen  INTEGER NOT NULL,
+        last_seen   INTEGER NOT NULL,
+        PRIMARY KEY (article_id, ref_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX citations_ref ON citations(ref_id);
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        started_at    INTEGER NOT NULL,
+        finished_at   INTEGER,
+        status        TEXT NOT NULL,        -- running | completed | network_down | failed
+        articles      INTEGER NOT NULL DEFAULT 0,
+        checked       INTEGER NOT NULL DEFAULT 0,
+        alive         INTEGER NOT NULL DEFAULT 0,
+        failing       INTEGER NOT NULL DEFAULT 0,
+        downloaded    INTEGER NOT NULL DEFAULT 0,
+        message       TEXT
+    );
+    CREATE TABLE checks (
+        id            INTEGER PRIMARY KEY,
+        ref_id        INTEGER NOT NULL REFERENCES refs(id),
+        run_id        INTEGER REFERENCES runs(id),
+        checked_at    INTEGER NOT NULL,
+        state         TEXT NOT NULL,
+        reason        TEXT NOT NULL,
+        http_status   INTEGER,
+        final_url     TEXT,
+        redirects     TEXT,                 -- JSON [[url, status], ...] hops before final_url
+        error         TEXT,
+        bytes         INTEGER,
+        sha256        TEXT,
+        content_type  TEXT,
+        elapsed_ms    INTEGER NOT NULL,
+        attempts      INTEGER NOT NULL,
+        network_down  INTEGER NOT NULL DEFAULT 0,
+        drift         INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX checks_ref ON checks(ref_id, checked_at);
+    CREATE TABLE objects (
+        sha256     TEXT PRIMARY KEY,
+        bytes      INTEGER NOT NULL,
+        stored_at  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE snapshots (
+        id            INTEGER PRIMARY KEY,
+        ref_id        INTEGER NOT NULL REFERENCES refs(id),
+        check_id      INTEGER NOT NULL REFERENCES checks(id),
+        sha256        TEXT NOT NULL REFERENCES objects(sha256),
+        bytes         INTEGER NOT NULL,
+        content_type  TEXT,
+        http_status   INTEGER NOT NULL,
+        captured_at   INTEGER NOT NULL,
+        good          INTEGER NOT NULL,
+        headers       TEXT                  -- JSON [[name, value], ...] as received
+    );
+    CREATE INDEX snapshots_ref ON snapshots(ref_id, captured_at);
+    CREATE INDEX snapshots_sha ON snapshots(sha256);
+    "#,
+];
+
+/// Brings the database up to the latest schema.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,316 @@
+//! Read-only views for `report`, `history`, `restore` and `verify`.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+
+use super::{Db, Result};
+use crate::clock::Timestamp;
+use crate::model::{Kind, State};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotInfo {
+    pub sha256: String,
+    pub bytes: u64,
+    pub content_type: Option<String>,
+    pub captured_at: Timestamp,
+}
+
+/// One reference as the report shows it.
+#[derive(Debug, Clone)]
+pub struct LinkRow {
+    pub id: i64,
+    pub url: String,
+    pub host: String,
+    pub kind: Kind,
+    pub state: State,
+    pub reason: Option<String>,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub first_seen: Timestamp,
+    pub last_checked: Option<Timestamp>,
+    pub last_alive: Option<Timestamp>,
+    pub dead_since: Option<Timestamp>,
+    pub checks: i64,
+    pub confirmed: bool,
+    pub articles: Vec<String>,
+    pub snapshot: Option<SnapshotInfo>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Summary {
+    pub articles: u64,
+    pub links: u64,
+    pub alive: u64,
+    pub dead: u64,
+    pub blocked: u64,
+    pub transient: u64,
+    pub unchecked: u64,
+    pub rescued: u64,
+    pub lost: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckRow {
+    pub checked_at: Timestamp,
+    pub state: String,
+    pub reason: String,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub redirects: Option<String>,
+    pub error: Option<String>,
+    pub bytes: Option<u64>,
+    pub sha256: Option<String>,
+    pub content_type: Option<String>,
+    pub elapsed_ms: u64,
+    pub attempts: u32,
+    pub network_down: bool,
+    pub drift: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotRow {
+    pub sha256: String,
+    pub bytes: u64,
+    pub content_type: Option<String>,
+    pub http_status: u16,
+    pub captured_at: Timestamp,
+    pub good: bool,
+}
+
+/// Everything known about one reference, oldest first.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub link: LinkRow,
+    pub checks: Vec<CheckRow>,
+    pub snapshots: Vec<SnapshotRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ObjectRow {
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+const LINK_SELECT: &str = "SELECT r.id, r.url, r.host, r.kind, r.state, r.reason, r.http_status, r.final_url,
+        r.first_seen, r.last_checked, r.last_alive, r.dead_since, r.checks, r.confirmed,
+        s.sha256, s.bytes, s.content_type, s.captured_at
+     FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot";
+
+fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
+    let sha: Option<String> = r.get(14)?;
+    Ok(LinkRow {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        host: r.get(2)?,
+        kind: Kind::parse(&r.get::<_, String>(3)?).unwrap_or(Kind::Other),
+        state: State::parse(&r.get::<_, String>(4)?).unwrap_or(State::Unchecked),
+        reason: r.get(5)?,
+        http_status: r.get(6)?,
+        final_url: r.get(7)?,
+        first_seen: r.get(8)?,
+        last_checked: r.get(9)?,
+        last_alive: r.get(10)?,
+        dead_since: r.get(11)?,
+        checks: r.get(12)?,
+        confirmed: r.get(13)?,
+        articles: Vec::new(),
+        snapshot: match sha {
+            Some(sha256) => Some(SnapshotInfo {
+                sha256,
+                bytes: r.get(15)?,
+                content_type: r.get(16)?,
+                captured_at: r.get(17)?,
+            }),
+            None => None,
+        },
+    })
+}
+
+impl Db {
+    /// All references (or those cited by one article), with the articles citing each.
+    pub fn links(&self, article: Option<i64>) -> Result<Vec<LinkRow>> {
+        let sql = match article {
+            Some(_) => format!(
+                "{LINK_SELECT} WHERE r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1) ORDER BY r.id"
+            ),
+            None => format!("{LINK_SELECT} WHERE ?1 IS NULL ORDER BY r.id"),
+        };
+        let mut stmt = self.wrap(self.conn.prepare(&sql))?;
+        let mut rows: Vec<LinkRow> =
+            self.wrap(stmt.query_map([article], link_row).and_then(|m| m.collect()))?;
+        let cited = self.citing_articles(article)?;
+        for row in &mut rows {
+            if let Some(a) = cited.get(&row.id) {
+                row.articles = a.clone();
+            }
+        }
+        Ok(rows)
+    }
+
+    fn citing_articles(&self, article: Option<i64>) -> Result<HashMap<i64, Vec<String>>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT c.ref_id, COALESCE(a.url, a.source) FROM citations c
+             JOIN articles a ON a.id = c.article_id
+             WHERE ?1 IS NULL OR c.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
+             ORDER BY c.ref_id, a.id",
+        ))?;
+        let mut map: HashMap<i64, Vec<String>> = HashMap::new();
+        let pairs: Vec<(i64, String)> = self.wrap(
+            stmt.query_map([article], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|m| m.collect()),
+        )?;
+        for (id, a) in pairs {
+            map.entry(id).or_default().push(a);
+        }
+        Ok(map)
+    }
+
+    pub fn article_count(&self, article: Option<i64>) -> Result<u64> {
+        self.wrap(self.conn.query_row(
+            "SELECT count(*) FROM articles WHERE (?1 IS NULL OR id = ?1) AND is_feed = 0",
+            [article],
+            |r| r.get(0),
+        ))
+    }
+
+    pub fn link_by_url(&self, url: &str) -> Result<Option<LinkRow>> {
+        let sql = format!("{LINK_SELECT} WHERE r.url = ?1");
+        let row = self.wrap(self.conn.query_row(&sql, [url], link_row).optional())?;
+        Ok(match row {
+            Some(mut row) => {
+                let mut stmt = self.wrap(self.conn.prepare(
+                    "SELECT COALESCE(a.url, a.source) FROM citations c JOIN articles a ON a.id = c.article_id
+                     WHERE c.ref_id = ?1 ORDER BY a.id",
+                ))?;
+                row.articles =
+                    self.wrap(stmt.query_map([row.id], |r| r.get(0)).and_then(|m| m.collect()))?;
+                Some(row)
+            }
+            None => None,
+        })
+    }
+
+    pub fn history(&self, url: &str) -> Result<Option<HistoryRow>> {
+        let Some(link) = self.link_by_url(url)? else {
+            return Ok(None);
+        };
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT checked_at, state, reason, http_status, final_url, redirects, error, bytes, sha256,
+                    content_type, elapsed_ms, attempts, network_down, drift
+             FROM checks WHERE ref_id = ?1 ORDER BY checked_at, id",
+        ))?;
+        let checks = self.wrap(
+            stmt.query_map([link.id], |r| {
+                Ok(CheckRow {
+                    checked_at: r.get(0)?,
+                    state: r.get(1)?,
+                    reason: r.get(2)?,
+                    http_status: r.get(3)?,
+                    final_url: r.get(4)?,
+                    redirects: r.get(5)?,
+                    error: r.get(6)?,
+                    bytes: r.get(7)?,
+                    sha256: r.get(8)?,
+                    content_type: r.get(9)?,
+                    elapsed_ms: r.get(10)?,
+                    attempts: r.get(11)?,
+                    network_down: r.get(12)?,
+                    drift: r.get(13)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        let snapshots = self.snapshots_of(link.id)?;
+        Ok(Some(HistoryRow {
+            link,
+            checks,
+            snapshots,
+        }))
+    }
+
+    pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT sha256, bytes, content_type, http_status, captured_at, good
+             FROM snapshots WHERE ref_id = ?1 ORDER BY captured_at, id",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map([ref_id], |r| {
+                Ok(SnapshotRow {
+                    sha256: r.get(0)?,
+                    bytes: r.get(1)?,
+                    content_type: r.get(2)?,
+                    http_status: r.get(3)?,
+                    captured_at: r.get(4)?,
+                    good: r.get(5)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    /// Full hashes of known objects starting with `prefix` (at most `limit`).
+    pub fn objects_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT sha256 FROM objects WHERE sha256 >= ?1 AND substr(sha256, 1, length(?1)) = ?1
+             ORDER BY sha256 LIMIT ?2",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map(params![prefix, limit as i64], |r| r.get(0))
+                .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    pub fn all_objects(&self) -> Result<Vec<ObjectRow>> {
+        let mut stmt = self.wrap(self.conn.prepare("SELECT sha256, bytes FROM objects ORDER BY sha256"))?;
+        let rows = self.wrap(
+            stmt.query_map([], |r| {
+                Ok(ObjectRow {
+                    sha256: r.get(0)?,
+                    bytes: r.get(1)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    /// Snapshot or article hashes the database points at that have no `objects` row.
+    pub fn dangling_hashes(&self) -> Result<Vec<String>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT sha256 FROM snapshots WHERE sha256 NOT IN (SELECT sha256 FROM objects)
+             UNION SELECT last_sha256 FROM articles
+               WHERE last_sha256 IS NOT NULL AND last_sha256 NOT IN (SELECT sha256 FROM objects)",
+        ))?;
+        let rows = self.wrap(stmt.query_map([], |r| r.get(0)).and_then(|m| m.collect()))?;
+        Ok(rows)
+    }
+
+    /// The good snapshot of `url` captured at or before `at` (latest if `at` is None).
+    pub fn good_snapshot_at(&self, url: &str, at: Option<Timestamp>) -> Result<Option<SnapshotRow>> {
+        self.wrap(
+            self.conn
+                .query_row(
+                    "SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good
+                     FROM snapshots s JOIN refs r ON r.id = s.ref_id
+                     WHERE r.url = ?1 AND s.good = 1 AND (?2 IS NULL OR s.captured_at <= ?2)
+                     ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+                    params![url, at],
+                    |r| {
+                        Ok(SnapshotRow {
+                            sha256: r.get(0)?,
+                            bytes: r.get(1)?,
+                            content_type: r.get(2)?,
+                            http_status: r.get(3)?,
+                            captured_at: r.get(4)?,
+                            good: r.get(5)?,
+                        })
+                    },
+                )
+                .optional(),
+        )
+    }
+}

@@ -1,0 +1,595 @@
+//! One check of one reference: request it (following and recording redirects by hand), stream
+//! the body through SHA-256 into the store, retry transient failures with backoff and
+//! `Retry-After`, probe for soft 404s, and return the `CheckResult`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER};
+use tokio::sync::OnceCell;
+use tokio::time::{timeout, Instant};
+use url::Url;
+
+use super::politeness::Politeness;
+use super::similarity::{TextSignature, MAX_TEXT_BYTES, SOFT_404_SIMILARITY, UNCHANGED_TEXT_SIMILARITY};
+use super::{probe, verdict, CheckResult, Hop};
+use crate::clock;
+use crate::config::FetchConfig;
+use crate::db::DueRef;
+use crate::extract::kind_from_content_type;
+use crate::model::{Reason, State};
+use crate::store::{Store, StoredObject, WriteError};
+use crate::units::format_size;
+
+/// Shared by all checks of a run: one client (keep-alive), one politeness table, one probe cache.
+pub struct Fetcher {
+    client: reqwest::Client,
+    politeness: Arc<Politeness>,
+    store: Store,
+    cfg: FetchConfig,
+    probes: Mutex<HashMap<String, Arc<OnceCell<Option<Probed>>>>>,
+}
+
+/// What a made-up sibling URL answered with 2xx.
+#[derive(Debug, Clone)]
+struct Probed {
+    final_url: String,
+    redirected: bool,
+    text: TextSignature,
+}
+
+/// Where a body goes.
+#[derive(Clone, Copy)]
+enum Sink {
+    /// Into the store: up to `max_bytes` for 2xx, up to `max_error_body` otherwise.
+    Store,
+    /// Into memory, for probes: at most this many bytes are kept, the rest is not read.
+    Memory(usize),
+}
+
+#[derive(Debug)]
+enum Body {
+    None,
+    Stored(StoredObject),
+    Memory(Vec<u8>),
+    /// A 2xx body larger than the cap: nothing kept.
+    TooLarge,
+    /// An error page larger than `max_error_body`: read no further, nothing kept.
+    Skipped,
+}
+
+/// A final (non-redirect) HTTP response.
+struct Answer {
+    final_url: Url,
+    redirects: Vec<Hop>,
+    status: u16,
+    headers: Vec<(String, String)>,
+    content_type: Option<String>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    retry_after: Option<u64>,
+    body: Body,
+    downloaded: u64,
+}
+
+/// No usable answer: a transport error, a redirect problem, or a body that broke off.
+struct Failure {
+    state: State,
+    reason: Reason,
+    message: String,
+    got_response: bool,
+    http_status: Option<u16>,
+    final_url: Option<Url>,
+    redirects: Vec<Hop>,
+    downloaded: u64,
+    /// The archive itself failed (disk full): the run must stop, not record a verdict.
+    store_error: Option<String>,
+}
+
+#[derive(Default, Clone)]
+struct Validators {
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+impl Fetcher {
+    pub fn new(client: reqwest::Client, store: Store, cfg: FetchConfig) -> Fetcher {
+        Fetcher {
+            client,
+            politeness: Arc::new(Politeness::new(cfg.per_host_concurrency, cfg.per_host_interval)),
+            store,
+            cfg,
+            probes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Checks one reference. An `Err` means the archive itself failed (e.g. disk full).
+    pub async fn check(&self, due: &DueRef) -> Result<CheckResult, WriteError> {
+        let started = Instant::now();
+        let checked_at = clock::now();
+        let mut result = CheckResult {
+            ref_id: due.id,
+            url: due.url.clone(),
+            host: due.host.clone(),
+            checked_at,
+            state: State::Dead,
+            reason: Reason::Protocol,
+            http_status: None,
+            final_url: None,
+            redirects: Vec::new(),
+            error: None,
+            body: None,
+            content_type: None,
+            headers: Vec::new(),
+            etag: None,
+            last_modified: None,
+            elapsed_ms: 0,
+            attempts: 0,
+            got_response: false,
+            retry_after: None,
+            drift: false,
+            kind_hint: None,
+            downloaded: 0,
+        };
+        let url = match Url::parse(&due.url) {
+            Ok(u) => u,
+            Err(e) => {
+                result.error = Some(format!("not a valid URL: {e}"));
+                return Ok(result);
+            }
+        };
+        // Ask "has it changed?" only if we still hold the copy it would be unchanged from.
+        let validators = match &due.good_sha256 {
+            Some(sha) if self.store.contains(sha) => Validators {
+                etag: due.etag.clone(),
+                last_modified: due.last_modified.clone(),
+            },
+            _ => Validators::default(),
+        };
+
+        let outcome = self.request_with_retries(&url, &validators, &mut result).await;
+        match outcome {
+            Ok(answer) => self.judge_answer(&url, due, answer, &mut result).await,
+            Err(f) => {
+                if let Some(msg) = f.store_error {
+                    return Err(WriteError::Io {
+                        path: self.store.root().to_path_buf(),
+                        source: std::io::Error::other(msg),
+                    });
+                }
+                result.state = f.state;
+                result.reason = f.reason;
+                result.error = Some(f.message);
+                result.got_response |= f.got_response;
+                result.http_status = f.http_status;
+                result.final_url = f.final_url.map(String::from);
+                result.redirects = f.redirects;
+                result.downloaded += f.downloaded;
+            }
+        }
+        result.elapsed_ms = started.elapsed().as_millis() as u64;
+        Ok(result)
+    }
+
+    async fn request_with_retries(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        result: &mut CheckResult,
+    ) -> Result<Answer, Failure> {
+        loop {
+            result.attempts += 1;
+            let outcome = self.request(url, validators, Sink::Store).await;
+            let (state, retry_after) = match &outcome {
+                Ok(a) => (verdict::from_status(a.status).0, a.retry_after),
+                Err(f) if f.store_error.is_some() => return outcome,
+                Err(f) => (f.state, None),
+            };
+            match &outcome {
+                Ok(a) => {
+                    result.got_response = true;
+                    result.downloaded += a.downloaded;
+                }
+                Err(f) => result.got_response |= f.got_response,
+            }
+            if let Some(wait) = retry_after {
+                result.retry_after = Some(wait);
+                self.politeness.pause(host_of(url), Duration::from_secs(wait)).await;
+            }
+            if state != State::Transient || result.attempts > self.cfg.retries {
+                return outcome;
+            }
+            let wait = match retry_after {
+                Some(s) if Duration::from_secs(s) > self.cfg.max_retry_after => return outcome,
+                Some(s) => Duration::from_secs(s),
+                None => self.cfg.retry_backoff * 2u32.saturating_pow(result.attempts - 1),
+            };
+            drop(outcome);
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn judge_answer(&self, url: &Url, due: &DueRef, a: Answer, r: &mut CheckResult) {
+        let (mut state, mut reason) = verdict::from_status(a.status);
+        r.http_status = Some(a.status);
+        r.final_url = Some(a.final_url.to_string());
+        r.headers = a.headers;
+        r.content_type = a.content_type.clone();
+        r.etag = a.etag;
+        r.last_modified = a.last_modified;
+        r.kind_hint = a.content_type.as_deref().and_then(kind_from_content_type);
+        let redirected = !a.redirects.is_empty();
+        r.redirects = a.redirects;
+        match a.body {
+            Body::Stored(obj) => r.body = Some(obj),
+            Body::TooLarge => {
+                reason = Reason::TooLarge;
+                r.error = Some(format!(
+                    "the body is larger than fetch.max_bytes ({}); it was not stored. Raise fetch.max_bytes to keep it",
+                    format_size(self.cfg.max_bytes)
+                ));
+            }
+            Body::None | Body::Memory(_) | Body::Skipped => {}
+        }
+        if state == State::Alive && reason == Reason::Ok {
+            if redirected {
+                if let Some(why) = verdict::from_redirect_ending(url, &a.final_url) {
+                    (state, reason) = (State::Dead, why);
+                }
+            }
+            let is_html = r.content_type.as_deref().is_some_and(is_html_type);
+            if state == State::Alive && is_html && self.cfg.soft404_probe && verdict::is_deep(url) {
+                if let Some(body) = &r.body {
+                    if self.is_soft_404(url, &a.final_url, redirected, &body.sha256).await {
+                        (state, reason) = (State::Dead, Reason::SoftNotFound);
+                    }
+                }
+            }
+            if state == State::Alive {
+                if let (Some(body), Some(prev)) = (&r.body, &due.good_sha256) {
+                    if &body.sha256 != prev {
+                        r.drift = !is_html || self.text_changed(prev, &body.sha256);
+                    }
+                }
+            }
+        }
+        if state != State::Alive && r.error.is_none() {
+            r.error = Some(match reason {
+                Reason::SoftNotFound => {
+                    "answers 200, but with the same page a made-up address on this site gets".to_string()
+                }
+                Reason::RedirectToRoot => format!("redirects to the site's front page {}", a.final_url),
+                Reason::RedirectToLogin => format!("redirects to a sign-in page {}", a.final_url),
+                _ => format!("HTTP {}", a.status),
+            });
+        }
+        r.state = state;
+        r.reason = reason;
+    }
+
+    /// One request, redirects followed and recorded, body streamed to `sink`.
+    async fn request(&self, url: &Url, validators: &Validators, sink: Sink) -> Result<Answer, Failure> {
+        let mut current = url.clone();
+        let mut redirects: Vec<Hop> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::from([current.to_string()]);
+        loop {
+            let _permit = self.politeness.acquire(host_of(&current)).await;
+            let mut req = self.client.get(current.clone());
+            if let Some(e) = &validators.etag {
+                req = req.header(IF_NONE_MATCH, e.as_str());
+            }
+            if let Some(lm) = &validators.last_modified {
+                req = req.header(IF_MODIFIED_SINCE, lm.as_str());
+            }
+            let fail = |state, reason, message: String, got_response, redirects: &Vec<Hop>| Failure {
+                state,
+                reason,
+                message,
+                got_response,
+                http_status: None,
+                final_url: None,
+                redirects: redirects.clone(),
+                downloaded: 0,
+                store_error: None,
+            };
+            let resp = match timeout(self.cfg.stall_timeout, req.send()).await {
+                Err(_) => {
+                    return Err(fail(
+                        State::Transient,
+                        Reason::Timeout,
+                        format!("no response within fetch.stall_timeout ({:?})", self.cfg.stall_timeout),
+                        false,
+                        &redirects,
+                    ))
+                }
+                Ok(Err(e)) => {
+                    let (state, reason) = classify(&e);
+                    return Err(fail(state, reason, describe(&e), false, &redirects));
+                }
+                Ok(Ok(resp)) => resp,
+            };
+            let status = resp.status().as_u16();
+            if (300..400).contains(&status) && status != 304 {
+                if let Some(loc) = resp.headers().get(LOCATION) {
+                    let loc = String::from_utf8_lossy(loc.as_bytes()).trim().to_string();
+                    redirects.push(Hop {
+                        url: current.to_string(),
+                        status,
+                    });
+                    let next = match current.join(&loc) {
+                        Ok(n) if matches!(n.scheme(), "http" | "https") => n,
+                        Ok(n) => {
+                            return Err(fail(
+                                State::Dead,
+                                Reason::BadRedirect,
+                                format!("redirects to a non-HTTP address `{}`; not followed", n.scheme()),
+                                true,
+                                &redirects,
+                            ))
+                        }
+                        Err(e) => {
+                            return Err(fail(
+                                State::Dead,
+                                Reason::BadRedirect,
+                                format!("redirects to an invalid address `{}`: {e}", truncate(&loc, 200)),
+                                true,
+                                &redirects,
+                            ))
+                        }
+                    };
+                    let mut next = next;
+                    next.set_fragment(None);
+                    if !seen.insert(next.to_string()) {
+                        return Err(fail(
+                            State::Dead,
+                            Reason::RedirectLoop,
+                            format!("redirect loop back to {next}"),
+                            true,
+                            &redirects,
+                        ));
+                    }
+                    if redirects.len() > self.cfg.max_redirects {
+                        return Err(fail(
+                            State::Dead,
+                            Reason::TooManyRedirects,
+                            format!("more than fetch.max_redirects ({}) redirects", self.cfg.max_redirects),
+                            true,
+                            &redirects,
+                        ));
+                    }
+                    current = next;
+                    continue;
+                }
+            }
+            return self.read_answer(resp, current, redirects, sink).await;
+        }
+    }
+
+    async fn read_answer(&self, mut resp: reqwest::Response, final_url: Url, redirects: Vec<Hop>, sink: Sink) -> Result<Answer, Failure> {
+        let status = resp.status().as_u16();
+        let headers = resp.headers();
+        let header = |name| header_str(headers, name);
+        let content_type = header(CONTENT_TYPE);
+        let etag = header(ETAG);
+        let last_modified = header(LAST_MODIFIED);
+        let retry_after = header(RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+        let declared_len: Option<u64> = header(CONTENT_LENGTH).and_then(|v| v.parse().ok());
+        let header_list: Vec<(String, String)> = headers
+            .iter()
+            .take(500)
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let mut answer = Answer {
+            final_url,
+            redirects,
+            status,
+            headers: header_list,
+            content_type,
+            etag,
+            last_modified,
+            retry_after,
+            body: Body::None,
+            downloaded: 0,
+        };
+        if status == 304 || status == 204 {
+            return Ok(answer);
+        }
+        let success = (200..300).contains(&status);
+        let cap = match sink {
+            Sink::Memory(max) => max as u64,
+            Sink::Store if success => self.cfg.max_bytes,
+            Sink::Store => self.cfg.max_error_body,
+        };
+        if declared_len.is_some_and(|n| n > cap) {
+            answer.body = if success && matches!(sink, Sink::Store) { Body::TooLarge } else { Body::Skipped };
+            return Ok(answer);
+        }
+        let mut memory = Vec::new();
+        let mut writer = match sink {
+            Sink::Store => Some(self.store.writer().map_err(|e| store_failure(e, &answer))?),
+            Sink::Memory(_) => None,
+        };
+        loop {
+            let chunk = match timeout(self.cfg.stall_timeout, resp.chunk()).await {
+                Err(_) => {
+                    return Err(body_failure(
+                        &answer,
+                        Reason::Timeout,
+                        format!("the body stalled for longer than fetch.stall_timeout ({:?}) after {} bytes", self.cfg.stall_timeout, answer.downloaded),
+                    ))
+                }
+                Ok(Err(e)) => {
+                    let (_, reason) = classify(&e);
+                    let reason = if reason == Reason::Timeout { Reason::Timeout } else { Reason::Reset };
+                    return Err(body_failure(&answer, reason, format!("the body broke off after {} bytes: {}", answer.downloaded, describe(&e))));
+                }
+                Ok(Ok(None)) => break,
+                Ok(Ok(Some(c))) => c,
+            };
+            answer.downloaded += chunk.len() as u64;
+            if answer.downloaded > cap {
+                answer.body = match sink {
+                    Sink::Store if success => Body::TooLarge,
+                    Sink::Memory(_) => {
+                        let room = cap as usize - memory.len().min(cap as usize);
+                        memory.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                        Body::Memory(memory)
+                    }
+                    Sink::Store => Body::Skipped,
+                };
+                return Ok(answer);
+            }
+            match writer.as_mut() {
+                Some(w) => w.write(&chunk).map_err(|e| store_failure(e, &answer))?,
+                None => memory.extend_from_slice(&chunk),
+            }
+        }
+        answer.body = match writer {
+            Some(w) => {
+                let obj = tokio::task::spawn_blocking(move || w.finish())
+                    .await
+                    .map_err(|e| store_failure(WriteError::Io { path: self.store.root().to_path_buf(), source: std::io::Error::other(e) }, &answer))?
+                    .map_err(|e| store_failure(e, &answer))?;
+                Body::Stored(obj)
+            }
+            None => Body::Memory(memory),
+        };
+        Ok(answer)
+    }
+
+    /// Does a made-up sibling of `url` serve the same page? One probe per site section per run.
+    async fn is_soft_404(&self, url: &Url, final_url: &Url, redirected: bool, sha256: &str) -> bool {
+        let Some((key, probe_url)) = probe::sibling(url) else {
+            return false;
+        };
+        let cell = {
+            let mut probes = match self.probes.lock() {
+                Ok(p) => p,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            probes.entry(key).or_default().clone()
+        };
+        let probed = cell
+            .get_or_init(|| async {
+                match self.request(&probe_url, &Validators::default(), Sink::Memory(MAX_TEXT_BYTES)).await {
+                    Ok(a) if (200..300).contains(&a.status) => Some(Probed {
+                        final_url: a.final_url.to_string(),
+                        redirected: !a.redirects.is_empty(),
+                        text: match &a.body {
+                            Body::Memory(m) => TextSignature::of_html(m),
+                            _ => TextSignature::of_html(b""),
+                        },
+                    }),
+                    _ => None,
+                }
+            })
+            .await;
+        let Some(probed) = probed else {
+            return false;
+        };
+        if redirected && probed.redirected && probed.final_url == final_url.as_str() {
+            return true;
+        }
+        match self.read_text(sha256) {
+            Some(mine) => mine.similarity(&probed.text) >= SOFT_404_SIMILARITY,
+            None => false,
+        }
+    }
+
+    fn read_text(&self, sha256: &str) -> Option<TextSignature> {
+        use std::io::Read;
+        let f = std::fs::File::open(self.store.object_path(sha256)).ok()?;
+        let mut buf = Vec::new();
+        f.take(MAX_TEXT_BYTES as u64).read_to_end(&mut buf).ok()?;
+        Some(TextSignature::of_html(&buf))
+    }
+
+    fn text_changed(&self, old: &str, new: &str) -> bool {
+        match (self.read_text(old), self.read_text(new)) {
+            (Some(a), Some(b)) => a.similarity(&b) < UNCHANGED_TEXT_SIMILARITY,
+            _ => true,
+        }
+    }
+}
+
+fn host_of(url: &Url) -> &str {
+    url.host_str().unwrap_or("")
+}
+
+fn is_html_type(ct: &str) -> bool {
+    let ct = ct.to_ascii_lowercase();
+    ct.starts_with("text/html") || ct.starts_with("application/xhtml")
+}
+
+fn header_str(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// `Retry-After` as seconds: either a number or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<u64> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(secs);
+    }
+    let when = httpdate::parse_http_date(v.trim()).ok()?;
+    let now = std::time::SystemTime::now();
+    Some(when.duration_since(now).map(|d| d.as_secs()).unwrap_or(0))
+}
+
+fn body_failure(a: &Answer, reason: Reason, message: String) -> Failure {
+    Failure {
+        state: State::Transient,
+        reason,
+        message,
+        got_response: true,
+        http_status: Some(a.status),
+        final_url: Some(a.final_url.clone()),
+        redirects: a.redirects.clone(),
+        downloaded: a.downloaded,
+        store_error: None,
+    }
+}
+
+fn store_failure(e: WriteError, a: &Answer) -> Failure {
+    Failure {
+        store_error: Some(e.to_string()),
+        ..body_failure(a, Reason::Protocol, e.to_string())
+    }
+}
+
+/// The error and its causes on one line.
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        source = s.source();
+    }
+    msg
+}
+
+fn classify(e: &reqwest::Error) -> (State, Reason) {
+    let mut io_kind = None;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            io_kind = Some(io.kind());
+        }
+        source = s.source();
+    }
+    verdict::from_transport_error(&describe(e), io_kind, e.is_timeout())
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

@@ -1,0 +1,42 @@
+//! The one HTTP client of a run: rustls, keep-alive pool, no automatic redirects (the check
+//! follows them itself), no automatic decompression (bytes are stored as served), and proxies
+//! from the config or the usual environment variables.
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING};
+
+use crate::config::FetchConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("fetch.proxy `{proxy}` is not usable: {source}")]
+    Proxy {
+        proxy: String,
+        source: reqwest::Error,
+    },
+    #[error("cannot set up the HTTP client: {0}")]
+    Build(reqwest::Error),
+}
+
+/// Builds the client. Proxies: `fetch.proxy` if set, else `HTTP_PROXY`, `HTTPS_PROXY`,
+/// `ALL_PROXY` and `NO_PROXY` (either case), which reqwest reads itself. With a proxy, target
+/// names are resolved by the proxy (`socks5h://` included), never locally.
+pub fn build_client(cfg: &FetchConfig) -> Result<reqwest::Client, ClientError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+    headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+    let mut builder = reqwest::Client::builder()
+        .user_agent(cfg.user_agent.clone())
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(cfg.connect_timeout)
+        .pool_max_idle_per_host(cfg.per_host_concurrency.max(4))
+        .tcp_nodelay(true);
+    if let Some(p) = &cfg.proxy {
+        let proxy = reqwest::Proxy::all(p).map_err(|source| ClientError::Proxy {
+            proxy: p.clone(),
+            source,
+        })?;
+        builder = builder.proxy(proxy);
+    }
+    builder.build().map_err(ClientError::Build)
+}

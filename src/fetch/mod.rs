@@ -1,0 +1,67 @@
+//! Fetching: one shared HTTP client, per-host politeness, and the check of one reference —
+//! redirects followed by hand (so the chain is recorded), bodies streamed through the hasher
+//! into the store, retries for transient failures, soft-404 probes — ending in a `CheckResult`
+//! that says what happened and what it means.
+
+mod check;
+mod client;
+pub mod politeness;
+mod probe;
+pub mod similarity;
+pub mod verdict;
+
+pub use check::Fetcher;
+pub use client::{build_client, ClientError};
+
+use crate::clock::Timestamp;
+use crate::model::{Kind, Reason, State};
+use crate::store::StoredObject;
+
+/// A redirect hop: the URL requested and the 3xx status it answered with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Hop {
+    pub url: String,
+    pub status: u16,
+}
+
+/// Everything one check of one reference observed, and the verdict on it.
+#[derive(Debug, Clone)]
+pub struct CheckResult {
+    pub ref_id: i64,
+    pub url: String,
+    pub host: String,
+    pub checked_at: Timestamp,
+    pub state: State,
+    pub reason: Reason,
+    pub http_status: Option<u16>,
+    pub final_url: Option<String>,
+    pub redirects: Vec<Hop>,
+    pub error: Option<String>,
+    /// The body, durable in the store (absent for 304, errors, oversize and discarded bodies).
+    pub body: Option<StoredObject>,
+    pub content_type: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub elapsed_ms: u64,
+    pub attempts: u32,
+    /// True when some server answered at the HTTP level (even with an error status).
+    pub got_response: bool,
+    /// Seconds the server asked us to wait (Retry-After), when it asked.
+    pub retry_after: Option<u64>,
+    /// A 200 whose content differs from the last good capture (by text for HTML).
+    pub drift: bool,
+    /// The kind the response's Content-Type implies, when it says more than the citation did.
+    pub kind_hint: Option<Kind>,
+    /// Body bytes received over the wire in this check, stored or not.
+    pub downloaded: u64,
+}
+
+impl CheckResult {
+    /// Whether the captured body is a faithful copy of the cited content (never an error page).
+    pub fn is_good_capture(&self) -> bool {
+        self.state == State::Alive
+            && self.reason == Reason::Ok
+            && self.http_status.is_some_and(|s| (200..300).contains(&s))
+    }
+}

@@ -1,0 +1,15 @@
+//! linkvault: archive the media and sources an article references, content-addressed by
+//! SHA-256, and keep a per-reference record of what rots.
+//!
+//! Data flows one way: `input` (articles) → `extract` (references) → `schedule` (what is due)
+//! → `fetch` (HTTP) → `store` (objects) → `db` (the record) → `report` / `restore` / `verify`.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod model;
+pub mod store;
+pub mod units;
+pub mod extract;
+pub mod fetch;
+pub mod schedule;

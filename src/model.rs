@@ -1,0 +1,223 @@
+//! The vocabulary every stage shares: what a reference is (`Kind`), how alive it is (`State`)
+//! and why (`Reason`). Each enum has one `as_str` used by the database and the JSON contract,
+//! and one `parse` that reads it back; nothing else spells these strings.
+
+use std::fmt;
+
+/// What a reference points at, as far as we can tell from where it was cited and what it served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Image,
+    Video,
+    Audio,
+    Embed,
+    Page,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Image,
+        Kind::Video,
+        Kind::Audio,
+        Kind::Embed,
+        Kind::Page,
+        Kind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Image => "image",
+            Kind::Video => "video",
+            Kind::Audio => "audio",
+            Kind::Embed => "embed",
+            Kind::Page => "page",
+            Kind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Media kinds are the ones whose bytes *are* the evidence (as opposed to a page around it).
+    pub fn is_media(self) -> bool {
+        matches!(self, Kind::Image | Kind::Video | Kind::Audio)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a reference answered, summarised for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    Alive,
+    Dead,
+    Blocked,
+    Transient,
+    Unchecked,
+}
+
+impl State {
+    pub const ALL: [State; 5] = [
+        State::Alive,
+        State::Dead,
+        State::Blocked,
+        State::Transient,
+        State::Unchecked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Alive => "alive",
+            State::Dead => "dead",
+            State::Blocked => "blocked",
+            State::Transient => "transient",
+            State::Unchecked => "unchecked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a reference is in its state. HTTP statuses without a named reason are `Http(code)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// 2xx, or a 304 to a conditional request.
+    Ok,
+    NotModified,
+    Http(u16),
+    /// The host name does not resolve (NXDOMAIN): the host is gone.
+    Dns,
+    /// The resolver itself failed (SERVFAIL, no resolver reachable): says nothing about the host.
+    DnsTemporary,
+    ConnectionRefused,
+    Timeout,
+    Reset,
+    Tls,
+    SoftNotFound,
+    RedirectToRoot,
+    RedirectToLogin,
+    RedirectLoop,
+    TooManyRedirects,
+    /// A redirect to something that is not http(s) (`file:`, `ftp:`, …).
+    BadRedirect,
+    TooLarge,
+    /// Every host failed at the network level in this run: our fault, not the web's.
+    NetworkDown,
+    /// Anything else the transport reported (malformed response, protocol error).
+    Protocol,
+}
+
+impl Reason {
+    pub fn as_string(self) -> String {
+        match self {
+            Reason::Http(code) => format!("http_{code}"),
+            other => other.fixed_str().unwrap_or("unknown").to_string(),
+        }
+    }
+
+    fn fixed_str(self) -> Option<&'static str> {
+        Some(match self {
+            Reason::Ok => "ok",
+            Reason::NotModified => "not_modified",
+            Reason::Http(_) => return None,
+            Reason::Dns => "dns",
+            Reason::DnsTemporary => "dns_temporary",
+            Reason::ConnectionRefused => "connection_refused",
+            Reason::Timeout => "timeout",
+            Reason::Reset => "reset",
+            Reason::Tls => "tls",
+            Reason::SoftNotFound => "soft_404",
+            Reason::RedirectToRoot => "redirect_to_root",
+            Reason::RedirectToLogin => "redirect_to_login",
+            Reason::RedirectLoop => "redirect_loop",
+            Reason::TooManyRedirects => "too_many_redirects",
+            Reason::BadRedirect => "bad_redirect",
+            Reason::TooLarge => "too_large",
+            Reason::NetworkDown => "network_down",
+            Reason::Protocol => "protocol",
+        })
+    }
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        if let Some(code) = s.strip_prefix("http_") {
+            return code.parse().ok().map(Reason::Http);
+        }
+        const NAMED: [Reason; 17] = [
+            Reason::Ok,
+            Reason::NotModified,
+            Reason::Dns,
+            Reason::DnsTemporary,
+            Reason::ConnectionRefused,
+            Reason::Timeout,
+            Reason::Reset,
+            Reason::Tls,
+            Reason::SoftNotFound,
+            Reason::RedirectToRoot,
+            Reason::RedirectToLogin,
+            Reason::RedirectLoop,
+            Reason::TooManyRedirects,
+            Reason::BadRedirect,
+            Reason::TooLarge,
+            Reason::NetworkDown,
+            Reason::Protocol,
+        ];
+        NAMED.into_iter().find(|r| r.fixed_str() == Some(s))
+    }
+
+    /// Failures at the network level: they say as much about our own connection as about the host.
+    pub fn is_network_level(self) -> bool {
+        matches!(
+            self,
+            Reason::Dns | Reason::DnsTemporary | Reason::ConnectionRefused | Reason::Timeout
+        )
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_round_trip_through_their_strings() {
+        for r in [
+            Reason::Http(404),
+            Reason::Http(451),
+            Reason::SoftNotFound,
+            Reason::NetworkDown,
+        ] {
+            assert_eq!(Reason::parse(&r.as_string()), Some(r));
+        }
+        assert_eq!(Reason::parse("soft_404"), Some(Reason::SoftNotFound));
+        assert_eq!(Reason::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn kinds_and_states_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+        }
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(s));
+        }
+    }
+}

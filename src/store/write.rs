@@ -1,0 +1,145 @@
+//! Writing an object: bytes stream through SHA-256 into `tmp/*.part`; `finish` fsyncs the file,
+//! renames it to its content address (unless that object already exists) and fsyncs the
+//! directory, so a crash never leaves a partial file under a hash. Dropping an unfinished
+//! writer deletes its temp file.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+use super::{hex, Store};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the disk holding the archive is full ({path}): free space, then run again; nothing partial was kept")]
+    DiskFull { path: PathBuf },
+    #[error("cannot write to the archive ({path}): {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+impl WriteError {
+    fn from_io(path: PathBuf, source: io::Error) -> WriteError {
+        // ENOSPC (28) and EDQUOT (122) on Linux: say "disk full", the one thing the user can act on.
+        if matches!(source.raw_os_error(), Some(28) | Some(122))
+            || source.kind() == io::ErrorKind::StorageFull
+        {
+            WriteError::DiskFull { path }
+        } else {
+            WriteError::Io { path, source }
+        }
+    }
+}
+
+/// A finished, durable object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub sha256: String,
+    pub bytes: u64,
+    /// False when identical bytes were already stored (nothing was written).
+    pub newly_written: bool,
+}
+
+pub struct ObjectWriter {
+    store: Store,
+    temp_path: PathBuf,
+    file: Option<BufWriter<File>>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl ObjectWriter {
+    pub(super) fn create(store: &Store) -> Result<ObjectWriter, WriteError> {
+        let name = format!(
+            "{}-{:016x}.part",
+            std::process::id(),
+            fastrand::u64(..)
+        );
+        let temp_path = store.tmp_dir().join(name);
+        let file = File::options()
+            .write(true)
+            .create_new(true)
+            .open(&temp_path)
+            .map_err(|e| WriteError::from_io(temp_path.clone(), e))?;
+        Ok(ObjectWriter {
+            store: store.clone(),
+            temp_path,
+            file: Some(BufWriter::with_capacity(256 * 1024, file)),
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), WriteError> {
+        self.hasher.update(chunk);
+        self.bytes += chunk.len() as u64;
+        if let Some(f) = self.file.as_mut() {
+            f.write_all(chunk)
+                .map_err(|e| WriteError::from_io(self.temp_path.clone(), e))?;
+        }
+        Ok(())
+    }
+
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The temp file, readable before `finish` (for looking at a page's text).
+    pub fn temp_path(&self) -> &std::path::Path {
+        &self.temp_path
+    }
+
+    /// Flushes what is buffered so `temp_path` can be read; the writer stays usable.
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        if let Some(f) = self.file.as_mut() {
+            f.flush()
+                .map_err(|e| WriteError::from_io(self.temp_path.clone(), e))?;
+        }
+        Ok(())
+    }
+
+    /// Makes the object durable under its hash. Blocking (fsync): call from a blocking context.
+    pub fn finish(mut self) -> Result<StoredObject, WriteError> {
+        let sha256 = hex(&std::mem::take(&mut self.hasher).finalize());
+        let tmp = self.temp_path.clone();
+        let io_err = |e| WriteError::from_io(tmp.clone(), e);
+        let file = match self.file.take() {
+            Some(f) => f.into_inner().map_err(|e| io_err(e.into_error()))?,
+            None => return Err(io_err(io::Error::other("writer already finished"))),
+        };
+        let dest = self.store.object_path(&sha256);
+        if dest.is_file() {
+            drop(file);
+            let _ = fs::remove_file(&self.temp_path);
+            return Ok(StoredObject {
+                sha256,
+                bytes: self.bytes,
+                newly_written: false,
+            });
+        }
+        file.sync_all().map_err(io_err)?;
+        drop(file);
+        let dir = dest.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        fs::create_dir_all(&dir).map_err(|e| WriteError::from_io(dir.clone(), e))?;
+        fs::rename(&self.temp_path, &dest).map_err(io_err)?;
+        // The rename is only durable once the directory entry is.
+        File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| WriteError::from_io(dir.clone(), e))?;
+        Ok(StoredObject {
+            sha256,
+            bytes: self.bytes,
+            newly_written: true,
+        })
+    }
+}
+
+impl Drop for ObjectWriter {
+    fn drop(&mut self) {
+        // Unfinished (error, size cap, cancelled task): leave nothing behind.
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.temp_path);
+        }
+    }
+}
