@@ -132,7 +132,3 @@ impl Tx<'_> {
         self.tx
     }
 }
-
-pub(crate) fn opt_json<T: serde::Serialize>(v: &T) -> Option<String> {
-    serde_json::to_string(v).ok()
-}

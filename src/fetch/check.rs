@@ -93,7 +93,75 @@ struct Validators {
     last_modified: Option<String>,
 }
 
+/// An article page as fetched: stored in the archive (`run`) or kept in memory (`extract`).
+#[derive(Debug, Default)]
+pub struct DocumentFetch {
+    pub status: Option<u16>,
+    pub final_url: Option<Url>,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub stored: Option<StoredObject>,
+    pub in_memory: Option<Vec<u8>>,
+    pub error: Option<String>,
+    pub got_response: bool,
+}
+
 impl Fetcher {
+    /// Fetches an article page (conditionally, when validators are given). Into the store when
+    /// `archive` is true, else into memory up to `fetch.max_bytes`.
+    pub async fn fetch_document(
+        &self,
+        url: &Url,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        archive: bool,
+    ) -> Result<DocumentFetch, WriteError> {
+        let validators = Validators { etag, last_modified };
+        let sink = if archive {
+            Sink::Store
+        } else {
+            Sink::Memory(self.cfg.max_bytes.min(usize::MAX as u64) as usize)
+        };
+        let mut out = DocumentFetch::default();
+        match self.request(url, &validators, sink).await {
+            Ok(a) => {
+                out.got_response = true;
+                out.status = Some(a.status);
+                out.final_url = Some(a.final_url);
+                out.content_type = a.content_type;
+                out.etag = a.etag;
+                out.last_modified = a.last_modified;
+                match a.body {
+                    Body::Stored(o) => out.stored = Some(o),
+                    Body::Memory(m) => out.in_memory = Some(m),
+                    Body::TooLarge | Body::Skipped => {
+                        out.error = Some(format!(
+                            "the article is larger than fetch.max_bytes ({})",
+                            format_size(self.cfg.max_bytes)
+                        ))
+                    }
+                    Body::None => {}
+                }
+                if !(200..300).contains(&a.status) && a.status != 304 {
+                    out.error = Some(format!("HTTP {}", a.status));
+                }
+            }
+            Err(f) => {
+                if let Some(msg) = f.store_error {
+                    return Err(WriteError::Io {
+                        path: self.store.root().to_path_buf(),
+                        source: std::io::Error::other(msg),
+                    });
+                }
+                out.got_response = f.got_response;
+                out.status = f.http_status;
+                out.error = Some(f.message);
+            }
+        }
+        Ok(out)
+    }
+
     pub fn new(client: reqwest::Client, store: Store, cfg: FetchConfig) -> Fetcher {
         Fetcher {
             client,
@@ -102,6 +170,11 @@ impl Fetcher {
             cfg,
             probes: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Where the store keeps an object (for reading an article back after archiving it).
+    pub fn store_path(&self, sha256: &str) -> std::path::PathBuf {
+        self.store.object_path(sha256)
     }
 
     /// Checks one reference. An `Err` means the archive itself failed (e.g. disk full).

@@ -10,7 +10,7 @@ mod probe;
 pub mod similarity;
 pub mod verdict;
 
-pub use check::Fetcher;
+pub use check::{DocumentFetch, Fetcher};
 pub use client::{build_client, ClientError};
 
 use crate::clock::Timestamp;

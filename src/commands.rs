@@ -1,0 +1,248 @@
+//! One function per subcommand: turn parsed arguments into library calls and printed output.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+use linkvault::config::Config;
+use linkvault::db::Db;
+use linkvault::extract::ExtractOptions;
+use linkvault::fetch::{build_client, Fetcher};
+use linkvault::input::{self, Document, Source};
+use linkvault::progress::Progress;
+use linkvault::run::{run_pass, RunOptions, RunSummary};
+use linkvault::store::Store;
+use linkvault::units::{format_size, parse_duration};
+use linkvault::{history, report, restore, verify};
+
+use crate::cli::{Cli, Command, ReportFormat, TextOrJson};
+
+pub fn dispatch(args: Cli) -> Result<ExitCode> {
+    let explicit = args.config.is_some();
+    let path = args.config.unwrap_or_else(|| PathBuf::from("config.toml"));
+    let mut cfg = Config::load(&path, explicit)?;
+    if let Some(a) = args.archive {
+        cfg.archive = a;
+    }
+    match args.command {
+        Command::Run { articles, recheck, every, wait, quiet } => {
+            let opts = RunOptions { articles, recheck, wait };
+            run(&cfg, &opts, every.as_deref(), quiet)
+        }
+        Command::Extract { articles, format } => extract(&cfg, &articles, format),
+        Command::Report { all, article, format, output } => {
+            let db = Db::open_existing(&cfg.archive)?;
+            let r = report::build(&db, all, article.as_deref())?;
+            let format = match format {
+                ReportFormat::Table => report::Format::Table,
+                ReportFormat::Json => report::Format::Json,
+                ReportFormat::Csv => report::Format::Csv,
+                ReportFormat::Markdown => report::Format::Markdown,
+            };
+            emit(&report::render(&r, format), output.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History { url, format } => {
+            let db = Db::open_existing(&cfg.archive)?;
+            let h = history::load(&db, &url)?;
+            let text = match format {
+                TextOrJson::Text => history::render_text(&h),
+                TextOrJson::Json => history::render_json(&h),
+            };
+            emit(&text, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { hash, url, at, output } => {
+            let db = Db::open_existing(&cfg.archive)?;
+            let sha = match (&hash, &url) {
+                (Some(h), _) => restore::resolve_hash(&db, h)?,
+                (None, Some(u)) => restore::resolve_url(&db, u, at.as_deref())?,
+                (None, None) => bail!("give a HASH or --url URL"),
+            };
+            let out = match output {
+                Some(p) => p,
+                None if std::io::stdout().is_terminal() => {
+                    bail!("refusing to write binary data to the terminal: use -o PATH, or -o - to force standard output")
+                }
+                None => PathBuf::from("-"),
+            };
+            let store = Store::open_existing(&cfg.archive);
+            let n = restore::write(&store, &sha, &out)?;
+            if out != Path::new("-") {
+                eprintln!("restored {sha} ({n} bytes, verified) to {}", out.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify => {
+            let db = Db::open_existing(&cfg.archive)?;
+            let store = Store::open_existing(&cfg.archive);
+            let r = verify::verify(&db, &store)?;
+            print!("{}", r.render());
+            Ok(if r.is_consistent() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")
+}
+
+fn run(cfg: &Config, opts: &RunOptions, every: Option<&str>, quiet: bool) -> Result<ExitCode> {
+    let rt = runtime()?;
+    let progress = Arc::new(Progress::new(quiet));
+    let Some(every) = every else {
+        let summary = rt.block_on(run_pass(cfg, opts, progress.clone()))?;
+        print_summary(&summary, &progress);
+        return Ok(ExitCode::SUCCESS);
+    };
+    let interval = parse_duration(every).map_err(|e| anyhow::anyhow!("--every: {e}"))?;
+    if interval.is_zero() {
+        bail!("--every must be longer than 0s");
+    }
+    // Command-line articles are registered by the first pass; later passes find them in the database.
+    let mut opts = opts.clone();
+    loop {
+        match rt.block_on(run_pass(cfg, &opts, progress.clone())) {
+            Ok(s) => print_summary(&s, &progress),
+            Err(e) => progress.say(&format!("pass failed: {e}; trying again in {every}")),
+        }
+        opts.articles.clear();
+        opts.recheck = false;
+        progress.info(&format!("next pass in {every}"));
+        let interrupted = rt.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => false,
+                _ = tokio::signal::ctrl_c() => true,
+            }
+        });
+        if interrupted {
+            progress.say("interrupted between passes; exiting");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+}
+
+fn print_summary(s: &RunSummary, progress: &Progress) {
+    if s.network_down {
+        progress.say("NETWORK DOWN: no server answered at all in this run (every host failed to resolve or connect).");
+        progress.say("Nothing was marked dead. Check this machine's network, DNS or proxy settings; the references will be checked again on the next run.");
+    }
+    progress.say(&format!(
+        "run complete: {} article(s) read ({} with errors), {} reference(s) cited; {} checked: {} alive, {} dead, {} blocked, {} transient; {} downloaded, {} new snapshot(s)",
+        s.articles_read,
+        s.article_errors.len(),
+        s.refs_cited,
+        s.checked,
+        s.alive,
+        s.dead,
+        s.blocked,
+        s.transient,
+        format_size(s.downloaded),
+        s.new_snapshots
+    ));
+}
+
+fn emit(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(p) if p != Path::new("-") => {
+            std::fs::write(p, text).with_context(|| format!("while writing {}", p.display()))
+        }
+        _ => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            Ok(())
+        }
+    }
+}
+
+fn extract(cfg: &Config, specs: &[String], format: TextOrJson) -> Result<ExitCode> {
+    let rt = runtime()?;
+    let opts = ExtractOptions {
+        whole_page: cfg.extract.whole_page,
+        include_links: cfg.extract.include_links,
+    };
+    let client = build_client(&cfg.fetch)?;
+    let fetcher = Fetcher::new(client, Store::open_existing(&cfg.archive), cfg.fetch.clone());
+    let mut docs = Vec::new();
+    for spec in specs {
+        for source in input::resolve(spec)? {
+            let (bytes, ct) = match &source {
+                Source::File(p) => (
+                    std::fs::read(p).with_context(|| format!("while reading article {}", p.display()))?,
+                    None,
+                ),
+                Source::Url(u) => {
+                    let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
+                    match (f.in_memory, f.error) {
+                        (Some(b), None) => (b, f.content_type),
+                        (_, e) => bail!("cannot fetch article {u}: {}", e.unwrap_or_else(|| "no body".into())),
+                    }
+                }
+            };
+            let doc = input::analyse(&bytes, ct.as_deref(), &source, &opts)
+                .with_context(|| format!("while reading {}", source.key()))?;
+            docs.push((source.key(), doc));
+        }
+    }
+    let text = match format {
+        TextOrJson::Json => {
+            let arr: Vec<_> = docs
+                .iter()
+                .map(|(name, doc)| match doc {
+                    Document::Feed(items) => json!({
+                        "article": name,
+                        "feed_items": items.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+                    }),
+                    Document::Page(ex) => json!({
+                        "article": name,
+                        "title": ex.title,
+                        "canonical": ex.canonical.as_ref().map(|u| u.as_str()),
+                        "unresolved": ex.unresolved,
+                        "outside_main": ex.outside_main,
+                        "references": ex.refs.iter().map(|r| json!({
+                            "url": r.url.as_str(),
+                            "kind": r.kind.as_str(),
+                            "found_in": r.found_in,
+                        })).collect::<Vec<_>>(),
+                    }),
+                })
+                .collect();
+            serde_json::to_string_pretty(&arr)? + "\n"
+        }
+        TextOrJson::Text => {
+            let mut out = String::new();
+            for (name, doc) in &docs {
+                match doc {
+                    Document::Feed(items) => {
+                        out.push_str(&format!("# {name}: feed with {} item(s)\n", items.len()));
+                        for u in items {
+                            out.push_str(&format!("article\tfeed-item\t{u}\n"));
+                        }
+                    }
+                    Document::Page(ex) => {
+                        out.push_str(&format!(
+                            "# {name}: {} reference(s), {} unresolved, {} outside the main content\n",
+                            ex.refs.len(),
+                            ex.unresolved,
+                            ex.outside_main
+                        ));
+                        for r in &ex.refs {
+                            out.push_str(&format!("{}\t{}\t{}\n", r.kind, r.found_in, r.url));
+                        }
+                    }
+                }
+            }
+            out
+        }
+    };
+    emit(&text, None)?;
+    Ok(ExitCode::SUCCESS)
+}

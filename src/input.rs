@@ -1,0 +1,130 @@
+//! Articles: what the user points linkvault at (URLs, HTML files and globs, text files, feeds)
+//! turned into sources, and a source's bytes turned into references or feed items.
+
+use std::path::{Path, PathBuf};
+
+use url::Url;
+
+use crate::extract::{self, ExtractOptions, Extraction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("`{0}` matches no file. Give an http(s) URL, a file, or a glob that matches files")]
+    NoMatch(String),
+    #[error("`{pattern}` is not a valid glob: {message}")]
+    BadGlob { pattern: String, message: String },
+    #[error("cannot read article {path}: {source}")]
+    Unreadable { path: PathBuf, source: std::io::Error },
+}
+
+/// Where an article comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Source {
+    Url(Url),
+    File(PathBuf),
+}
+
+impl Source {
+    /// The key the database knows the article by: the URL, or the file's absolute path.
+    pub fn key(&self) -> String {
+        match self {
+            Source::Url(u) => u.to_string(),
+            Source::File(p) => p.to_string_lossy().into_owned(),
+        }
+    }
+
+    /// Reads a key back (as stored by `key`).
+    pub fn from_key(key: &str) -> Source {
+        match Url::parse(key) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Source::Url(u),
+            _ => Source::File(PathBuf::from(key)),
+        }
+    }
+}
+
+/// Turns what the user typed into sources: http(s) URLs as they are, files made absolute,
+/// globs expanded (a pattern matching nothing is an error, so a typo is not silently ignored).
+pub fn resolve(spec: &str) -> Result<Vec<Source>, InputError> {
+    let spec = spec.trim();
+    if let Ok(u) = Url::parse(spec) {
+        if matches!(u.scheme(), "http" | "https") {
+            let mut u = u;
+            u.set_fragment(None);
+            return Ok(vec![Source::Url(u)]);
+        }
+        if u.scheme() == "file" {
+            if let Ok(p) = u.to_file_path() {
+                return resolve_path(&p.to_string_lossy());
+            }
+        }
+    }
+    resolve_path(spec)
+}
+
+fn resolve_path(spec: &str) -> Result<Vec<Source>, InputError> {
+    let path = Path::new(spec);
+    if path.exists() {
+        return Ok(vec![Source::File(absolute(path))]);
+    }
+    if spec.contains(['*', '?', '[']) {
+        let paths = glob::glob(spec).map_err(|e| InputError::BadGlob {
+            pattern: spec.to_string(),
+            message: e.to_string(),
+        })?;
+        let files: Vec<Source> = paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .map(|p| Source::File(absolute(&p)))
+            .collect();
+        if files.is_empty() {
+            return Err(InputError::NoMatch(spec.to_string()));
+        }
+        return Ok(files);
+    }
+    Err(InputError::NoMatch(spec.to_string()))
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// What an article's bytes turned out to be.
+#[derive(Debug)]
+pub enum Document {
+    Feed(Vec<Url>),
+    Page(Extraction),
+}
+
+/// Reads an article's bytes as a feed, an HTML page or plain text, by declared type and content.
+pub fn analyse(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    source: &Source,
+    opts: &ExtractOptions,
+) -> Result<Document, extract::FeedError> {
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let ext = match source {
+        Source::File(p) => p
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default(),
+        Source::Url(_) => String::new(),
+    };
+    let doc_url = match source {
+        Source::Url(u) => Some(u),
+        Source::File(_) => None,
+    };
+    let declared_feed = ct.contains("rss") || ct.contains("atom") || matches!(ext.as_str(), "rss" | "atom");
+    let maybe_xml = ct.contains("xml") || matches!(ext.as_str(), "xml" | "rdf");
+    if extract::looks_like_feed(bytes) && (declared_feed || maybe_xml || !extract::looks_like_html(bytes)) {
+        return extract::parse_feed(bytes, doc_url).map(Document::Feed);
+    }
+    let declared_text = ct.starts_with("text/plain") || matches!(ext.as_str(), "txt" | "text" | "md" | "csv" | "tsv");
+    if declared_text && !extract::looks_like_html(bytes) {
+        return Ok(Document::Page(extract::extract_text(bytes)));
+    }
+    if ct.contains("html") || matches!(ext.as_str(), "html" | "htm" | "xhtml") || extract::looks_like_html(bytes) {
+        return Ok(Document::Page(extract::extract_html(bytes, doc_url, opts)));
+    }
+    Ok(Document::Page(extract::extract_text(bytes)))
+}

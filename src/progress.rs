@@ -1,0 +1,142 @@
+//! What a run tells the person (or the cron mail) watching it: progress bars on a terminal,
+//! plain timestamped lines otherwise. `NO_COLOR` turns colour off; `--quiet` keeps only problems.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::fetch::CheckResult;
+use crate::model::State;
+
+pub struct Progress {
+    bars: Option<Bars>,
+    quiet: bool,
+    lines: Mutex<LineState>,
+}
+
+struct Bars {
+    multi: MultiProgress,
+    articles: ProgressBar,
+    refs: ProgressBar,
+    bytes: ProgressBar,
+}
+
+struct LineState {
+    done: u64,
+    total: u64,
+    last_line: Instant,
+}
+
+impl Progress {
+    /// Bars when stderr is a terminal (and `quiet` is off), lines otherwise.
+    pub fn new(quiet: bool) -> Progress {
+        let bars = (!quiet && std::io::stderr().is_terminal()).then(Bars::new);
+        Progress {
+            bars,
+            quiet,
+            lines: Mutex::new(LineState {
+                done: 0,
+                total: 0,
+                last_line: Instant::now(),
+            }),
+        }
+    }
+
+    /// A line for the log (above the bars on a terminal).
+    pub fn say(&self, line: &str) {
+        match &self.bars {
+            Some(b) => b.multi.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{} {line}", crate::clock::format(crate::clock::now())),
+        }
+    }
+
+    pub fn info(&self, line: &str) {
+        if !self.quiet {
+            self.say(line);
+        }
+    }
+
+    pub fn articles_total(&self, n: u64) {
+        if let Some(b) = &self.bars {
+            b.articles.set_length(n);
+        }
+    }
+
+    pub fn article_done(&self) {
+        if let Some(b) = &self.bars {
+            b.articles.inc(1);
+        }
+    }
+
+    pub fn refs_total(&self, n: u64) {
+        if let Some(b) = &self.bars {
+            b.refs.set_length(n);
+        }
+        if let Ok(mut l) = self.lines.lock() {
+            l.total = n;
+        }
+        self.info(&format!("checking {n} references that are due"));
+    }
+
+    pub fn ref_done(&self, r: &CheckResult) {
+        if let Some(b) = &self.bars {
+            b.refs.inc(1);
+            b.bytes.inc(r.downloaded);
+        }
+        if r.state != State::Alive {
+            let status = r.http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            self.info(&format!("{} {}{status}: {}", r.state, r.reason, r.url));
+        }
+        if self.bars.is_none() && !self.quiet {
+            if let Ok(mut l) = self.lines.lock() {
+                l.done += 1;
+                if l.last_line.elapsed() >= Duration::from_secs(10) && l.done < l.total {
+                    l.last_line = Instant::now();
+                    eprintln!(
+                        "{} checked {}/{} references",
+                        crate::clock::format(crate::clock::now()),
+                        l.done,
+                        l.total
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bars {
+            b.articles.finish_and_clear();
+            b.refs.finish_and_clear();
+            b.bytes.finish_and_clear();
+        }
+    }
+}
+
+impl Bars {
+    fn new() -> Bars {
+        let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let bar = if color { "{bar:30.cyan/blue}" } else { "{bar:30}" };
+        let style = |tmpl: &str| {
+            ProgressStyle::with_template(&tmpl.replace("{bar}", bar))
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ")
+        };
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+        let articles = multi.add(ProgressBar::new(0).with_style(style("articles   {bar} {pos}/{len}")));
+        let refs = multi.add(ProgressBar::new(0).with_style(style("references {bar} {pos}/{len} {per_sec}")));
+        let bytes = multi.add(
+            ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("downloaded {bytes} ({bytes_per_sec})")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        );
+        Bars {
+            multi,
+            articles,
+            refs,
+            bytes,
+        }
+    }
+}
