@@ -58,10 +58,7 @@ pub fn format(t: Timestamp) -> String {
 
 /// `20261125120000`, the 14-digit form web archives use.
 pub fn format_compact(t: Timestamp) -> String {
-    format(t)
-        .chars()
-        .filter(|c| c.is_ascii_digit())
-        .collect()
+    format(t).chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
 /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace the `T`),

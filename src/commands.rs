@@ -29,12 +29,27 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
         cfg.archive = a;
     }
     match args.command {
-        Command::Run { articles, recheck, every, wait, quiet } => {
-            let opts = RunOptions { articles, recheck, wait };
+        Command::Run {
+            articles,
+            recheck,
+            every,
+            wait,
+            quiet,
+        } => {
+            let opts = RunOptions {
+                articles,
+                recheck,
+                wait,
+            };
             run(&cfg, &opts, every.as_deref(), quiet)
         }
         Command::Extract { articles, format } => extract(&cfg, &articles, format),
-        Command::Report { all, article, format, output } => {
+        Command::Report {
+            all,
+            article,
+            format,
+            output,
+        } => {
             let db = Db::open_existing(&cfg.archive)?;
             let r = report::build(&db, all, article.as_deref())?;
             let format = match format {
@@ -56,7 +71,12 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             emit(&text, None)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { hash, url, at, output } => {
+        Command::Restore {
+            hash,
+            url,
+            at,
+            output,
+        } => {
             let db = Db::open_existing(&cfg.archive)?;
             let sha = match (&hash, &url) {
                 (Some(h), _) => restore::resolve_hash(&db, h)?,
@@ -82,7 +102,11 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             let store = Store::open_existing(&cfg.archive);
             let r = verify::verify(&db, &store)?;
             print!("{}", r.render());
-            Ok(if r.is_consistent() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if r.is_consistent() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
     }
 }
@@ -170,20 +194,28 @@ fn extract(cfg: &Config, specs: &[String], format: TextOrJson) -> Result<ExitCod
         include_links: cfg.extract.include_links,
     };
     let client = build_client(&cfg.fetch)?;
-    let fetcher = Fetcher::new(client, Store::open_existing(&cfg.archive), cfg.fetch.clone());
+    let fetcher = Fetcher::new(
+        client,
+        Store::open_existing(&cfg.archive),
+        cfg.fetch.clone(),
+    );
     let mut docs = Vec::new();
     for spec in specs {
         for source in input::resolve(spec)? {
             let (bytes, ct) = match &source {
                 Source::File(p) => (
-                    std::fs::read(p).with_context(|| format!("while reading article {}", p.display()))?,
+                    std::fs::read(p)
+                        .with_context(|| format!("while reading article {}", p.display()))?,
                     None,
                 ),
                 Source::Url(u) => {
                     let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
                     match (f.in_memory, f.error) {
                         (Some(b), None) => (b, f.content_type),
-                        (_, e) => bail!("cannot fetch article {u}: {}", e.unwrap_or_else(|| "no body".into())),
+                        (_, e) => bail!(
+                            "cannot fetch article {u}: {}",
+                            e.unwrap_or_else(|| "no body".into())
+                        ),
                     }
                 }
             };

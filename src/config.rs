@@ -222,24 +222,64 @@ impl Config {
         set(&mut cf.user_agent, f.user_agent);
         set(&mut cf.concurrency, f.concurrency);
         set(&mut cf.per_host_concurrency, f.per_host_concurrency);
-        dur(&mut cf.per_host_interval, f.per_host_interval, "fetch.per_host_interval")?;
-        dur(&mut cf.connect_timeout, f.connect_timeout, "fetch.connect_timeout")?;
-        dur(&mut cf.stall_timeout, f.stall_timeout, "fetch.stall_timeout")?;
+        dur(
+            &mut cf.per_host_interval,
+            f.per_host_interval,
+            "fetch.per_host_interval",
+        )?;
+        dur(
+            &mut cf.connect_timeout,
+            f.connect_timeout,
+            "fetch.connect_timeout",
+        )?;
+        dur(
+            &mut cf.stall_timeout,
+            f.stall_timeout,
+            "fetch.stall_timeout",
+        )?;
         size(&mut cf.max_bytes, f.max_bytes, "fetch.max_bytes")?;
-        size(&mut cf.max_error_body, f.max_error_body, "fetch.max_error_body")?;
+        size(
+            &mut cf.max_error_body,
+            f.max_error_body,
+            "fetch.max_error_body",
+        )?;
         set(&mut cf.max_redirects, f.max_redirects);
         set(&mut cf.retries, f.retries);
-        dur(&mut cf.retry_backoff, f.retry_backoff, "fetch.retry_backoff")?;
-        dur(&mut cf.max_retry_after, f.max_retry_after, "fetch.max_retry_after")?;
+        dur(
+            &mut cf.retry_backoff,
+            f.retry_backoff,
+            "fetch.retry_backoff",
+        )?;
+        dur(
+            &mut cf.max_retry_after,
+            f.max_retry_after,
+            "fetch.max_retry_after",
+        )?;
         set(&mut cf.soft404_probe, f.soft404_probe);
         cf.proxy = f.proxy.filter(|p| !p.trim().is_empty());
 
         let s = raw.schedule.unwrap_or_default();
         let cs = &mut c.schedule;
-        dur(&mut cs.recheck_alive, s.recheck_alive, "schedule.recheck_alive")?;
-        dur(&mut cs.reread_articles, s.reread_articles, "schedule.reread_articles")?;
-        dur(&mut cs.retry_failing, s.retry_failing, "schedule.retry_failing")?;
-        dur(&mut cs.recheck_dead, s.recheck_dead, "schedule.recheck_dead")?;
+        dur(
+            &mut cs.recheck_alive,
+            s.recheck_alive,
+            "schedule.recheck_alive",
+        )?;
+        dur(
+            &mut cs.reread_articles,
+            s.reread_articles,
+            "schedule.reread_articles",
+        )?;
+        dur(
+            &mut cs.retry_failing,
+            s.retry_failing,
+            "schedule.retry_failing",
+        )?;
+        dur(
+            &mut cs.recheck_dead,
+            s.recheck_dead,
+            "schedule.recheck_dead",
+        )?;
 
         let k = raw.confirm.unwrap_or_default();
         set(&mut c.confirm.checks, k.checks);
@@ -312,7 +352,8 @@ mod tests {
     fn unknown_keys_and_bad_values_name_the_key() {
         let err = Config::parse("[fetch]\nconcurrenc = 3\n", Path::new("")).unwrap_err();
         assert!(err.contains("concurrenc"), "{err}");
-        let err = Config::parse("[schedule]\nrecheck_alive = \"soon\"\n", Path::new("")).unwrap_err();
+        let err =
+            Config::parse("[schedule]\nrecheck_alive = \"soon\"\n", Path::new("")).unwrap_err();
         assert!(err.contains("schedule.recheck_alive"), "{err}");
     }
 

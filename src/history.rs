@@ -89,8 +89,17 @@ pub fn render_text(h: &HistoryRow) -> String {
     }
     let _ = writeln!(out, "\nchecks:");
     for c in &h.checks {
-        let status = c.http_status.map(|s| format!(" HTTP {s}")).unwrap_or_default();
-        let _ = write!(out, "  {} {} {}{status}", clock::format(c.checked_at), c.state, c.reason);
+        let status = c
+            .http_status
+            .map(|s| format!(" HTTP {s}"))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "  {} {} {}{status}",
+            clock::format(c.checked_at),
+            c.state,
+            c.reason
+        );
         if let Some(sha) = &c.sha256 {
             let _ = write!(out, " sha256 {sha} ({} bytes)", c.bytes.unwrap_or(0));
         }
@@ -124,7 +133,11 @@ pub fn render_text(h: &HistoryRow) -> String {
             s.bytes,
             s.content_type.as_deref().unwrap_or("?"),
             s.http_status,
-            if s.good { "" } else { " (error page: not a good capture)" }
+            if s.good {
+                ""
+            } else {
+                " (error page: not a good capture)"
+            }
         );
     }
     out

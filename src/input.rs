@@ -14,7 +14,10 @@ pub enum InputError {
     #[error("`{pattern}` is not a valid glob: {message}")]
     BadGlob { pattern: String, message: String },
     #[error("cannot read article {path}: {source}")]
-    Unreadable { path: PathBuf, source: std::io::Error },
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Where an article comes from.
@@ -114,16 +117,23 @@ pub fn analyse(
         Source::Url(u) => Some(u),
         Source::File(_) => None,
     };
-    let declared_feed = ct.contains("rss") || ct.contains("atom") || matches!(ext.as_str(), "rss" | "atom");
+    let declared_feed =
+        ct.contains("rss") || ct.contains("atom") || matches!(ext.as_str(), "rss" | "atom");
     let maybe_xml = ct.contains("xml") || matches!(ext.as_str(), "xml" | "rdf");
-    if extract::looks_like_feed(bytes) && (declared_feed || maybe_xml || !extract::looks_like_html(bytes)) {
+    if extract::looks_like_feed(bytes)
+        && (declared_feed || maybe_xml || !extract::looks_like_html(bytes))
+    {
         return extract::parse_feed(bytes, doc_url).map(Document::Feed);
     }
-    let declared_text = ct.starts_with("text/plain") || matches!(ext.as_str(), "txt" | "text" | "md" | "csv" | "tsv");
+    let declared_text = ct.starts_with("text/plain")
+        || matches!(ext.as_str(), "txt" | "text" | "md" | "csv" | "tsv");
     if declared_text && !extract::looks_like_html(bytes) {
         return Ok(Document::Page(extract::extract_text(bytes)));
     }
-    if ct.contains("html") || matches!(ext.as_str(), "html" | "htm" | "xhtml") || extract::looks_like_html(bytes) {
+    if ct.contains("html")
+        || matches!(ext.as_str(), "html" | "htm" | "xhtml")
+        || extract::looks_like_html(bytes)
+    {
         return Ok(Document::Page(extract::extract_html(bytes, doc_url, opts)));
     }
     Ok(Document::Page(extract::extract_text(bytes)))

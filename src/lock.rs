@@ -10,7 +10,10 @@ pub enum LockError {
     #[error("another linkvault run is using the archive at {path} ({holder}). This run did nothing; it will be picked up by the next scheduled run, or pass --wait to queue behind it")]
     Busy { path: PathBuf, holder: String },
     #[error("cannot lock the archive at {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Held for the whole run.
@@ -20,7 +23,11 @@ pub struct ArchiveLock {
 
 impl ArchiveLock {
     /// Takes the lock; when it is held elsewhere, waits (`wait`) or fails with `Busy`.
-    pub fn acquire(archive: &Path, wait: bool, on_wait: impl FnOnce(&str)) -> Result<ArchiveLock, LockError> {
+    pub fn acquire(
+        archive: &Path,
+        wait: bool,
+        on_wait: impl FnOnce(&str),
+    ) -> Result<ArchiveLock, LockError> {
         let path = archive.join("lock");
         let io = |source| LockError::Io {
             path: path.clone(),

@@ -14,7 +14,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("linkvault: {e:#}");
-            if e.chain().any(|c| matches!(c.downcast_ref::<linkvault::lock::LockError>(), Some(linkvault::lock::LockError::Busy { .. }))) {
+            let busy = e
+                .downcast_ref::<linkvault::run::RunError>()
+                .is_some_and(linkvault::run::RunError::is_archive_busy);
+            if busy {
                 ExitCode::from(75)
             } else {
                 ExitCode::FAILURE

@@ -86,7 +86,10 @@ impl Progress {
             b.bytes.inc(r.downloaded);
         }
         if r.state != State::Alive {
-            let status = r.http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default();
+            let status = r
+                .http_status
+                .map(|s| format!(" (HTTP {s})"))
+                .unwrap_or_default();
             self.info(&format!("{} {}{status}: {}", r.state, r.reason, r.url));
         }
         if self.bars.is_none() && !self.quiet {
@@ -117,15 +120,21 @@ impl Progress {
 impl Bars {
     fn new() -> Bars {
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let bar = if color { "{bar:30.cyan/blue}" } else { "{bar:30}" };
+        let bar = if color {
+            "{bar:30.cyan/blue}"
+        } else {
+            "{bar:30}"
+        };
         let style = |tmpl: &str| {
             ProgressStyle::with_template(&tmpl.replace("{bar}", bar))
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ")
         };
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-        let articles = multi.add(ProgressBar::new(0).with_style(style("articles   {bar} {pos}/{len}")));
-        let refs = multi.add(ProgressBar::new(0).with_style(style("references {bar} {pos}/{len} {per_sec}")));
+        let articles =
+            multi.add(ProgressBar::new(0).with_style(style("articles   {bar} {pos}/{len}")));
+        let refs = multi
+            .add(ProgressBar::new(0).with_style(style("references {bar} {pos}/{len} {per_sec}")));
         let bytes = multi.add(
             ProgressBar::new_spinner().with_style(
                 ProgressStyle::with_template("downloaded {bytes} ({bytes_per_sec})")

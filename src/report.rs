@@ -66,7 +66,10 @@ pub fn build(db: &Db, all: bool, article: Option<&str>) -> Result<Report, Report
     let links = if all {
         links
     } else {
-        links.into_iter().filter(|l| l.state != State::Alive).collect()
+        links
+            .into_iter()
+            .filter(|l| l.state != State::Alive)
+            .collect()
     };
     Ok(Report { summary: s, links })
 }
@@ -88,7 +91,8 @@ pub fn render(r: &Report, format: Format) -> String {
 }
 
 fn ts(t: Option<i64>) -> Value {
-    t.map(|t| Value::String(clock::format(t))).unwrap_or(Value::Null)
+    t.map(|t| Value::String(clock::format(t)))
+        .unwrap_or(Value::Null)
 }
 
 pub fn link_json(l: &LinkRow) -> Value {
@@ -148,7 +152,11 @@ fn verdict_text(l: &LinkRow) -> String {
         let _ = write!(v, " {reason}");
     }
     if l.state != State::Alive && l.state != State::Unchecked {
-        v.push_str(if l.confirmed { " (confirmed)" } else { " (unconfirmed)" });
+        v.push_str(if l.confirmed {
+            " (confirmed)"
+        } else {
+            " (unconfirmed)"
+        });
     }
     v
 }
@@ -156,7 +164,13 @@ fn verdict_text(l: &LinkRow) -> String {
 /// Terminal output: control characters (escape sequences from hostile URLs) are made visible.
 fn safe(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
+        .map(|c| {
+            if c.is_control() {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -165,7 +179,10 @@ fn render_table(r: &Report) -> String {
     for (article, links) in by_article(&r.links) {
         let _ = writeln!(out, "{}", safe(&article));
         for l in links {
-            let since = l.dead_since.map(|t| format!(" since {}", clock::format(t))).unwrap_or_default();
+            let since = l
+                .dead_since
+                .map(|t| format!(" since {}", clock::format(t)))
+                .unwrap_or_default();
             let snap = match &l.snapshot {
                 Some(s) => format!("snapshot {}", &s.sha256[..12.min(s.sha256.len())]),
                 None => "no snapshot".into(),
@@ -214,8 +231,14 @@ fn render_csv(r: &Report) -> String {
             t(l.last_alive),
             t(l.dead_since),
             l.checks.to_string(),
-            l.snapshot.as_ref().map(|s| s.sha256.clone()).unwrap_or_default(),
-            l.snapshot.as_ref().map(|s| s.bytes.to_string()).unwrap_or_default(),
+            l.snapshot
+                .as_ref()
+                .map(|s| s.sha256.clone())
+                .unwrap_or_default(),
+            l.snapshot
+                .as_ref()
+                .map(|s| s.bytes.to_string())
+                .unwrap_or_default(),
             csv_cell(&l.articles.join(" ")),
         ];
         out.push_str(&cells.join(","));
@@ -243,8 +266,19 @@ fn render_markdown(r: &Report) -> String {
         let _ = writeln!(out, "## {}\n", md(&article));
         out.push_str("| state | kind | url | snapshot |\n|---|---|---|---|\n");
         for l in links {
-            let snap = l.snapshot.as_ref().map(|s| format!("`{}`", s.sha256)).unwrap_or_else(|| "none".into());
-            let _ = writeln!(out, "| {} | {} | {} | {} |", md(&verdict_text(l)), l.kind.as_str(), md(&l.url), snap);
+            let snap = l
+                .snapshot
+                .as_ref()
+                .map(|s| format!("`{}`", s.sha256))
+                .unwrap_or_else(|| "none".into());
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                md(&verdict_text(l)),
+                l.kind.as_str(),
+                md(&l.url),
+                snap
+            );
         }
         out.push('\n');
     }

@@ -67,8 +67,19 @@ pub enum RunError {
     Task(String),
 }
 
+impl RunError {
+    /// Another run holds the archive: nothing went wrong, this run just did not happen.
+    pub fn is_archive_busy(&self) -> bool {
+        matches!(self, RunError::Lock(LockError::Busy { .. }))
+    }
+}
+
 /// Runs one pass over the archive described by `cfg`.
-pub async fn run_pass(cfg: &Config, opts: &RunOptions, progress: Arc<Progress>) -> Result<RunSummary, RunError> {
+pub async fn run_pass(
+    cfg: &Config,
+    opts: &RunOptions,
+    progress: Arc<Progress>,
+) -> Result<RunSummary, RunError> {
     // Bad command-line articles are the user's typo: refuse before touching anything.
     let mut cli_sources = Vec::new();
     for spec in &opts.articles {
@@ -79,12 +90,16 @@ pub async fn run_pass(cfg: &Config, opts: &RunOptions, progress: Arc<Progress>) 
         source,
     })?;
     let _lock = ArchiveLock::acquire(&cfg.archive, opts.wait, |holder| {
-        progress.say(&format!("another run holds the archive ({holder}); waiting for it to finish"))
+        progress.say(&format!(
+            "another run holds the archive ({holder}); waiting for it to finish"
+        ))
     })?;
     let store = Store::open(&cfg.archive)?;
     let cleaned = store.clean_temp_files().unwrap_or(0);
     if cleaned > 0 {
-        progress.info(&format!("removed {cleaned} unfinished download(s) left by an interrupted run"));
+        progress.info(&format!(
+            "removed {cleaned} unfinished download(s) left by an interrupted run"
+        ));
     }
     let mut db = Db::open(&cfg.archive)?;
     let client = build_client(&cfg.fetch)?;
@@ -95,11 +110,30 @@ pub async fn run_pass(cfg: &Config, opts: &RunOptions, progress: Arc<Progress>) 
 
     let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
     let mut net = NetSeen::default();
-    read_articles(&mut db, cfg, opts, &fetcher, articles, &progress, &mut summary, &mut net).await?;
+    read_articles(
+        &mut db,
+        cfg,
+        opts,
+        &fetcher,
+        articles,
+        &progress,
+        &mut summary,
+        &mut net,
+    )
+    .await?;
 
     let due = interleave_hosts(db.due_refs(clock::now(), opts.recheck)?);
     progress.refs_total(due.len() as u64);
-    let (db, outcome) = check_refs(db, cfg, due, fetcher, run_id, progress.clone(), net.any_response).await?;
+    let (db, outcome) = check_refs(
+        db,
+        cfg,
+        due,
+        fetcher,
+        run_id,
+        progress.clone(),
+        net.any_response,
+    )
+    .await?;
     let mut db = db;
     summary.checked = outcome.checked;
     summary.alive = outcome.alive;
@@ -163,7 +197,10 @@ fn register_articles(
         let mut rows = Vec::new();
         for (source, origin) in &wanted {
             if seen.insert(source.key()) || *origin == "cli" {
-                rows.push((tx.upsert_article(&source.key(), origin, None, now)?, source.clone()));
+                rows.push((
+                    tx.upsert_article(&source.key(), origin, None, now)?,
+                    source.clone(),
+                ));
             }
         }
         Ok(rows)
@@ -218,7 +255,9 @@ async fn read_articles(
             .into_iter()
             .filter(|(row, source)| {
                 done.insert(row.id)
-                    && (opts.recheck || matches!(source, Source::File(_)) || row.next_read_at <= now)
+                    && (opts.recheck
+                        || matches!(source, Source::File(_))
+                        || row.next_read_at <= now)
             })
             .collect();
         progress.articles_total(batch.len() as u64 + summary.articles_read);
@@ -231,10 +270,14 @@ async fn read_articles(
             let outcome = r?;
             progress.article_done();
             net.any_response |= outcome.read.status.is_some();
-            if outcome.read.status.is_none() && outcome.read.error.is_some() && matches!(outcome.source, Source::Url(_)) {
+            if outcome.read.status.is_none()
+                && outcome.read.error.is_some()
+                && matches!(outcome.source, Source::Url(_))
+            {
                 net.network_failures += 1;
             }
-            let new_items = record_article(db, &outcome, &extract_opts, progress, summary, &mut cited)?;
+            let new_items =
+                record_article(db, &outcome, &extract_opts, progress, summary, &mut cited)?;
             queue.extend(new_items);
         }
     }
@@ -242,7 +285,12 @@ async fn read_articles(
     Ok(())
 }
 
-async fn read_one(fetcher: Arc<Fetcher>, cfg: &Config, row: ArticleRow, source: Source) -> Result<ArticleOutcome, WriteError> {
+async fn read_one(
+    fetcher: Arc<Fetcher>,
+    cfg: &Config,
+    row: ArticleRow,
+    source: Source,
+) -> Result<ArticleOutcome, WriteError> {
     let now = clock::now();
     let mut read = ArticleRead {
         next_read_at: now + cfg.schedule.reread_articles.as_secs() as i64,
@@ -273,7 +321,9 @@ async fn read_one(fetcher: Arc<Fetcher>, cfg: &Config, row: ArticleRow, source: 
                 if f.status.is_some_and(|s| (200..300).contains(&s)) {
                     match std::fs::read(fetcher.store_path(&obj.sha256)) {
                         Ok(b) => bytes = Some(b),
-                        Err(e) => read.error = Some(format!("cannot read back the stored article: {e}")),
+                        Err(e) => {
+                            read.error = Some(format!("cannot read back the stored article: {e}"))
+                        }
                     }
                     read.sha256 = Some(obj.sha256);
                     read.bytes = obj.bytes;
@@ -341,7 +391,10 @@ fn record_article(
                 tx.record_article_read(o.row.id, now, &read)?;
                 let mut rows = Vec::new();
                 for item in &items {
-                    rows.push((tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?, Source::Url(item.clone())));
+                    rows.push((
+                        tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?,
+                        Source::Url(item.clone()),
+                    ));
                 }
                 Ok(rows)
             })?;
@@ -620,7 +673,12 @@ fn record_check(
                 None
             };
             if good {
-                tx.set_good_snapshot(r.ref_id, snapshot_id, r.etag.as_deref(), r.last_modified.as_deref())?;
+                tx.set_good_snapshot(
+                    r.ref_id,
+                    snapshot_id,
+                    r.etag.as_deref(),
+                    r.last_modified.as_deref(),
+                )?;
             }
         }
         Ok((Some(new.state), new_snapshot))

@@ -71,7 +71,8 @@ pub fn apply_check(
         now + secs(schedule.recheck_dead)
     } else if obs.state == State::Transient {
         // 1h, 2h, 4h… but never later than the next confirmation check would be.
-        let backoff = secs(schedule.retry_failing).saturating_mul(1 << (s.fail_checks - 1).clamp(0, 16));
+        let backoff =
+            secs(schedule.retry_failing).saturating_mul(1 << (s.fail_checks - 1).clamp(0, 16));
         now + backoff.min(secs(confirm.interval).max(secs(schedule.retry_failing)))
     } else {
         now + secs(confirm.interval).max(secs(schedule.retry_failing))
@@ -105,7 +106,10 @@ mod tests {
         let c = Config::default();
         let dead = obs(State::Dead, Reason::Http(404));
         let mut s = apply_check(&RefStatus::default(), &dead, 0, &c.schedule, &c.confirm);
-        assert_eq!((s.state, s.confirmed, s.dead_since), (State::Dead, false, Some(0)));
+        assert_eq!(
+            (s.state, s.confirmed, s.dead_since),
+            (State::Dead, false, Some(0))
+        );
         assert_eq!(s.next_check_at, 3 * DAY);
         // Two more failures the same day do not confirm anything.
         s = apply_check(&s, &dead, 3600, &c.schedule, &c.confirm);
@@ -122,18 +126,36 @@ mod tests {
     #[test]
     fn alive_again_resets_the_streak() {
         let c = Config::default();
-        let s = apply_check(&RefStatus::default(), &obs(State::Transient, Reason::Http(503)), 0, &c.schedule, &c.confirm);
+        let s = apply_check(
+            &RefStatus::default(),
+            &obs(State::Transient, Reason::Http(503)),
+            0,
+            &c.schedule,
+            &c.confirm,
+        );
         assert_eq!(s.state, State::Transient);
         assert_eq!(s.next_check_at, 3600);
-        let s = apply_check(&s, &obs(State::Alive, Reason::Ok), 7200, &c.schedule, &c.confirm);
-        assert_eq!((s.state, s.dead_since, s.fail_checks, s.last_alive), (State::Alive, None, 0, Some(7200)));
+        let s = apply_check(
+            &s,
+            &obs(State::Alive, Reason::Ok),
+            7200,
+            &c.schedule,
+            &c.confirm,
+        );
+        assert_eq!(
+            (s.state, s.dead_since, s.fail_checks, s.last_alive),
+            (State::Alive, None, 0, Some(7200))
+        );
         assert_eq!(s.next_check_at, 7200 + 7 * DAY);
     }
 
     #[test]
     fn long_transient_failure_becomes_confirmed_dead_and_retry_after_is_honoured() {
         let c = Config::default();
-        let t = Observed { retry_after: Some(10 * DAY as u64), ..obs(State::Transient, Reason::Http(503)) };
+        let t = Observed {
+            retry_after: Some(10 * DAY as u64),
+            ..obs(State::Transient, Reason::Http(503))
+        };
         let mut s = RefStatus::default();
         for day in [0, 3, 6] {
             s = apply_check(&s, &t, day * DAY, &c.schedule, &c.confirm);

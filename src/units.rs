@@ -67,7 +67,11 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "m" | "mib" => 1024.0 * 1024.0,
         "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
         "t" | "tib" => 1024.0f64.powi(4),
-        other => return Err(format!("`{s}` has unknown unit `{other}` (use KiB, MiB, GiB, KB, MB, GB)")),
+        other => {
+            return Err(format!(
+                "`{s}` has unknown unit `{other}` (use KiB, MiB, GiB, KB, MB, GB)"
+            ))
+        }
     };
     Ok((value * mult) as u64)
 }

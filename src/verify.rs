@@ -34,16 +34,29 @@ impl VerifyReport {
             let _ = writeln!(out, "CORRUPTED  {h}: its bytes no longer hash to its name");
         }
         for h in &self.missing {
-            let _ = writeln!(out, "MISSING    {h}: recorded in the database, absent from the store");
+            let _ = writeln!(
+                out,
+                "MISSING    {h}: recorded in the database, absent from the store"
+            );
         }
         for h in &self.dangling {
-            let _ = writeln!(out, "DANGLING   {h}: a snapshot points at an object never recorded");
+            let _ = writeln!(
+                out,
+                "DANGLING   {h}: a snapshot points at an object never recorded"
+            );
         }
         for h in &self.unreferenced {
-            let _ = writeln!(out, "note       {h}: in the store but not in the database (kept)");
+            let _ = writeln!(
+                out,
+                "note       {h}: in the store but not in the database (kept)"
+            );
         }
         if self.temp_files > 0 {
-            let _ = writeln!(out, "note       {} unfinished download(s) in tmp/ (the next run removes them)", self.temp_files);
+            let _ = writeln!(
+                out,
+                "note       {} unfinished download(s) in tmp/ (the next run removes them)",
+                self.temp_files
+            );
         }
         let _ = writeln!(
             out,
@@ -53,7 +66,11 @@ impl VerifyReport {
             self.corrupted.len(),
             self.missing.len(),
             self.dangling.len(),
-            if self.is_consistent() { " — archive is consistent" } else { " — archive is NOT consistent" }
+            if self.is_consistent() {
+                " — archive is consistent"
+            } else {
+                " — archive is NOT consistent"
+            }
         );
         out
     }

@@ -73,7 +73,12 @@ impl Tx<'_> {
             .query_row([source], row)
     }
 
-    pub fn record_article_read(&self, id: i64, now: Timestamp, r: &ArticleRead) -> rusqlite::Result<()> {
+    pub fn record_article_read(
+        &self,
+        id: i64,
+        now: Timestamp,
+        r: &ArticleRead,
+    ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
                 "UPDATE articles SET

@@ -263,7 +263,9 @@ impl Tx<'_> {
                 "UPDATE runs SET finished_at = ?2, status = ?3, articles = ?4, checked = ?5,
                    alive = ?6, failing = ?7, downloaded = ?8, message = ?9 WHERE id = ?1",
             )?
-            .execute(params![run_id, now, status, articles, checked, alive, failing, downloaded, message])?;
+            .execute(params![
+                run_id, now, status, articles, checked, alive, failing, downloaded, message
+            ])?;
         Ok(())
     }
 }

@@ -16,9 +16,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use articles::{ArticleRead, ArticleRow};
 pub use checks::{NewCheck, RefStatus};
 pub use refs::DueRef;
-pub use views::{
-    CheckRow, HistoryRow, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary,
-};
+pub use views::{CheckRow, HistoryRow, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary};
 
 pub const DB_FILE: &str = "linkvault.db";
 
@@ -32,7 +30,11 @@ pub enum DbError {
     #[error("no archive database at {0}: run `linkvault run` first, or pass --archive DIR")]
     Missing(PathBuf),
     #[error("the database at {path} was written by a newer linkvault (schema {found}, this build knows {known}); upgrade linkvault")]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
 }
 
 pub struct Db {

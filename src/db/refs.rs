@@ -80,6 +80,9 @@ impl Db {
     }
 
     pub fn ref_count(&self) -> Result<i64> {
-        self.wrap(self.conn.query_row("SELECT count(*) FROM refs", [], |r| r.get(0)))
+        self.wrap(
+            self.conn
+                .query_row("SELECT count(*) FROM refs", [], |r| r.get(0)),
+        )
     }
 }

@@ -93,7 +93,8 @@ pub struct ObjectRow {
     pub bytes: u64,
 }
 
-const LINK_SELECT: &str = "SELECT r.id, r.url, r.host, r.kind, r.state, r.reason, r.http_status, r.final_url,
+const LINK_SELECT: &str =
+    "SELECT r.id, r.url, r.host, r.kind, r.state, r.reason, r.http_status, r.final_url,
         r.first_seen, r.last_checked, r.last_alive, r.dead_since, r.checks, r.confirmed,
         s.sha256, s.bytes, s.content_type, s.captured_at
      FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot";
@@ -138,8 +139,10 @@ impl Db {
             None => format!("{LINK_SELECT} WHERE ?1 IS NULL ORDER BY r.id"),
         };
         let mut stmt = self.wrap(self.conn.prepare(&sql))?;
-        let mut rows: Vec<LinkRow> =
-            self.wrap(stmt.query_map([article], link_row).and_then(|m| m.collect()))?;
+        let mut rows: Vec<LinkRow> = self.wrap(
+            stmt.query_map([article], link_row)
+                .and_then(|m| m.collect()),
+        )?;
         let cited = self.citing_articles(article)?;
         for row in &mut rows {
             if let Some(a) = cited.get(&row.id) {
@@ -184,8 +187,10 @@ impl Db {
                     "SELECT COALESCE(a.url, a.source) FROM citations c JOIN articles a ON a.id = c.article_id
                      WHERE c.ref_id = ?1 ORDER BY a.id",
                 ))?;
-                row.articles =
-                    self.wrap(stmt.query_map([row.id], |r| r.get(0)).and_then(|m| m.collect()))?;
+                row.articles = self.wrap(
+                    stmt.query_map([row.id], |r| r.get(0))
+                        .and_then(|m| m.collect()),
+                )?;
                 Some(row)
             }
             None => None,
@@ -265,7 +270,10 @@ impl Db {
     }
 
     pub fn all_objects(&self) -> Result<Vec<ObjectRow>> {
-        let mut stmt = self.wrap(self.conn.prepare("SELECT sha256, bytes FROM objects ORDER BY sha256"))?;
+        let mut stmt = self.wrap(
+            self.conn
+                .prepare("SELECT sha256, bytes FROM objects ORDER BY sha256"),
+        )?;
         let rows = self.wrap(
             stmt.query_map([], |r| {
                 Ok(ObjectRow {
@@ -290,7 +298,11 @@ impl Db {
     }
 
     /// The good snapshot of `url` captured at or before `at` (latest if `at` is None).
-    pub fn good_snapshot_at(&self, url: &str, at: Option<Timestamp>) -> Result<Option<SnapshotRow>> {
+    pub fn good_snapshot_at(
+        &self,
+        url: &str,
+        at: Option<Timestamp>,
+    ) -> Result<Option<SnapshotRow>> {
         self.wrap(
             self.conn
                 .query_row(

@@ -1,21 +1,70 @@
-//! Placeholder until the extractor lands.
+//! Extraction: turns an article's bytes (HTML, plain text or a feed) into the references it
+//! cites, each an absolute http(s) URL with a guessed `Kind` and the place it was found. This
+//! stage reads only what it is given: it never fetches, and it decides nothing about what is due.
+//!
+//! HTML goes through a streaming tokenizer (`html.rs`), not a DOM, so a page costs one pass and
+//! no tree; `srcset.rs` splits responsive-image candidates, `kind.rs` guesses kinds from URLs and
+//! content types, `text.rs` finds bare URLs, and `feed.rs` lists a feed's article pages.
+
+mod feed;
+mod html;
+mod kind;
+mod srcset;
+mod text;
+
+pub use feed::{looks_like_feed, parse_feed, FeedError};
+pub use html::{extract_html, looks_like_html};
+pub use kind::{kind_from_content_type, kind_from_url};
+pub use srcset::parse_srcset;
+pub use text::extract_text;
+
 use crate::model::Kind;
-pub fn kind_from_content_type(ct: &str) -> Option<Kind> {
-    let ct = ct.to_ascii_lowercase();
-    if ct.starts_with("image/") { Some(Kind::Image) } else { None }
+
+/// What to keep from an HTML page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// Keep references from the whole page even when it marks its main content
+    /// (`<article>`, `<main>`, `itemprop="articleBody"`); by default navigation, sidebars and
+    /// footers outside those marks are dropped.
+    pub whole_page: bool,
+    /// Report cited pages (`<a href>`, `<area href>`), not only embedded media.
+    pub include_links: bool,
 }
-#[derive(Debug, Clone, Default)]
-pub struct ExtractOptions { pub whole_page: bool, pub include_links: bool }
-#[derive(Debug, Clone)]
-pub struct FoundRef { pub url: url::Url, pub kind: Kind, pub found_in: String }
-#[derive(Debug, Clone, Default)]
-pub struct Extraction { pub refs: Vec<FoundRef>, pub unresolved: usize, pub outside_main: usize, pub base: Option<url::Url>, pub canonical: Option<url::Url>, pub title: Option<String> }
-pub fn extract_html(_html: &[u8], _doc_url: Option<&url::Url>, _opts: &ExtractOptions) -> Extraction { Extraction::default() }
-pub fn extract_text(_text: &[u8]) -> Extraction { Extraction::default() }
-pub fn looks_like_html(_b: &[u8]) -> bool { true }
-pub fn looks_like_feed(_b: &[u8]) -> bool { false }
-#[derive(Debug)]
-pub struct FeedError;
-impl std::fmt::Display for FeedError { fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("feed") } }
-impl std::error::Error for FeedError {}
-pub fn parse_feed(_xml: &[u8], _u: Option<&url::Url>) -> Result<Vec<url::Url>, FeedError> { Ok(vec![]) }
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        ExtractOptions {
+            whole_page: false,
+            include_links: true,
+        }
+    }
+}
+
+/// One cited URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundRef {
+    /// Absolute http(s) URL, fragment removed.
+    pub url: url::Url,
+    pub kind: Kind,
+    /// Where in the document it was first seen: `img@src`, `source@srcset`, `meta[og:image]`,
+    /// `link[image_src]`, `a@href`, `text`, …
+    pub found_in: String,
+}
+
+/// Everything extraction learned about one document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// One per URL, in document order of first appearance.
+    pub refs: Vec<FoundRef>,
+    /// Distinct relative references that could not be resolved because no base was known.
+    pub unresolved: usize,
+    /// Distinct URLs dropped because they only appeared outside the marked main content.
+    pub outside_main: usize,
+    /// The http(s) URL references were resolved against: `<base href>`, else the document's
+    /// own URL, else its canonical URL.
+    pub base: Option<url::Url>,
+    /// `<link rel=canonical>`, else `og:url`; absolute http(s), fragment removed.
+    pub canonical: Option<url::Url>,
+    /// `<title>` text, whitespace collapsed, at most 300 characters.
+    pub title: Option<String>,
+}

@@ -6,13 +6,18 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER};
+use reqwest::header::{
+    HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    LOCATION, RETRY_AFTER,
+};
 use tokio::sync::OnceCell;
 use tokio::time::{timeout, Instant};
 use url::Url;
 
 use super::politeness::Politeness;
-use super::similarity::{TextSignature, MAX_TEXT_BYTES, SOFT_404_SIMILARITY, UNCHANGED_TEXT_SIMILARITY};
+use super::similarity::{
+    TextSignature, MAX_TEXT_BYTES, SOFT_404_SIMILARITY, UNCHANGED_TEXT_SIMILARITY,
+};
 use super::{probe, verdict, CheckResult, Hop};
 use crate::clock;
 use crate::config::FetchConfig;
@@ -117,7 +122,10 @@ impl Fetcher {
         last_modified: Option<String>,
         archive: bool,
     ) -> Result<DocumentFetch, WriteError> {
-        let validators = Validators { etag, last_modified };
+        let validators = Validators {
+            etag,
+            last_modified,
+        };
         let sink = if archive {
             Sink::Store
         } else {
@@ -165,7 +173,10 @@ impl Fetcher {
     pub fn new(client: reqwest::Client, store: Store, cfg: FetchConfig) -> Fetcher {
         Fetcher {
             client,
-            politeness: Arc::new(Politeness::new(cfg.per_host_concurrency, cfg.per_host_interval)),
+            politeness: Arc::new(Politeness::new(
+                cfg.per_host_concurrency,
+                cfg.per_host_interval,
+            )),
             store,
             cfg,
             probes: Mutex::new(HashMap::new()),
@@ -221,7 +232,9 @@ impl Fetcher {
             _ => Validators::default(),
         };
 
-        let outcome = self.request_with_retries(&url, &validators, &mut result).await;
+        let outcome = self
+            .request_with_retries(&url, &validators, &mut result)
+            .await;
         match outcome {
             Ok(answer) => self.judge_answer(&url, due, answer, &mut result).await,
             Err(f) => {
@@ -268,7 +281,9 @@ impl Fetcher {
             }
             if let Some(wait) = retry_after {
                 result.retry_after = Some(wait);
-                self.politeness.pause(host_of(url), Duration::from_secs(wait)).await;
+                // The whole host is asked to slow down, but one run waits at most max_retry_after.
+                let pause = Duration::from_secs(wait).min(self.cfg.max_retry_after);
+                self.politeness.pause(&host_of(url), pause).await;
             }
             if state != State::Transient || result.attempts > self.cfg.retries {
                 return outcome;
@@ -314,7 +329,10 @@ impl Fetcher {
             let is_html = r.content_type.as_deref().is_some_and(is_html_type);
             if state == State::Alive && is_html && self.cfg.soft404_probe && verdict::is_deep(url) {
                 if let Some(body) = &r.body {
-                    if self.is_soft_404(url, &a.final_url, redirected, &body.sha256).await {
+                    if self
+                        .is_soft_404(url, &a.final_url, redirected, &body.sha256)
+                        .await
+                    {
                         (state, reason) = (State::Dead, Reason::SoftNotFound);
                     }
                 }
@@ -330,9 +348,12 @@ impl Fetcher {
         if state != State::Alive && r.error.is_none() {
             r.error = Some(match reason {
                 Reason::SoftNotFound => {
-                    "answers 200, but with the same page a made-up address on this site gets".to_string()
+                    "answers 200, but with the same page a made-up address on this site gets"
+                        .to_string()
                 }
-                Reason::RedirectToRoot => format!("redirects to the site's front page {}", a.final_url),
+                Reason::RedirectToRoot => {
+                    format!("redirects to the site's front page {}", a.final_url)
+                }
                 Reason::RedirectToLogin => format!("redirects to a sign-in page {}", a.final_url),
                 _ => format!("HTTP {}", a.status),
             });
@@ -342,12 +363,17 @@ impl Fetcher {
     }
 
     /// One request, redirects followed and recorded, body streamed to `sink`.
-    async fn request(&self, url: &Url, validators: &Validators, sink: Sink) -> Result<Answer, Failure> {
+    async fn request(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        sink: Sink,
+    ) -> Result<Answer, Failure> {
         let mut current = url.clone();
         let mut redirects: Vec<Hop> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([current.to_string()]);
         loop {
-            let _permit = self.politeness.acquire(host_of(&current)).await;
+            let _permit = self.politeness.acquire(&host_of(&current)).await;
             let mut req = self.client.get(current.clone());
             if let Some(e) = &validators.etag {
                 req = req.header(IF_NONE_MATCH, e.as_str());
@@ -355,23 +381,27 @@ impl Fetcher {
             if let Some(lm) = &validators.last_modified {
                 req = req.header(IF_MODIFIED_SINCE, lm.as_str());
             }
-            let fail = |state, reason, message: String, got_response, redirects: &Vec<Hop>| Failure {
-                state,
-                reason,
-                message,
-                got_response,
-                http_status: None,
-                final_url: None,
-                redirects: redirects.clone(),
-                downloaded: 0,
-                store_error: None,
-            };
+            let fail =
+                |state, reason, message: String, got_response, redirects: &Vec<Hop>| Failure {
+                    state,
+                    reason,
+                    message,
+                    got_response,
+                    http_status: None,
+                    final_url: None,
+                    redirects: redirects.clone(),
+                    downloaded: 0,
+                    store_error: None,
+                };
             let resp = match timeout(self.cfg.stall_timeout, req.send()).await {
                 Err(_) => {
                     return Err(fail(
                         State::Transient,
                         Reason::Timeout,
-                        format!("no response within fetch.stall_timeout ({:?})", self.cfg.stall_timeout),
+                        format!(
+                            "no response within fetch.stall_timeout ({:?})",
+                            self.cfg.stall_timeout
+                        ),
                         false,
                         &redirects,
                     ))
@@ -396,7 +426,10 @@ impl Fetcher {
                             return Err(fail(
                                 State::Dead,
                                 Reason::BadRedirect,
-                                format!("redirects to a non-HTTP address `{}`; not followed", n.scheme()),
+                                format!(
+                                    "redirects to a non-HTTP address `{}`; not followed",
+                                    n.scheme()
+                                ),
                                 true,
                                 &redirects,
                             ))
@@ -405,7 +438,10 @@ impl Fetcher {
                             return Err(fail(
                                 State::Dead,
                                 Reason::BadRedirect,
-                                format!("redirects to an invalid address `{}`: {e}", truncate(&loc, 200)),
+                                format!(
+                                    "redirects to an invalid address `{}`: {e}",
+                                    truncate(&loc, 200)
+                                ),
                                 true,
                                 &redirects,
                             ))
@@ -426,7 +462,10 @@ impl Fetcher {
                         return Err(fail(
                             State::Dead,
                             Reason::TooManyRedirects,
-                            format!("more than fetch.max_redirects ({}) redirects", self.cfg.max_redirects),
+                            format!(
+                                "more than fetch.max_redirects ({}) redirects",
+                                self.cfg.max_redirects
+                            ),
                             true,
                             &redirects,
                         ));
@@ -439,7 +478,13 @@ impl Fetcher {
         }
     }
 
-    async fn read_answer(&self, mut resp: reqwest::Response, final_url: Url, redirects: Vec<Hop>, sink: Sink) -> Result<Answer, Failure> {
+    async fn read_answer(
+        &self,
+        mut resp: reqwest::Response,
+        final_url: Url,
+        redirects: Vec<Hop>,
+        sink: Sink,
+    ) -> Result<Answer, Failure> {
         let status = resp.status().as_u16();
         let headers = resp.headers();
         let header = |name| header_str(headers, name);
@@ -451,7 +496,12 @@ impl Fetcher {
         let header_list: Vec<(String, String)> = headers
             .iter()
             .take(500)
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut answer = Answer {
             final_url,
@@ -475,7 +525,11 @@ impl Fetcher {
             Sink::Store => self.cfg.max_error_body,
         };
         if declared_len.is_some_and(|n| n > cap) {
-            answer.body = if success && matches!(sink, Sink::Store) { Body::TooLarge } else { Body::Skipped };
+            answer.body = if success && matches!(sink, Sink::Store) {
+                Body::TooLarge
+            } else {
+                Body::Skipped
+            };
             return Ok(answer);
         }
         let mut memory = Vec::new();
@@ -522,7 +576,15 @@ impl Fetcher {
             Some(w) => {
                 let obj = tokio::task::spawn_blocking(move || w.finish())
                     .await
-                    .map_err(|e| store_failure(WriteError::Io { path: self.store.root().to_path_buf(), source: std::io::Error::other(e) }, &answer))?
+                    .map_err(|e| {
+                        store_failure(
+                            WriteError::Io {
+                                path: self.store.root().to_path_buf(),
+                                source: std::io::Error::other(e),
+                            },
+                            &answer,
+                        )
+                    })?
                     .map_err(|e| store_failure(e, &answer))?;
                 Body::Stored(obj)
             }
@@ -532,7 +594,13 @@ impl Fetcher {
     }
 
     /// Does a made-up sibling of `url` serve the same page? One probe per site section per run.
-    async fn is_soft_404(&self, url: &Url, final_url: &Url, redirected: bool, sha256: &str) -> bool {
+    async fn is_soft_404(
+        &self,
+        url: &Url,
+        final_url: &Url,
+        redirected: bool,
+        sha256: &str,
+    ) -> bool {
         let Some((key, probe_url)) = probe::sibling(url) else {
             return false;
         };
@@ -545,7 +613,14 @@ impl Fetcher {
         };
         let probed = cell
             .get_or_init(|| async {
-                match self.request(&probe_url, &Validators::default(), Sink::Memory(MAX_TEXT_BYTES)).await {
+                match self
+                    .request(
+                        &probe_url,
+                        &Validators::default(),
+                        Sink::Memory(MAX_TEXT_BYTES),
+                    )
+                    .await
+                {
                     Ok(a) if (200..300).contains(&a.status) => Some(Probed {
                         final_url: a.final_url.to_string(),
                         redirected: !a.redirects.is_empty(),
@@ -586,8 +661,12 @@ impl Fetcher {
     }
 }
 
-fn host_of(url: &Url) -> &str {
-    url.host_str().unwrap_or("")
+/// The politeness key: host and port (two servers on one machine are two hosts).
+fn host_of(url: &Url) -> String {
+    match url.port_or_known_default() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
+        None => url.host_str().unwrap_or("").to_string(),
+    }
 }
 
 fn is_html_type(ct: &str) -> bool {

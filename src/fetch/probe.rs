@@ -6,7 +6,18 @@ use url::Url;
 
 /// Query parameters that identify the resource (a video id, an article id).
 const ID_PARAMS: &[&str] = &[
-    "v", "id", "video_id", "vid", "videoid", "p", "story_fbid", "article", "articleid", "item", "itemid", "fbid",
+    "v",
+    "id",
+    "video_id",
+    "vid",
+    "videoid",
+    "p",
+    "story_fbid",
+    "article",
+    "articleid",
+    "item",
+    "itemid",
+    "fbid",
 ];
 
 /// The probe URL and the key under which its answer is shared (one probe per site section).
@@ -40,12 +51,19 @@ pub fn sibling(url: &Url) -> Option<(String, Url)> {
         return None;
     }
     let ext = match last.rfind('.') {
-        Some(i) if last.len() - i <= 6 && last[i + 1..].chars().all(|c| c.is_ascii_alphanumeric()) => &last[i..],
+        Some(i)
+            if last.len() - i <= 6 && last[i + 1..].chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            &last[i..]
+        }
         _ => "",
     };
     let fake = random_token(16);
     let mut probe = url.clone();
-    probe.set_path(&format!("{parent}/{fake}{ext}{}", if trailing_slash { "/" } else { "" }));
+    probe.set_path(&format!(
+        "{parent}/{fake}{ext}{}",
+        if trailing_slash { "/" } else { "" }
+    ));
     probe.set_query(None);
     probe.set_fragment(None);
     let key = format!("{origin}{parent}/*{ext}");
@@ -67,17 +85,26 @@ mod tests {
 
     #[test]
     fn replaces_the_last_segment_keeping_extension_and_slash() {
-        let (key, p) = sibling(&Url::parse("https://s.example/news/2018/idlib.html?utm=x").unwrap()).unwrap();
-        assert!(p.path().starts_with("/news/2018/lvq") && p.path().ends_with(".html"), "{p}");
+        let (key, p) =
+            sibling(&Url::parse("https://s.example/news/2018/idlib.html?utm=x").unwrap()).unwrap();
+        assert!(
+            p.path().starts_with("/news/2018/lvq") && p.path().ends_with(".html"),
+            "{p}"
+        );
         assert_eq!(p.query(), None);
         assert_eq!(key, "https://s.example/news/2018/*.html");
         let (_, p) = sibling(&Url::parse("https://s.example/a/b/").unwrap()).unwrap();
-        assert!(p.path().starts_with("/a/lvq") && p.path().ends_with('/'), "{p}");
+        assert!(
+            p.path().starts_with("/a/lvq") && p.path().ends_with('/'),
+            "{p}"
+        );
     }
 
     #[test]
     fn randomises_the_identifying_query_parameter() {
-        let (key, p) = sibling(&Url::parse("https://video.example/watch?v=dQw4w9WgXcQ&t=10").unwrap()).unwrap();
+        let (key, p) =
+            sibling(&Url::parse("https://video.example/watch?v=dQw4w9WgXcQ&t=10").unwrap())
+                .unwrap();
         let v: Vec<_> = p.query_pairs().collect();
         assert_eq!(v[0].0, "v");
         assert_ne!(v[0].1, "dQw4w9WgXcQ");

@@ -119,7 +119,9 @@ mod tests {
     #[test]
     fn different_articles_are_different_pages() {
         let a = TextSignature::of_html(b"<p>Tens of thousands demonstrated in 83 towns against the regime on Friday.</p><script>var x = 'ignored words here';</script>");
-        let b = TextSignature::of_html(b"<p>The council approved the new budget after a long debate about schools.</p>");
+        let b = TextSignature::of_html(
+            b"<p>The council approved the new budget after a long debate about schools.</p>",
+        );
         assert!(a.similarity(&b) < 0.2);
         assert!(!a.shingles.is_empty());
     }

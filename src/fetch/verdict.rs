@@ -41,15 +41,27 @@ pub fn is_deep(url: &Url) -> bool {
 fn is_login_path(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
     [
-        "login", "log-in", "log_in", "signin", "sign-in", "sign_in", "/auth/", "/sso/",
-        "/accounts/", "/session/new",
+        "login",
+        "log-in",
+        "log_in",
+        "signin",
+        "sign-in",
+        "sign_in",
+        "/auth/",
+        "/sso/",
+        "/accounts/",
+        "/session/new",
     ]
     .iter()
     .any(|needle| p.contains(needle))
 }
 
 /// What a transport failure (no usable HTTP response) means. `text` is the full error chain.
-pub fn from_transport_error(text: &str, io_kind: Option<std::io::ErrorKind>, timed_out: bool) -> (State, Reason) {
+pub fn from_transport_error(
+    text: &str,
+    io_kind: Option<std::io::ErrorKind>,
+    timed_out: bool,
+) -> (State, Reason) {
     use std::io::ErrorKind as K;
     let lower = text.to_ascii_lowercase();
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
@@ -75,7 +87,11 @@ pub fn from_transport_error(text: &str, io_kind: Option<std::io::ErrorKind>, tim
     if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
         return (State::Transient, Reason::Tls);
     }
-    if lower.contains("reset") || lower.contains("closed before") || lower.contains("incomplete") || lower.contains("end of file") {
+    if lower.contains("reset")
+        || lower.contains("closed before")
+        || lower.contains("incomplete")
+        || lower.contains("end of file")
+    {
         return (State::Transient, Reason::Reset);
     }
     (State::Transient, Reason::Protocol)
@@ -111,8 +127,17 @@ mod tests {
             from_redirect_ending(&deep, &u("https://news.example/account/login?next=x")),
             Some(Reason::RedirectToLogin)
         );
-        assert_eq!(from_redirect_ending(&deep, &u("https://www.news.example/2018/09/idlib-rallies.html")), None);
-        assert_eq!(from_redirect_ending(&u("http://news.example/"), &u("https://news.example/")), None);
+        assert_eq!(
+            from_redirect_ending(
+                &deep,
+                &u("https://www.news.example/2018/09/idlib-rallies.html")
+            ),
+            None
+        );
+        assert_eq!(
+            from_redirect_ending(&u("http://news.example/"), &u("https://news.example/")),
+            None
+        );
     }
 
     #[test]
@@ -126,9 +151,16 @@ mod tests {
             Reason::DnsTemporary
         );
         assert_eq!(
-            from_transport_error("tcp connect error", Some(std::io::ErrorKind::ConnectionRefused), false),
+            from_transport_error(
+                "tcp connect error",
+                Some(std::io::ErrorKind::ConnectionRefused),
+                false
+            ),
             (State::Dead, Reason::ConnectionRefused)
         );
-        assert_eq!(from_transport_error("operation timed out", None, true).1, Reason::Timeout);
+        assert_eq!(
+            from_transport_error("operation timed out", None, true).1,
+            Reason::Timeout
+        );
     }
 }

@@ -43,7 +43,9 @@ impl Store {
                 source,
             })?;
         }
-        let probe = store.tmp_dir().join(format!(".probe-{}", std::process::id()));
+        let probe = store
+            .tmp_dir()
+            .join(format!(".probe-{}", std::process::id()));
         fs::write(&probe, b"").map_err(|source| StoreError::NotWritable {
             path: root.to_path_buf(),
             source,

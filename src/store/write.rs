@@ -51,11 +51,7 @@ pub struct ObjectWriter {
 
 impl ObjectWriter {
     pub(super) fn create(store: &Store) -> Result<ObjectWriter, WriteError> {
-        let name = format!(
-            "{}-{:016x}.part",
-            std::process::id(),
-            fastrand::u64(..)
-        );
+        let name = format!("{}-{:016x}.part", std::process::id(), fastrand::u64(..));
         let temp_path = store.tmp_dir().join(name);
         let file = File::options()
             .write(true)

@@ -1,0 +1,854 @@
+//! Walks an HTML document's token stream (html5gum's callback emitter, no DOM) and reports the
+//! media and pages it cites. Raw attribute values are collected in one pass and resolved at the
+//! end, because the `<link rel=canonical>` that may be the only base often comes after them.
+//!
+//! It tracks just enough structure to know whether a reference sits inside the marked main
+//! content and inside which `<picture>`/`<video>`/`<audio>`: a capped stack of open elements.
+//! Page furniture (stylesheets, icons, scripts, preloads) is deliberately not reported.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+
+use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
+use html5gum::{Span, Tokenizer};
+use url::{ParseError, Url};
+
+use super::srcset::parse_srcset;
+use super::{kind_from_content_type, kind_from_url, ExtractOptions, Extraction, FoundRef};
+use crate::model::Kind;
+
+/// Deeper nesting than this is not tracked (only counted), so closing a tag costs at most this
+/// many comparisons even on pathological input.
+const MAX_DEPTH: usize = 512;
+const TITLE_MAX_CHARS: usize = 300;
+/// Raw title bytes kept before whitespace collapsing; generous so collapsing still yields 300.
+const TITLE_MAX_BYTES: usize = 16 * 1024;
+
+/// References cited by an HTML page, resolved against its `<base>`, `doc_url` or canonical URL.
+///
+/// Never panics; invalid UTF-8 is read lossily; time is linear in the input.
+pub fn extract_html(html: &[u8], doc_url: Option<&Url>, opts: &ExtractOptions) -> Extraction {
+    let mut walker = Walker::new(*opts);
+    walker.run(html);
+    walker.finish(doc_url)
+}
+
+/// Whether the first KiB looks like HTML: a WHATWG sniffing signature (`<!DOCTYPE html`,
+/// `<html`, `<head`, `<body`, `<div`, `<p`, `<!--`, …) after a BOM and whitespace, or an
+/// `<html`/`<!doctype html` anywhere in that KiB (XHTML behind an XML declaration, comments).
+pub fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    let start = head
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(head)
+        .trim_ascii_start();
+    const SIGNATURES: [&[u8]; 17] = [
+        b"<!doctype html",
+        b"<html",
+        b"<head",
+        b"<script",
+        b"<iframe",
+        b"<h1",
+        b"<div",
+        b"<font",
+        b"<table",
+        b"<a",
+        b"<style",
+        b"<title",
+        b"<b",
+        b"<body",
+        b"<br",
+        b"<p",
+        b"<!--",
+    ];
+    let signed = SIGNATURES.iter().any(|sig| {
+        start.len() > sig.len()
+            && start[..sig.len()].eq_ignore_ascii_case(sig)
+            // The signature must end the tag name: `<a ` or `<a>`, not `<abbr` or `<rss`.
+            && (sig == b"<!--" || matches!(start[sig.len()], b' ' | b'>' | b'\t' | b'\n' | b'\r' | b'\x0C'))
+    });
+    signed || contains_ignore_case(head, b"<html") || contains_ignore_case(head, b"<!doctype html")
+}
+
+fn contains_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Elements the walker treats specially; everything else is `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    A,
+    Area,
+    Article,
+    Audio,
+    Base,
+    Embed,
+    Iframe,
+    Img,
+    Link,
+    Main,
+    Meta,
+    Noscript,
+    Object,
+    Picture,
+    Source,
+    /// `<svg>` or `<math>`: foreign content, where `/>` really closes an element.
+    Foreign,
+    Title,
+    Track,
+    Video,
+    Other,
+}
+
+impl Tag {
+    fn of(name: &[u8]) -> Tag {
+        match name {
+            b"a" => Tag::A,
+            b"area" => Tag::Area,
+            b"article" => Tag::Article,
+            b"audio" => Tag::Audio,
+            b"base" => Tag::Base,
+            b"embed" => Tag::Embed,
+            b"iframe" => Tag::Iframe,
+            b"img" => Tag::Img,
+            b"link" => Tag::Link,
+            b"main" => Tag::Main,
+            b"meta" => Tag::Meta,
+            b"noscript" => Tag::Noscript,
+            b"object" => Tag::Object,
+            b"picture" => Tag::Picture,
+            b"source" => Tag::Source,
+            b"svg" | b"math" => Tag::Foreign,
+            b"title" => Tag::Title,
+            b"track" => Tag::Track,
+            b"video" => Tag::Video,
+            _ => Tag::Other,
+        }
+    }
+}
+
+/// Elements that never have content, so they are never pushed on the open-element stack.
+fn is_void(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"param"
+            | b"keygen"
+            | b"frame"
+    )
+}
+
+/// The attributes any rule reads. `Itemprop` is read on every element (main-content marker);
+/// the rest only on the elements that use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    Src,
+    Srcset,
+    DataSrc,
+    DataSrcset,
+    DataOriginal,
+    DataLazySrc,
+    DataLazySrcset,
+    DataHiResSrc,
+    Poster,
+    Href,
+    Rel,
+    Property,
+    Name,
+    Content,
+    Type,
+    Data,
+    Itemprop,
+}
+const ATTR_COUNT: usize = 17;
+
+impl Attr {
+    fn of(tag: Tag, name: &[u8]) -> Option<Attr> {
+        if name == b"itemprop" {
+            return Some(Attr::Itemprop);
+        }
+        if tag == Tag::Other {
+            return None;
+        }
+        Some(match name {
+            b"src" => Attr::Src,
+            b"srcset" => Attr::Srcset,
+            b"data-src" => Attr::DataSrc,
+            b"data-srcset" => Attr::DataSrcset,
+            b"data-original" => Attr::DataOriginal,
+            b"data-lazy-src" => Attr::DataLazySrc,
+            b"data-lazy-srcset" => Attr::DataLazySrcset,
+            b"data-hi-res-src" => Attr::DataHiResSrc,
+            b"poster" => Attr::Poster,
+            b"href" => Attr::Href,
+            b"rel" => Attr::Rel,
+            b"property" => Attr::Property,
+            b"name" => Attr::Name,
+            b"content" => Attr::Content,
+            b"type" => Attr::Type,
+            b"data" => Attr::Data,
+            _ => return None,
+        })
+    }
+}
+
+/// The start tag being read: its name and the first value of each attribute we care about
+/// (a repeated attribute is ignored, as browsers do).
+#[derive(Default)]
+struct StartTag {
+    /// False outside a start tag: html5gum may report attributes on end tags, which mean nothing.
+    open: bool,
+    tag: Option<Tag>,
+    name_id: u64,
+    void: bool,
+    pending: Option<Attr>,
+    attrs: [Option<String>; ATTR_COUNT],
+}
+
+impl StartTag {
+    fn get(&self, attr: Attr) -> Option<&str> {
+        self.attrs[attr as usize].as_deref()
+    }
+
+    fn tag(&self) -> Tag {
+        self.tag.unwrap_or(Tag::Other)
+    }
+}
+
+/// One open element: enough to match its end tag and to know the context of its content.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    name_id: u64,
+    ctx: Context,
+}
+
+/// What an element's content inherits from its ancestors.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context {
+    in_main: bool,
+    in_foreign: bool,
+    /// Kind of the nearest enclosing `<picture>`/`<video>`/`<audio>`, for its `<source>`s.
+    media: Option<Kind>,
+}
+
+/// How a reference's kind is decided once its URL is known.
+#[derive(Debug, Clone, Copy)]
+enum KindRule {
+    /// The element says (an `<img>` is an image whatever its URL looks like).
+    Element(Kind),
+    /// The URL says if it can (`.png`, a YouTube watch page), else this.
+    FromUrl(Kind),
+}
+
+/// A reference as written in the document, before resolution.
+struct RawRef {
+    value: String,
+    rule: KindRule,
+    found_in: &'static str,
+    in_main: bool,
+    /// `<meta>` and `<link rel=image_src>` describe the whole document: never filtered by
+    /// main content.
+    document_level: bool,
+}
+
+/// Where character data is going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextSink {
+    Ignore,
+    Title,
+    /// Scripting-enabled parsing (which html5gum's naive state switch follows) reads
+    /// `<noscript>` as raw text, but lazy-loading pages put their only plain `<img src>` there:
+    /// its content is re-tokenized as markup once it ends.
+    Noscript,
+}
+
+struct Walker {
+    opts: ExtractOptions,
+    start: StartTag,
+    stack: Vec<Frame>,
+    /// Open elements beyond `MAX_DEPTH`, matched by count only.
+    overflow: usize,
+    raw: Vec<RawRef>,
+    has_marker: bool,
+    base_href: Option<String>,
+    canonical_href: Option<String>,
+    og_url: Option<String>,
+    sink: TextSink,
+    title: Vec<u8>,
+    title_done: bool,
+    noscript: Vec<u8>,
+    reparsing: bool,
+}
+
+impl Walker {
+    fn new(opts: ExtractOptions) -> Walker {
+        Walker {
+            opts,
+            start: StartTag::default(),
+            stack: Vec::new(),
+            overflow: 0,
+            raw: Vec::new(),
+            has_marker: false,
+            base_href: None,
+            canonical_href: None,
+            og_url: None,
+            sink: TextSink::Ignore,
+            title: Vec::new(),
+            title_done: false,
+            noscript: Vec::new(),
+            reparsing: false,
+        }
+    }
+
+    fn run(&mut self, input: &[u8]) {
+        let mut emitter = CallbackEmitter::new(
+            |event: CallbackEvent<'_>, _: Span<()>| -> Option<Infallible> {
+                self.on_event(event);
+                None
+            },
+        );
+        // Without this, `<script>`/`<style>` bodies would be tokenized as markup and a string
+        // like "<img src=x>" inside JavaScript would become a reference.
+        emitter.naively_switch_states(true);
+        // In-memory input cannot fail to read: the error type is `Infallible`.
+        if let Err(never) = Tokenizer::new_with_emitter(input, emitter).finish() {
+            match never {}
+        }
+        // A `<noscript>` left open at end of input still holds markup worth reading.
+        self.flush_noscript();
+    }
+
+    fn on_event(&mut self, event: CallbackEvent<'_>) {
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                self.start.open = true;
+                self.start.tag = Some(Tag::of(name));
+                self.start.name_id = name_id(name);
+                self.start.void = is_void(name);
+                self.start.pending = None;
+                for slot in &mut self.start.attrs {
+                    *slot = None;
+                }
+            }
+            CallbackEvent::AttributeName { name } if self.start.open => {
+                self.start.pending = Attr::of(self.start.tag(), name);
+            }
+            CallbackEvent::AttributeValue { value } if self.start.open => {
+                if let Some(attr) = self.start.pending.take() {
+                    let slot = &mut self.start.attrs[attr as usize];
+                    if slot.is_none() {
+                        *slot = Some(String::from_utf8_lossy(value).into_owned());
+                    }
+                }
+            }
+            CallbackEvent::CloseStartTag { self_closing } if self.start.open => {
+                self.start.open = false;
+                self.on_start_tag(self_closing);
+            }
+            CallbackEvent::EndTag { name } => {
+                self.start.open = false;
+                self.on_end_tag(name);
+            }
+            CallbackEvent::String { value } => match self.sink {
+                TextSink::Title if self.title.len() < TITLE_MAX_BYTES => {
+                    let room = TITLE_MAX_BYTES - self.title.len();
+                    self.title
+                        .extend_from_slice(&value[..value.len().min(room)]);
+                }
+                TextSink::Noscript => self.noscript.extend_from_slice(value),
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn context(&self) -> Context {
+        self.stack.last().map(|f| f.ctx).unwrap_or_default()
+    }
+
+    fn on_start_tag(&mut self, self_closing: bool) {
+        let tag = self.start.tag();
+        let outer = self.context();
+        // `<path/>` in SVG really is empty, but HTML ignores the slash: `<div/>` opens a div.
+        let foreign = outer.in_foreign || tag == Tag::Foreign;
+        let empty = self.start.void || (self_closing && foreign);
+        let pushes = !empty;
+        let marker = pushes
+            && (matches!(tag, Tag::Article | Tag::Main)
+                || self.start.get(Attr::Itemprop).is_some_and(|v| {
+                    v.split_ascii_whitespace()
+                        .any(|t| t.eq_ignore_ascii_case("articleBody"))
+                }));
+        self.has_marker |= marker;
+        let in_main = outer.in_main || marker;
+        self.collect(tag, in_main, outer.media);
+
+        self.sink = TextSink::Ignore;
+        match tag {
+            Tag::Title if !self.title_done && !outer.in_foreign => {
+                self.title.clear();
+                self.sink = TextSink::Title;
+            }
+            Tag::Noscript if !self.reparsing => {
+                self.noscript.clear();
+                self.sink = TextSink::Noscript;
+            }
+            _ => {}
+        }
+
+        if pushes {
+            let ctx = Context {
+                in_main,
+                in_foreign: foreign,
+                media: match tag {
+                    Tag::Picture => Some(Kind::Image),
+                    Tag::Video => Some(Kind::Video),
+                    Tag::Audio => Some(Kind::Audio),
+                    _ => outer.media,
+                },
+            };
+            if self.stack.len() < MAX_DEPTH {
+                self.stack.push(Frame {
+                    name_id: self.start.name_id,
+                    ctx,
+                });
+            } else {
+                self.overflow += 1;
+            }
+        }
+    }
+
+    fn on_end_tag(&mut self, name: &[u8]) {
+        match self.sink {
+            TextSink::Title => {
+                self.title_done = !collapse_title(&self.title).is_empty();
+            }
+            TextSink::Noscript => self.flush_noscript(),
+            TextSink::Ignore => {}
+        }
+        self.sink = TextSink::Ignore;
+
+        if self.overflow > 0 {
+            self.overflow -= 1;
+            return;
+        }
+        let id = name_id(name);
+        // Implied end tags (`<p>`, `<li>` left open) are closed by popping up to the match;
+        // a stray end tag with no open match changes nothing.
+        if let Some(pos) = self.stack.iter().rposition(|f| f.name_id == id) {
+            self.stack.truncate(pos);
+        }
+    }
+
+    fn flush_noscript(&mut self) {
+        if self.sink != TextSink::Noscript && self.noscript.is_empty() {
+            return;
+        }
+        self.sink = TextSink::Ignore;
+        let markup = std::mem::take(&mut self.noscript);
+        if markup.is_empty() || self.reparsing {
+            return;
+        }
+        // One level only: a `<noscript>` inside this one is not re-read, keeping work linear.
+        self.reparsing = true;
+        let depth = self.stack.len();
+        self.run(&markup);
+        // Elements the fragment left open end with the `<noscript>` that held them.
+        self.stack.truncate(depth);
+        self.reparsing = false;
+    }
+
+    fn collect(&mut self, tag: Tag, in_main: bool, media: Option<Kind>) {
+        use Attr::*;
+        match tag {
+            Tag::Img => {
+                let image = KindRule::Element(Kind::Image);
+                for (attr, found_in) in [
+                    (Src, "img@src"),
+                    (DataSrc, "img@data-src"),
+                    (DataOriginal, "img@data-original"),
+                    (DataLazySrc, "img@data-lazy-src"),
+                    (DataHiResSrc, "img@data-hi-res-src"),
+                ] {
+                    self.push(attr, image, found_in, in_main);
+                }
+                for (attr, found_in) in [
+                    (Srcset, "img@srcset"),
+                    (DataSrcset, "img@data-srcset"),
+                    (DataLazySrcset, "img@data-lazy-srcset"),
+                ] {
+                    self.push_srcset(attr, image, found_in, in_main);
+                }
+            }
+            Tag::Source => {
+                // Outside picture/video/audio the `type` attribute, then the URL, decide.
+                let declared = self
+                    .start
+                    .get(Type)
+                    .and_then(kind_from_content_type)
+                    .filter(|k| k.is_media());
+                let rule = match media.or(declared) {
+                    Some(kind) => KindRule::Element(kind),
+                    None => KindRule::FromUrl(Kind::Other),
+                };
+                self.push(Src, rule, "source@src", in_main);
+                self.push(DataSrc, rule, "source@data-src", in_main);
+                self.push_srcset(Srcset, rule, "source@srcset", in_main);
+                self.push_srcset(DataSrcset, rule, "source@data-srcset", in_main);
+            }
+            Tag::Video => {
+                self.push(Src, KindRule::Element(Kind::Video), "video@src", in_main);
+                let image = KindRule::Element(Kind::Image);
+                self.push(Poster, image, "video@poster", in_main);
+            }
+            Tag::Audio => self.push(Src, KindRule::Element(Kind::Audio), "audio@src", in_main),
+            Tag::Track => self.push(Src, KindRule::Element(Kind::Other), "track@src", in_main),
+            Tag::Iframe => {
+                let embed = KindRule::Element(Kind::Embed);
+                self.push(Src, embed, "iframe@src", in_main);
+                self.push(DataSrc, embed, "iframe@data-src", in_main);
+            }
+            Tag::Embed => self.push(Src, KindRule::Element(Kind::Embed), "embed@src", in_main),
+            Tag::Object => self.push(Data, KindRule::Element(Kind::Embed), "object@data", in_main),
+            Tag::A | Tag::Area if self.opts.include_links => {
+                let found_in = if tag == Tag::A { "a@href" } else { "area@href" };
+                self.push(Href, KindRule::FromUrl(Kind::Page), found_in, in_main);
+            }
+            Tag::Meta => self.collect_meta(),
+            Tag::Link => self.collect_link(),
+            Tag::Base if self.base_href.is_none() => {
+                self.base_href = self.start.attrs[Href as usize].take();
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_meta(&mut self) {
+        // OpenGraph uses `property`, Twitter cards `name`; sites mix them up, so try both.
+        let keys = [Attr::Property, Attr::Name].map(|a| {
+            self.start
+                .get(a)
+                .map(|k| k.trim().to_ascii_lowercase())
+                .unwrap_or_default()
+        });
+        let Some((kind, found_in)) = keys.iter().find_map(|k| meta_rule(k)) else {
+            if keys.iter().any(|k| k == "og:url") && self.og_url.is_none() {
+                self.og_url = self.start.attrs[Attr::Content as usize].take();
+            }
+            return;
+        };
+        if let Some(value) = self.start.attrs[Attr::Content as usize].take() {
+            self.raw.push(RawRef {
+                value,
+                rule: KindRule::Element(kind),
+                found_in,
+                in_main: false,
+                document_level: true,
+            });
+        }
+    }
+
+    fn collect_link(&mut self) {
+        let Some(rel) = self.start.get(Attr::Rel) else {
+            return;
+        };
+        let mut canonical = false;
+        let mut image_src = false;
+        for token in rel.split_ascii_whitespace() {
+            canonical |= token.eq_ignore_ascii_case("canonical");
+            image_src |= token.eq_ignore_ascii_case("image_src");
+        }
+        if canonical && self.canonical_href.is_none() {
+            self.canonical_href = self.start.get(Attr::Href).map(str::to_owned);
+        }
+        if image_src {
+            if let Some(value) = self.start.attrs[Attr::Href as usize].take() {
+                self.raw.push(RawRef {
+                    value,
+                    rule: KindRule::Element(Kind::Image),
+                    found_in: "link[image_src]",
+                    in_main: false,
+                    document_level: true,
+                });
+            }
+        }
+    }
+
+    fn push(&mut self, attr: Attr, rule: KindRule, found_in: &'static str, in_main: bool) {
+        if let Some(value) = self.start.attrs[attr as usize].take() {
+            self.raw.push(RawRef {
+                value,
+                rule,
+                found_in,
+                in_main,
+                document_level: false,
+            });
+        }
+    }
+
+    fn push_srcset(&mut self, attr: Attr, rule: KindRule, found_in: &'static str, in_main: bool) {
+        let Some(value) = self.start.get(attr) else {
+            return;
+        };
+        for candidate in parse_srcset(value) {
+            self.raw.push(RawRef {
+                value: candidate.to_owned(),
+                rule,
+                found_in,
+                in_main,
+                document_level: false,
+            });
+        }
+    }
+
+    /// The base references resolve against and the canonical URL, both http(s) only: a `file:`
+    /// document URL is no base for web references.
+    fn document_urls(&self, doc_url: Option<&Url>) -> (Option<Url>, Option<Url>) {
+        let doc = doc_url.filter(|u| is_http(u));
+        let candidates = [self.canonical_href.as_deref(), self.og_url.as_deref()];
+        let canonical_against = |base: Option<&Url>| {
+            candidates
+                .iter()
+                .flatten()
+                .find_map(|c| resolve_http(c, base))
+        };
+        // A relative `<base href>` in a saved file (no document URL) can only lean on an
+        // absolute canonical URL.
+        let base_href = self.base_href.as_deref().and_then(|b| {
+            let fallback = if doc.is_some() {
+                None
+            } else {
+                canonical_against(None)
+            };
+            resolve_http(b, doc.or(fallback.as_ref()))
+        });
+        // Like any link, the canonical one resolves against the document's base URL.
+        let canonical = canonical_against(base_href.as_ref().or(doc));
+        let base = base_href
+            .or_else(|| doc.cloned())
+            .or_else(|| canonical.clone());
+        (base, canonical)
+    }
+
+    /// Resolves every raw reference now that the base is known, then filters and deduplicates.
+    fn finish(self, doc_url: Option<&Url>) -> Extraction {
+        let (base, canonical) = self.document_urls(doc_url);
+        let drop_outside = self.has_marker && !self.opts.whole_page;
+        let mut refs: Vec<FoundRef> = Vec::new();
+        let mut index: HashMap<Url, usize> = HashMap::new();
+        let mut unresolved: HashSet<&str> = HashSet::new();
+        let mut outside: HashSet<Url> = HashSet::new();
+        for raw in &self.raw {
+            let value = raw.value.trim_matches(|c: char| c.is_ascii_whitespace());
+            if value.is_empty() || value.starts_with('#') {
+                continue;
+            }
+            let parsed = match &base {
+                Some(b) => b.join(value),
+                None => Url::parse(value),
+            };
+            let mut url = match parsed {
+                Ok(url) => url,
+                Err(ParseError::RelativeUrlWithoutBase) => {
+                    unresolved.insert(value);
+                    continue;
+                }
+                // Malformed beyond repair (bad host, bad port): nothing a fetcher could use.
+                Err(_) => continue,
+            };
+            if !is_http(&url) {
+                continue;
+            }
+            url.set_fragment(None);
+            if drop_outside && !raw.in_main && !raw.document_level {
+                outside.insert(url);
+                continue;
+            }
+            let kind = match raw.rule {
+                KindRule::Element(kind) => kind,
+                KindRule::FromUrl(fallback) => kind_from_url(&url).unwrap_or(fallback),
+            };
+            if let Some(&i) = index.get(&url) {
+                // The first sighting names the place; a more specific kind still wins, so a
+                // picture that is both linked and shown is an image.
+                let known = &mut refs[i].kind;
+                if is_weak(*known) && !is_weak(kind) {
+                    *known = kind;
+                }
+                continue;
+            }
+            index.insert(url.clone(), refs.len());
+            refs.push(FoundRef {
+                url,
+                kind,
+                found_in: raw.found_in.to_string(),
+            });
+        }
+        let outside_main = outside.iter().filter(|u| !index.contains_key(*u)).count();
+        let title = Some(collapse_title(&self.title)).filter(|t| !t.is_empty());
+        Extraction {
+            refs,
+            unresolved: unresolved.len(),
+            outside_main,
+            base,
+            canonical,
+            title,
+        }
+    }
+}
+
+/// The meta tags that name the page's own media, with their `found_in` labels.
+fn meta_rule(key: &str) -> Option<(Kind, &'static str)> {
+    Some(match key {
+        "og:image" => (Kind::Image, "meta[og:image]"),
+        "og:image:url" => (Kind::Image, "meta[og:image:url]"),
+        "og:image:secure_url" => (Kind::Image, "meta[og:image:secure_url]"),
+        "og:video" => (Kind::Video, "meta[og:video]"),
+        "og:video:url" => (Kind::Video, "meta[og:video:url]"),
+        "og:video:secure_url" => (Kind::Video, "meta[og:video:secure_url]"),
+        "twitter:image" => (Kind::Image, "meta[twitter:image]"),
+        "twitter:image:src" => (Kind::Image, "meta[twitter:image:src]"),
+        "twitter:player" => (Kind::Embed, "meta[twitter:player]"),
+        "twitter:player:stream" => (Kind::Video, "meta[twitter:player:stream]"),
+        _ => return None,
+    })
+}
+
+fn is_http(url: &Url) -> bool {
+    matches!(url.scheme(), "http" | "https")
+}
+
+/// Page and Other say little; any element kind (Image, Video, Audio, Embed) says more.
+fn is_weak(kind: Kind) -> bool {
+    matches!(kind, Kind::Page | Kind::Other)
+}
+
+/// `raw` as an absolute http(s) URL without fragment, resolved against `base` when relative.
+fn resolve_http(raw: &str, base: Option<&Url>) -> Option<Url> {
+    let raw = raw.trim_matches(|c: char| c.is_ascii_whitespace());
+    if raw.is_empty() || raw.starts_with('#') {
+        return None;
+    }
+    let mut url = match base {
+        Some(b) => b.join(raw).ok()?,
+        None => Url::parse(raw).ok()?,
+    };
+    url.set_fragment(None);
+    is_http(&url).then_some(url)
+}
+
+fn collapse_title(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        for c in (!out.is_empty())
+            .then_some(' ')
+            .into_iter()
+            .chain(word.chars())
+        {
+            if chars == TITLE_MAX_CHARS {
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+        }
+    }
+    out
+}
+
+/// A cheap identity for tag names (FNV-1a), so the open-element stack holds no strings.
+/// A collision only makes an end tag close the wrong element, as malformed markup would.
+fn name_id(name: &[u8]) -> u64 {
+    name.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_html_signatures_and_rejects_feeds_and_text() {
+        assert!(looks_like_html(b"<!DOCTYPE html><html>"));
+        assert!(looks_like_html(b"\xEF\xBB\xBF  <html lang=en>"));
+        assert!(looks_like_html(b"<p>hello"));
+        assert!(looks_like_html(b"<!-- c --><div>"));
+        assert!(looks_like_html(
+            b"<?xml version=\"1.0\"?>\n<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0\">"
+        ));
+        assert!(!looks_like_html(
+            b"<?xml version=\"1.0\"?><rss version=\"2.0\">"
+        ));
+        assert!(!looks_like_html(
+            b"<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+        ));
+        assert!(!looks_like_html(b"just some text https://a.example/"));
+        assert!(!looks_like_html(b"<abbr>"));
+        assert!(!looks_like_html(b""));
+    }
+
+    #[test]
+    fn title_is_collapsed_and_capped() {
+        assert_eq!(collapse_title(b"  a \n\t b  "), "a b");
+        let long = "word ".repeat(200);
+        let capped = collapse_title(long.as_bytes());
+        assert_eq!(capped.chars().count(), TITLE_MAX_CHARS);
+    }
+
+    #[test]
+    fn deep_nesting_and_stray_end_tags_stay_cheap_and_safe() {
+        let mut html = String::from("<article>");
+        for _ in 0..100_000 {
+            html.push_str("<div>");
+        }
+        html.push_str("<img src=/a.png></article><img src=/outside.png>");
+        for _ in 0..100_000 {
+            html.push_str("</span>");
+        }
+        let base = Url::parse("https://a.example/").ok();
+        let got = extract_html(html.as_bytes(), base.as_ref(), &ExtractOptions::default());
+        // Past the depth cap the walker cannot see `</article>` close anything it tracked, so
+        // it errs on the side of keeping: both images survive, and nothing was quadratic.
+        assert_eq!(got.refs.len(), 2);
+    }
+
+    #[test]
+    fn many_references_and_huge_attributes_do_not_panic() {
+        let mut html = String::from("<title>t</title>");
+        for i in 0..100_000 {
+            html.push_str(&format!("<img src=/i{i}.png>"));
+        }
+        html.push_str(&format!("<img src=\"{}\">", "x".repeat(5_000_000)));
+        html.push_str("<img srcset=\"");
+        html.push_str(&",".repeat(1_000_000));
+        html.push_str("\">\u{0}<a href=\"http://[::1\">");
+        let base = Url::parse("https://a.example/").ok();
+        let got = extract_html(html.as_bytes(), base.as_ref(), &ExtractOptions::default());
+        assert_eq!(got.refs.len(), 100_001);
+        assert_eq!(got.title.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily() {
+        let html = b"<title>caf\xe9</title><img src=\"/\xff\xfe.png\">";
+        let base = Url::parse("https://a.example/").ok();
+        let got = extract_html(html, base.as_ref(), &ExtractOptions::default());
+        assert_eq!(got.title.as_deref(), Some("caf\u{FFFD}"));
+        assert_eq!(got.refs.len(), 1);
+    }
+}

@@ -1,0 +1,619 @@
+//! End-to-end behaviour of `linkvault run`, `report`, `history`, `restore` and `verify`
+//! against real HTTP servers on 127.0.0.1, a real SQLite file and a real store on disk.
+
+mod common;
+
+use std::fs;
+use std::process::Stdio;
+
+use common::{link, sha256_hex, stderr, Reply, Server, Workspace};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-this-is-a-picture-of-a-rally-";
+const MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42-video-of-the-protest-";
+
+fn article(body: &str) -> String {
+    format!("<html><head><title>Rallies</title></head><body><article>{body}</article><footer><a href=\"/about\">about</a></footer></body></html>")
+}
+
+/// A small news site: an article citing images, a video, an embed and a source.
+fn small_site() -> Server {
+    let s = Server::start();
+    s.resource("/img/rally.png", "image/png", PNG);
+    s.resource("/video/protest.mp4", "video/mp4", MP4);
+    s.resource(
+        "/embed/player",
+        "text/html",
+        "<html><body>player</body></html>",
+    );
+    s.route("/source/report", |_| {
+        Reply::html(
+            "<html><body><p>The original report about the rallies in many towns.</p></body></html>",
+        )
+    });
+    s.route("/source/lvq-missing", |_| Reply::status(404));
+    s.route("/news/article", |_| {
+        Reply::html(&article(
+            r#"<img src="/img/rally.png" alt="">
+               <video src="/video/protest.mp4" poster="/img/rally.png"></video>
+               <iframe src="/embed/player"></iframe>
+               <a href="/source/report">source</a>"#,
+        ))
+    });
+    s
+}
+
+#[test]
+fn full_run_archives_every_reference_and_restores_bytes_exactly() {
+    let site = small_site();
+    let ws = Workspace::new();
+    let out = ws.run(&["run", &site.url("/news/article")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = ws.report_json();
+    assert_eq!(report["summary"]["articles"], 1);
+    assert_eq!(report["summary"]["links"], 4, "{report:#}");
+    assert_eq!(report["summary"]["alive"], 4);
+    let img = link(&report, &site.url("/img/rally.png"));
+    assert_eq!(img["kind"], "image");
+    assert_eq!(img["state"], "alive");
+    assert_eq!(img["snapshot"]["sha256"], sha256_hex(PNG));
+    assert_eq!(img["snapshot"]["bytes"], PNG.len());
+    assert_eq!(img["articles"][0], site.url("/news/article"));
+    assert_eq!(
+        link(&report, &site.url("/video/protest.mp4"))["kind"],
+        "video"
+    );
+    assert_eq!(link(&report, &site.url("/embed/player"))["kind"], "embed");
+    assert_eq!(link(&report, &site.url("/source/report"))["kind"], "page");
+    // The footer link is outside the article's main content.
+    assert!(report["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|l| l["url"] != site.url("/about")));
+
+    let restored = ws.path().join("restored.mp4");
+    ws.ok(&[
+        "restore",
+        &sha256_hex(MP4),
+        "-o",
+        restored.to_str().unwrap(),
+    ]);
+    assert_eq!(fs::read(&restored).unwrap(), MP4);
+    // By unique prefix, to standard output.
+    let out = ws.run(&["restore", &sha256_hex(PNG)[..10], "-o", "-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, PNG);
+    // By URL.
+    let by_url = ws.path().join("by-url.png");
+    ws.ok(&[
+        "restore",
+        "--url",
+        &site.url("/img/rally.png"),
+        "-o",
+        by_url.to_str().unwrap(),
+    ]);
+    assert_eq!(fs::read(&by_url).unwrap(), PNG);
+    // verify is happy with an untouched archive.
+    let v = ws.ok(&["verify"]);
+    assert!(v.contains("archive is consistent"), "{v}");
+}
+
+#[test]
+fn identical_content_under_two_urls_is_stored_once() {
+    let s = Server::start();
+    s.resource("/a/one.png", "image/png", PNG);
+    s.resource("/b/two.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let page = ws.write(
+        "page.html",
+        &format!(
+            r#"<img src="{}"><img src="{}">"#,
+            s.url("/a/one.png"),
+            s.url("/b/two.png")
+        ),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let report = ws.report_json();
+    let a = &link(&report, &s.url("/a/one.png"))["snapshot"]["sha256"];
+    let b = &link(&report, &s.url("/b/two.png"))["snapshot"]["sha256"];
+    assert_eq!(a, b);
+    let objects: Vec<_> = walk(&ws.archive().join("objects"));
+    assert_eq!(objects.len(), 1, "{objects:?}");
+    assert_eq!(fs::read(&objects[0]).unwrap(), PNG);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A site that rots in every way the report distinguishes.
+fn rotten_site() -> Server {
+    let s = Server::start();
+    s.route("/gone404.png", |_| Reply::status(404));
+    s.route("/gone410.png", |_| Reply::status(410));
+    s.route("/forbidden.png", |_| Reply::status(403));
+    s.route("/censored.png", |_| Reply::status(451));
+    s.route("/loop/a", |_| Reply::redirect(302, "/loop/b"));
+    s.route("/loop/b", |_| Reply::redirect(302, "/loop/a"));
+    s.route("/deep/story-2018.html", |_| Reply::redirect(301, "/"));
+    s.route("/", |_| {
+        Reply::html(
+            "<html><body><h1>Front page</h1><p>Latest news from everywhere.</p></body></html>",
+        )
+    });
+    s
+}
+
+#[test]
+fn each_kind_of_rot_gets_its_state_and_reason() {
+    let s = rotten_site();
+    let ws = Workspace::new();
+    let refs = [
+        "/gone404.png",
+        "/gone410.png",
+        "/forbidden.png",
+        "/censored.png",
+        "/loop/a",
+        "/deep/story-2018.html",
+    ];
+    let mut html: String = refs
+        .iter()
+        .map(|r| format!("<a href=\"{}\">x</a>", s.url(r)))
+        .collect();
+    html.push_str("<img src=\"http://gone-host.invalid/pic.png\">");
+    let page = ws.write("page.html", &html);
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let report = ws.report_json();
+    let expect = [
+        ("/gone404.png", "dead", "http_404"),
+        ("/gone410.png", "dead", "http_410"),
+        ("/forbidden.png", "blocked", "http_403"),
+        ("/censored.png", "blocked", "http_451"),
+        ("/loop/a", "dead", "redirect_loop"),
+        ("/deep/story-2018.html", "dead", "redirect_to_root"),
+    ];
+    for (path, state, reason) in expect {
+        let l = link(&report, &s.url(path));
+        assert_eq!(
+            (l["state"].as_str(), l["reason"].as_str()),
+            (Some(state), Some(reason)),
+            "{path}: {l:#}"
+        );
+        assert_eq!(l["confirmed"], false, "one check never confirms a death");
+        assert!(
+            l["snapshot"].is_null(),
+            "an error page is never the good snapshot: {l:#}"
+        );
+    }
+    let gone = link(&report, "http://gone-host.invalid/pic.png");
+    assert_eq!(
+        (gone["state"].as_str(), gone["reason"].as_str()),
+        (Some("dead"), Some("dns"))
+    );
+    assert_eq!(
+        report["summary"]["lost"].as_u64().unwrap()
+            + report["summary"]["rescued"].as_u64().unwrap(),
+        report["summary"]["dead"].as_u64().unwrap()
+            + report["summary"]["blocked"].as_u64().unwrap()
+            + report["summary"]["transient"].as_u64().unwrap()
+    );
+    // The default report lists only what is not alive, with a summary line.
+    let table = ws.ok(&["report"]);
+    assert!(
+        table.contains("redirect_loop") && table.contains("(unconfirmed)"),
+        "{table}"
+    );
+}
+
+#[test]
+fn soft_404_is_detected_by_probing_a_made_up_sibling() {
+    let s = Server::start();
+    // A platform that answers every video id with the same "unavailable" page...
+    s.route("/videos/*", |_| {
+        Reply::html("<html><body><h1>Video unavailable</h1><p>This video is no longer available because the account associated with it has been terminated.</p></body></html>")
+    });
+    // ...and a site that answers made-up addresses honestly with 404.
+    s.route("/stories/real-story", |_| {
+        Reply::html("<html><body><h1>Rallies in 83 towns</h1><p>Tens of thousands demonstrated on Friday against the regime.</p></body></html>")
+    });
+    // A video platform addressing videos by query parameter.
+    s.route("/watch", |r| {
+        if r.target.contains("v=realvideo1") {
+            Reply::html("<html><body><h1>Protest in Idlib, 14 September</h1><p>Footage of the demonstration in Maarat al-Numan.</p></body></html>")
+        } else {
+            Reply::html("<html><body><h1>Video unavailable</h1><p>This video is private or has been removed.</p></body></html>")
+        }
+    });
+    let ws = Workspace::new();
+    let page = ws.write(
+        "page.html",
+        &format!(
+            r#"<a href="{}">v</a><a href="{}">s</a><a href="{}">w</a>"#,
+            s.url("/videos/abc123"),
+            s.url("/stories/real-story"),
+            s.url("/watch?v=realvideo1")
+        ),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let report = ws.report_json();
+    let v = link(&report, &s.url("/videos/abc123"));
+    assert_eq!(
+        (v["state"].as_str(), v["reason"].as_str()),
+        (Some("dead"), Some("soft_404")),
+        "{v:#}"
+    );
+    assert!(
+        v["snapshot"].is_null(),
+        "a soft-404 page is never the good snapshot"
+    );
+    assert_eq!(
+        link(&report, &s.url("/stories/real-story"))["state"],
+        "alive"
+    );
+    let w = link(&report, &s.url("/watch?v=realvideo1"));
+    assert_eq!(w["state"], "alive", "{w:#}");
+    assert_eq!(w["kind"], "page");
+    // The probes really went to made-up siblings.
+    let probes: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.contains("lvq"))
+        .collect();
+    assert!(
+        probes.iter().any(|r| r.path().starts_with("/videos/lvq")),
+        "{probes:?}"
+    );
+    assert!(
+        probes
+            .iter()
+            .any(|r| r.path() == "/watch" && r.target.contains("v=lvq")),
+        "{probes:?}"
+    );
+}
+
+#[test]
+fn retry_after_is_honoured_and_a_503_that_recovers_is_alive() {
+    let s = Server::start();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = count.clone();
+    s.route("/busy.png", move |_| {
+        if c.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            Reply::status(503).with_header("Retry-After", "1")
+        } else {
+            Reply::new(200, "image/png", PNG)
+        }
+    });
+    let other = Server::start();
+    other.route("/always-busy.png", |_| {
+        Reply::status(503).with_header("Retry-After", "3600")
+    });
+    let ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<img src="{}"><img src="{}">"#,
+            s.url("/busy.png"),
+            other.url("/always-busy.png")
+        ),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let hits: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/busy.png")
+        .collect();
+    assert_eq!(hits.len(), 2);
+    assert!(
+        hits[1].at.duration_since(hits[0].at) >= std::time::Duration::from_secs(1),
+        "Retry-After: 1 not honoured"
+    );
+    let report = ws.report_json();
+    assert_eq!(link(&report, &s.url("/busy.png"))["state"], "alive");
+    let busy = link(&report, &other.url("/always-busy.png"));
+    assert_eq!(
+        (busy["state"].as_str(), busy["reason"].as_str()),
+        (Some("transient"), Some("http_503"))
+    );
+    // A Retry-After longer than fetch.max_retry_after is not waited for within the run.
+    assert_eq!(other.hits("/always-busy.png"), 1);
+}
+
+#[test]
+fn recheck_with_etag_downloads_nothing_and_drift_keeps_both_versions() {
+    let s = Server::start();
+    s.resource("/stable.png", "image/png", PNG);
+    let version = std::sync::Arc::new(std::sync::Mutex::new(b"first version of the map".to_vec()));
+    let v = version.clone();
+    s.route("/map.png", move |_| {
+        Reply::new(200, "image/png", v.lock().unwrap().clone())
+    });
+    let mut ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<img src="{}"><img src="{}">"#,
+            s.url("/stable.png"),
+            s.url("/map.png")
+        ),
+    );
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-01T00:00:00Z".into())];
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let sent_before = s.body_bytes_sent();
+    *version.lock().unwrap() = b"second version of the map, redrawn".to_vec();
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-02T00:00:00Z".into())];
+    ws.ok(&["run", "--recheck"]);
+    // The stable image was asked conditionally and answered 304: no body travelled.
+    let stable: Vec<_> = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/stable.png")
+        .collect();
+    assert_eq!(stable.len(), 2);
+    assert!(stable[1].header("if-none-match").is_some());
+    assert_eq!(
+        s.body_bytes_sent() - sent_before,
+        b"second version of the map, redrawn".len() as u64
+    );
+    let h = ws.history_json(&s.url("/stable.png"));
+    assert_eq!(h["checks"][1]["reason"], "not_modified");
+    assert_eq!(h["snapshots"].as_array().unwrap().len(), 1);
+    // The map drifted: two snapshots, both restorable, the report points at the newest.
+    let h = ws.history_json(&s.url("/map.png"));
+    let snaps = h["snapshots"].as_array().unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(h["checks"][1]["content_changed"], true);
+    for (snap, bytes) in snaps.iter().zip([
+        &b"first version of the map"[..],
+        b"second version of the map, redrawn",
+    ]) {
+        let out = ws.run(&["restore", snap["sha256"].as_str().unwrap(), "-o", "-"]);
+        assert_eq!(out.stdout, bytes);
+    }
+    let r = ws.report_json();
+    assert_eq!(
+        link(&r, &s.url("/map.png"))["snapshot"]["sha256"],
+        sha256_hex(b"second version of the map, redrawn")
+    );
+    // --at picks the older snapshot.
+    let first_at = snaps[0]["captured_at"].as_str().unwrap();
+    let out = ws.run(&[
+        "restore",
+        "--url",
+        &s.url("/map.png"),
+        "--at",
+        first_at,
+        "-o",
+        "-",
+    ]);
+    assert_eq!(out.stdout, b"first version of the map");
+}
+
+#[test]
+fn restore_refuses_corrupted_unknown_and_ambiguous_hashes_and_verify_finds_corruption() {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    s.resource("/b.mp4", "video/mp4", MP4);
+    let ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<img src="{}"><video src="{}"></video>"#,
+            s.url("/a.png"),
+            s.url("/b.mp4")
+        ),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let sha = sha256_hex(PNG);
+    let object = ws.archive().join("objects").join(&sha[..2]).join(&sha[2..]);
+    let mut bytes = fs::read(&object).unwrap();
+    bytes[3] ^= 0xff;
+    fs::write(&object, &bytes).unwrap();
+
+    let target = ws.path().join("out.png");
+    let out = ws.run(&["restore", &sha, "-o", target.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("corrupted"), "{}", stderr(&out));
+    assert!(!target.exists(), "a failed restore leaves no file");
+    assert!(fs::read_dir(ws.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains(".part")));
+
+    let out = ws.run(&["restore", "0000000000", "-o", target.to_str().unwrap()]);
+    assert!(
+        !out.status.success() && stderr(&out).contains("no snapshot"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws.run(&["restore", "abc", "-o", "-"]);
+    assert!(!out.status.success() && stderr(&out).contains("at least 8 hex digits"));
+
+    let out = ws.run(&["verify"]);
+    assert!(
+        !out.status.success(),
+        "verify must fail on a corrupted object"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("CORRUPTED  {sha}")), "{text}");
+    assert!(
+        !text.contains(&sha256_hex(MP4)[..16])
+            || !text.contains("CORRUPTED  ".to_string().as_str().repeat(2).as_str())
+    );
+}
+
+#[test]
+fn a_run_with_the_network_down_marks_nothing_dead() {
+    let ws = Workspace::new();
+    // Nothing listens on the closed port; the .invalid hosts never resolve.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let page = ws.write(
+        "p.html",
+        &format!(r#"<img src="http://one.invalid/a.png"><img src="http://two.invalid/b.png"><img src="http://127.0.0.1:{closed}/c.png">"#),
+    );
+    let out = ws.run(&["run", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NETWORK DOWN"), "{}", stderr(&out));
+    let report = ws.report_json();
+    assert_eq!(report["summary"]["dead"], 0, "{report:#}");
+    assert_eq!(report["summary"]["unchecked"], 3);
+    let h = ws.history_json("http://one.invalid/a.png");
+    assert_eq!(h["checks"][0]["network_down"], true);
+}
+
+#[test]
+fn two_runs_on_one_archive_never_overlap() {
+    let s = Server::start();
+    let gate = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+    let g = gate.clone();
+    s.route("/slow.png", move |_| {
+        let (open, cv) = &*g;
+        let mut o = open.lock().unwrap();
+        while !*o {
+            o = cv.wait(o).unwrap();
+        }
+        Reply::new(200, "image/png", PNG)
+    });
+    let ws = Workspace::new();
+    let page = ws.write("p.html", &format!(r#"<img src="{}">"#, s.url("/slow.png")));
+    let first = ws
+        .command(&["run", page.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    s.wait_for_hit("/slow.png");
+    let second = ws.run(&["run"]);
+    assert_eq!(second.status.code(), Some(75), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("another linkvault run"),
+        "{}",
+        stderr(&second)
+    );
+    let (open, cv) = &*gate;
+    *open.lock().unwrap() = true;
+    cv.notify_all();
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        link(&ws.report_json(), &s.url("/slow.png"))["state"],
+        "alive"
+    );
+    ws.ok(&["verify"]);
+}
+
+#[test]
+fn deaths_are_confirmed_over_days_and_runs_only_check_what_is_due() {
+    let s = Server::start();
+    s.route("/gone.png", |_| Reply::status(404));
+    s.resource("/fine.png", "image/png", PNG);
+    let mut ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<img src="{}"><img src="{}">"#,
+            s.url("/gone.png"),
+            s.url("/fine.png")
+        ),
+    );
+    let day = 86_400i64;
+    let t0 = 1_800_000_000i64;
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), t0.to_string())];
+    ws.ok(&["run", page.to_str().unwrap()]);
+    // An hour later nothing is due: no request at all.
+    let before = s.requests().len();
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), (t0 + 3600).to_string())];
+    ws.ok(&["run"]);
+    assert_eq!(s.requests().len(), before, "nothing was due");
+    for d in [3, 6] {
+        ws.extra_env = vec![("LINKVAULT_NOW".into(), (t0 + d * day).to_string())];
+        ws.ok(&["run"]);
+    }
+    let r = ws.report_json();
+    let gone = link(&r, &s.url("/gone.png"));
+    assert_eq!(gone["checks"], 3);
+    assert_eq!(gone["confirmed"], true, "{gone:#}");
+    assert_eq!(gone["dead_since"], "2027-01-15T08:00:00Z");
+    // The alive image was not due again before its 7-day recheck.
+    assert_eq!(s.hits("/fine.png"), 1);
+}
+
+#[test]
+fn feeds_and_text_files_are_articles_and_registered_articles_are_remembered() {
+    let s = Server::start();
+    s.resource("/one.png", "image/png", PNG);
+    s.resource("/two.mp4", "video/mp4", MP4);
+    s.route("/posts/1", |_| {
+        Reply::html("<html><body><article><img src=\"/one.png\"></article></body></html>")
+    });
+    s.route("/posts/2", |_| {
+        Reply::html("<html><body><article><video src=\"/two.mp4\"></video></article></body></html>")
+    });
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <item><title>1</title><link>{}</link></item><item><title>2</title><link>{}</link></item></channel></rss>"#,
+        s.url("/posts/1"),
+        s.url("/posts/2")
+    );
+    s.route("/feed.xml", move |_| {
+        Reply::new(200, "application/rss+xml", feed.clone())
+    });
+    s.resource("/three.png", "image/png", b"third image".to_vec());
+    let ws = Workspace::new();
+    let notes = ws.write(
+        "notes.txt",
+        &format!("See {} (the third picture).\n", s.url("/three.png")),
+    );
+    ws.ok(&["run", &s.url("/feed.xml"), notes.to_str().unwrap()]);
+    let r = ws.report_json();
+    assert_eq!(
+        link(&r, &s.url("/one.png"))["articles"][0],
+        s.url("/posts/1")
+    );
+    assert_eq!(link(&r, &s.url("/two.mp4"))["kind"], "video");
+    assert_eq!(link(&r, &s.url("/three.png"))["state"], "alive");
+    // A later plain `run` rechecks the registered articles without naming them.
+    let feed_hits = s.hits("/feed.xml");
+    ws.ok(&["run", "--recheck"]);
+    assert!(s.hits("/feed.xml") > feed_hits);
+}
+
+#[test]
+fn bad_config_and_unreadable_articles_get_clear_errors() {
+    let ws = Workspace::with_config("[fetch]\nconcurency = 4\n");
+    let out = ws.run(&["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("concurency"), "{}", stderr(&out));
+    let ws = Workspace::with_config("[schedule]\nrecheck_alive = \"fortnightly\"\n");
+    let out = ws.run(&["report"]);
+    assert!(
+        stderr(&out).contains("schedule.recheck_alive"),
+        "{}",
+        stderr(&out)
+    );
+    let ws = Workspace::new();
+    let out = ws.run(&["run", "no-such-file.html"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no-such-file.html"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -1,0 +1,355 @@
+//! Shared test fixtures: a real HTTP/1.1 server on 127.0.0.1 with scriptable routes, and a
+//! helper that runs the real `linkvault` binary against a fresh archive and config.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub at: Instant,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+    pub fn html(body: &str) -> Reply {
+        Reply::new(200, "text/html; charset=utf-8", body)
+    }
+    pub fn status(status: u16) -> Reply {
+        Reply::new(
+            status,
+            "text/html",
+            format!("<html><body><h1>Error {status}</h1></body></html>"),
+        )
+    }
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        let mut r = Reply::new(status, "text/html", "");
+        r.headers.push(("Location".into(), location.into()));
+        r
+    }
+    pub fn with_header(mut self, k: &str, v: &str) -> Reply {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+}
+
+type Handler = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
+#[derive(Default)]
+struct State {
+    routes: Mutex<HashMap<String, Handler>>,
+    log: Mutex<Vec<Request>>,
+    seen: Condvar,
+    body_bytes_sent: Mutex<u64>,
+}
+
+/// A real HTTP server on an ephemeral loopback port. Routes match the request path (query
+/// ignored unless a route for the full target exists); unknown paths get a plain 404.
+pub struct Server {
+    pub port: u16,
+    state: Arc<State>,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(State::default());
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let st = st.clone();
+                std::thread::spawn(move || serve(conn, st));
+            }
+        });
+        Server { port, state }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, path)
+    }
+
+    pub fn route(&self, path: &str, f: impl Fn(&Request) -> Reply + Send + Sync + 'static) {
+        self.state
+            .routes
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), Arc::new(f));
+    }
+
+    /// A static resource with an ETag; answers 304 to a matching If-None-Match.
+    pub fn resource(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        let body: Vec<u8> = body.into();
+        let etag = format!("\"{}\"", &sha256_hex(&body)[..16]);
+        let ct = content_type.to_string();
+        self.route(path, move |req| {
+            if req.header("if-none-match") == Some(etag.as_str()) {
+                return Reply {
+                    status: 304,
+                    headers: vec![("ETag".into(), etag.clone())],
+                    body: Vec::new(),
+                };
+            }
+            Reply::new(200, &ct, body.clone()).with_header("ETag", &etag)
+        });
+    }
+
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.log.lock().unwrap().clone()
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.requests().iter().filter(|r| r.path() == path).count()
+    }
+
+    pub fn body_bytes_sent(&self) -> u64 {
+        *self.state.body_bytes_sent.lock().unwrap()
+    }
+
+    /// Blocks until some request for `path` has arrived (or panics after a generous limit).
+    pub fn wait_for_hit(&self, path: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = self.state.log.lock().unwrap();
+        while !log.iter().any(|r| r.path() == path) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no request for {path} arrived");
+            log = self.state.seen.wait_timeout(log, left).unwrap().0;
+        }
+    }
+}
+
+fn serve(conn: TcpStream, st: Arc<State>) {
+    let _ = conn.set_read_timeout(Some(Duration::from_secs(30)));
+    let mut reader = BufReader::new(match conn.try_clone() {
+        Ok(c) => c,
+        Err(_) => return,
+    });
+    let mut writer = conn;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut parts = line.split_whitespace();
+        let method = parts.next().unwrap_or("").to_string();
+        let target = parts.next().unwrap_or("/").to_string();
+        let mut headers = Vec::new();
+        let mut content_length = 0usize;
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    content_length = v.trim().parse().unwrap_or(0);
+                }
+                headers.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        if content_length > 0 {
+            let mut body = vec![0; content_length];
+            let _ = reader.read_exact(&mut body);
+        }
+        let req = Request {
+            method: method.clone(),
+            target: target.clone(),
+            headers,
+            at: Instant::now(),
+        };
+        {
+            st.log.lock().unwrap().push(req.clone());
+            st.seen.notify_all();
+        }
+        let handler = {
+            let routes = st.routes.lock().unwrap();
+            routes
+                .get(&target)
+                .or_else(|| routes.get(req.path()))
+                .or_else(|| {
+                    // "/prefix/*" routes catch everything under the prefix; longest wins.
+                    routes
+                        .iter()
+                        .filter(|(k, _)| {
+                            k.ends_with('*') && req.path().starts_with(&k[..k.len() - 1])
+                        })
+                        .max_by_key(|(k, _)| k.len())
+                        .map(|(_, h)| h)
+                })
+                .cloned()
+        };
+        let reply = match handler {
+            Some(h) => h(&req),
+            None => Reply::status(404),
+        };
+        let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
+        for (k, v) in &reply.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        let send_body = method != "HEAD" && reply.status != 304 && reply.status != 204;
+        head.push_str(&format!(
+            "Content-Length: {}\r\n\r\n",
+            if send_body { reply.body.len() } else { 0 }
+        ));
+        if writer.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        if send_body {
+            if writer.write_all(&reply.body).is_err() {
+                return;
+            }
+            *st.body_bytes_sent.lock().unwrap() += reply.body.len() as u64;
+        }
+        let _ = writer.flush();
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A scratch directory with a config and an archive, and a way to run the binary in it.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+    pub extra_env: Vec<(String, String)>,
+}
+
+pub const TEST_CONFIG: &str = r#"
+archive = "archive"
+[fetch]
+per_host_interval = "0s"
+retries = 1
+retry_backoff = "10ms"
+stall_timeout = "10s"
+connect_timeout = "5s"
+"#;
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace::with_config(TEST_CONFIG)
+    }
+
+    pub fn with_config(config: &str) -> Workspace {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Workspace {
+            dir,
+            extra_env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn archive(&self) -> PathBuf {
+        self.dir.path().join("archive")
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_linkvault"));
+        c.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("LINKVAULT_NOW")
+            .env("NO_COLOR", "1");
+        for (k, v) in &self.extra_env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run linkvault")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "linkvault {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn report_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["report", "--all", "--format", "json"]))
+            .expect("report json")
+    }
+
+    pub fn history_json(&self, url: &str) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["history", url, "--format", "json"])).expect("history json")
+    }
+}
+
+pub fn link<'a>(report: &'a serde_json::Value, url: &str) -> &'a serde_json::Value {
+    report["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["url"] == url)
+        .unwrap_or_else(|| panic!("{url} not in report: {report:#}"))
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

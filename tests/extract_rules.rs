@@ -1,0 +1,685 @@
+//! Every HTML extraction rule, one small inline fixture each, asserting the exact references
+//! (url, kind, found_in) in document order through the public API.
+
+use linkvault::extract::*;
+use linkvault::model::Kind;
+use url::Url;
+
+const DOC: &str = "https://news.example/2024/story.html";
+
+fn run(html: &str, doc_url: Option<&str>, opts: ExtractOptions) -> Extraction {
+    let doc = doc_url.map(|u| Url::parse(u).unwrap_or_else(|e| panic!("test doc URL {u}: {e}")));
+    extract_html(html.as_bytes(), doc.as_ref(), &opts)
+}
+
+fn at_doc(html: &str) -> Extraction {
+    run(html, Some(DOC), ExtractOptions::default())
+}
+
+fn triples(ex: &Extraction) -> Vec<(&str, Kind, &str)> {
+    ex.refs
+        .iter()
+        .map(|r| (r.url.as_str(), r.kind, r.found_in.as_str()))
+        .collect()
+}
+
+#[test]
+fn img_sources_including_lazy_loading_attributes_are_images() {
+    let ex = at_doc(
+        r#"<img src="a.jpg" srcset="a-2x.jpg 2x, https://cdn.example/w_300,h_200/a.jpg 300w"
+             data-src="/lazy.jpg" data-srcset="l1.jpg 1x, l2.jpg 2x" data-original="orig.png"
+             data-lazy-src="ls.webp" data-lazy-srcset="lss.webp 100w" data-hi-res-src="hi.jpg">
+           <img data-src="page-view">"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://news.example/2024/a.jpg", Kind::Image, "img@src"),
+            ("https://news.example/lazy.jpg", Kind::Image, "img@data-src"),
+            (
+                "https://news.example/2024/orig.png",
+                Kind::Image,
+                "img@data-original"
+            ),
+            (
+                "https://news.example/2024/ls.webp",
+                Kind::Image,
+                "img@data-lazy-src"
+            ),
+            (
+                "https://news.example/2024/hi.jpg",
+                Kind::Image,
+                "img@data-hi-res-src"
+            ),
+            (
+                "https://news.example/2024/a-2x.jpg",
+                Kind::Image,
+                "img@srcset"
+            ),
+            (
+                "https://cdn.example/w_300,h_200/a.jpg",
+                Kind::Image,
+                "img@srcset"
+            ),
+            (
+                "https://news.example/2024/l1.jpg",
+                Kind::Image,
+                "img@data-srcset"
+            ),
+            (
+                "https://news.example/2024/l2.jpg",
+                Kind::Image,
+                "img@data-srcset"
+            ),
+            (
+                "https://news.example/2024/lss.webp",
+                Kind::Image,
+                "img@data-lazy-srcset"
+            ),
+            // The element decides, not the extension-less URL.
+            (
+                "https://news.example/2024/page-view",
+                Kind::Image,
+                "img@data-src"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn sources_take_their_kind_from_picture_video_or_audio() {
+    let ex = at_doc(
+        r#"<picture><source srcset="p.avif 1x, p2.avif 2x" type="image/avif"><source data-srcset="p.webp">
+             <img src="p.jpg"></picture>
+           <video src="v.mp4" poster="poster.jpg"><source src="v.webm" type="video/webm">
+             <track src="subs.vtt" kind="captions"></video>
+           <audio src="a.mp3"><source src="a.ogg"></audio>
+           <source src="loose-stream" type="video/mp4"><source src="loose.mp3"><source src="loose-thing">"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/2024/p.avif",
+                Kind::Image,
+                "source@srcset"
+            ),
+            (
+                "https://news.example/2024/p2.avif",
+                Kind::Image,
+                "source@srcset"
+            ),
+            (
+                "https://news.example/2024/p.webp",
+                Kind::Image,
+                "source@data-srcset"
+            ),
+            ("https://news.example/2024/p.jpg", Kind::Image, "img@src"),
+            ("https://news.example/2024/v.mp4", Kind::Video, "video@src"),
+            (
+                "https://news.example/2024/poster.jpg",
+                Kind::Image,
+                "video@poster"
+            ),
+            (
+                "https://news.example/2024/v.webm",
+                Kind::Video,
+                "source@src"
+            ),
+            (
+                "https://news.example/2024/subs.vtt",
+                Kind::Other,
+                "track@src"
+            ),
+            ("https://news.example/2024/a.mp3", Kind::Audio, "audio@src"),
+            ("https://news.example/2024/a.ogg", Kind::Audio, "source@src"),
+            // Outside any media element: the `type` attribute, then the URL, then Other.
+            (
+                "https://news.example/2024/loose-stream",
+                Kind::Video,
+                "source@src"
+            ),
+            (
+                "https://news.example/2024/loose.mp3",
+                Kind::Audio,
+                "source@src"
+            ),
+            (
+                "https://news.example/2024/loose-thing",
+                Kind::Other,
+                "source@src"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn iframes_embeds_and_objects_are_embeds_even_for_video_platforms() {
+    let ex = at_doc(
+        r#"<iframe src="https://www.youtube.com/embed/dQw4w9WgXcQ">fallback <img src="no.jpg"></iframe>
+           <iframe data-src="https://player.vimeo.com/video/123"></iframe>
+           <embed src="/flash.swf"><object data="/doc.svg"></object>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://www.youtube.com/embed/dQw4w9WgXcQ",
+                Kind::Embed,
+                "iframe@src"
+            ),
+            (
+                "https://player.vimeo.com/video/123",
+                Kind::Embed,
+                "iframe@data-src"
+            ),
+            ("https://news.example/flash.swf", Kind::Embed, "embed@src"),
+            ("https://news.example/doc.svg", Kind::Embed, "object@data"),
+        ]
+    );
+}
+
+#[test]
+fn social_meta_tags_name_the_documents_media() {
+    let ex = at_doc(
+        r#"<head>
+        <meta property="og:image" content="/og.jpg">
+        <meta property="og:image:url" content="/og-url.jpg">
+        <meta property="OG:IMAGE:SECURE_URL" content="https://img.example/og-secure.jpg">
+        <meta property="og:video" content="/og.mp4">
+        <meta property="og:video:url" content="/og-url.mp4">
+        <meta property="og:video:secure_url" content="https://vid.example/og.mp4">
+        <meta name="twitter:image" content="/tw.png">
+        <meta name="twitter:image:src" content="/tw-src.png">
+        <meta name="twitter:player" content="https://player.example/embed/1">
+        <meta name="twitter:player:stream" content="https://player.example/1.m3u8">
+        <meta content="/content-first.jpg" property="og:image">
+        <meta property="og:description" content="/not-a-ref.jpg">
+        <meta name="description" content="https://not.example/a-ref">
+        <meta property="og:url" content="https://news.example/canonical-from-og">
+        </head>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://news.example/og.jpg", Kind::Image, "meta[og:image]"),
+            (
+                "https://news.example/og-url.jpg",
+                Kind::Image,
+                "meta[og:image:url]"
+            ),
+            (
+                "https://img.example/og-secure.jpg",
+                Kind::Image,
+                "meta[og:image:secure_url]"
+            ),
+            ("https://news.example/og.mp4", Kind::Video, "meta[og:video]"),
+            (
+                "https://news.example/og-url.mp4",
+                Kind::Video,
+                "meta[og:video:url]"
+            ),
+            (
+                "https://vid.example/og.mp4",
+                Kind::Video,
+                "meta[og:video:secure_url]"
+            ),
+            (
+                "https://news.example/tw.png",
+                Kind::Image,
+                "meta[twitter:image]"
+            ),
+            (
+                "https://news.example/tw-src.png",
+                Kind::Image,
+                "meta[twitter:image:src]"
+            ),
+            (
+                "https://player.example/embed/1",
+                Kind::Embed,
+                "meta[twitter:player]"
+            ),
+            (
+                "https://player.example/1.m3u8",
+                Kind::Video,
+                "meta[twitter:player:stream]"
+            ),
+            (
+                "https://news.example/content-first.jpg",
+                Kind::Image,
+                "meta[og:image]"
+            ),
+        ]
+    );
+    assert_eq!(
+        ex.canonical.as_ref().map(Url::as_str),
+        Some("https://news.example/canonical-from-og")
+    );
+}
+
+#[test]
+fn image_src_is_reported_and_page_furniture_is_not() {
+    let ex = at_doc(
+        r#"<head>
+        <link rel="stylesheet" href="/style.css"><link rel="icon" href="/favicon.png">
+        <link rel="apple-touch-icon" href="/touch.png"><link rel="preload" href="/hero.jpg" as="image">
+        <link rel="alternate" type="application/rss+xml" href="/feed.xml">
+        <link rel="manifest" href="/site.webmanifest"><link rel="amphtml" href="/amp/story">
+        <link rel="image_src" href="/share.jpg">
+        <link rel="canonical" href="/2024/story">
+        <script src="/app.js"></script><script type="module" src="https://cdn.example/m.js"></script>
+        </head>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [(
+            "https://news.example/share.jpg",
+            Kind::Image,
+            "link[image_src]"
+        )]
+    );
+    assert_eq!(
+        ex.canonical.as_ref().map(Url::as_str),
+        Some("https://news.example/2024/story")
+    );
+}
+
+#[test]
+fn links_are_pages_unless_their_url_says_media() {
+    let ex = at_doc(
+        r#"<a href="/other-story">story</a> <a href="https://img.example/full.PNG">zoom</a>
+           <a href="https://www.youtube.com/watch?v=dQw4w9WgXcQ">watch</a>
+           <a href="/report.pdf">pdf</a> <a>no href</a> <a href="">empty</a>
+           <map><area href="/region" shape="rect"></map>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://news.example/other-story", Kind::Page, "a@href"),
+            ("https://img.example/full.PNG", Kind::Image, "a@href"),
+            (
+                "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                Kind::Video,
+                "a@href"
+            ),
+            ("https://news.example/report.pdf", Kind::Other, "a@href"),
+            ("https://news.example/region", Kind::Page, "area@href"),
+        ]
+    );
+}
+
+#[test]
+fn include_links_false_keeps_only_embedded_media() {
+    let html = r#"<a href="/other">x</a><img src="/i.jpg"><area href="/r"><a href="/i2.jpg">y</a>"#;
+    let opts = ExtractOptions {
+        include_links: false,
+        ..ExtractOptions::default()
+    };
+    let ex = run(html, Some(DOC), opts);
+    assert_eq!(
+        triples(&ex),
+        [("https://news.example/i.jpg", Kind::Image, "img@src")]
+    );
+}
+
+#[test]
+fn first_base_href_resolves_refs_and_is_itself_resolved_against_the_doc_url() {
+    let ex = at_doc(
+        r#"<head><base target="_blank"><base href="/assets/v2/"><base href="https://ignored.example/">
+           </head><img src="pic.jpg"><a href="../up">up</a><img src="/rooted.png">"#,
+    );
+    assert_eq!(
+        ex.base.as_ref().map(Url::as_str),
+        Some("https://news.example/assets/v2/")
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/assets/v2/pic.jpg",
+                Kind::Image,
+                "img@src"
+            ),
+            ("https://news.example/assets/up", Kind::Page, "a@href"),
+            ("https://news.example/rooted.png", Kind::Image, "img@src"),
+        ]
+    );
+}
+
+#[test]
+fn doc_url_is_the_base_without_base_href() {
+    let ex = at_doc(r#"<img src="x.png">"#);
+    assert_eq!(ex.base.as_ref().map(Url::as_str), Some(DOC));
+    assert_eq!(ex.canonical, None);
+}
+
+#[test]
+fn canonical_after_the_refs_is_the_base_of_a_local_file() {
+    let html = r#"<html><body><img src="img/a.jpg"><a href="/about">about</a>
+        <img src="//cdn.example/b.jpg"></body>
+        <link rel="canonical" href="http://blog.example/posts/hello#main">"#;
+    let ex = run(html, None, ExtractOptions::default());
+    assert_eq!(
+        ex.canonical.as_ref().map(Url::as_str),
+        Some("http://blog.example/posts/hello")
+    );
+    assert_eq!(ex.base, ex.canonical);
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "http://blog.example/posts/img/a.jpg",
+                Kind::Image,
+                "img@src"
+            ),
+            ("http://blog.example/about", Kind::Page, "a@href"),
+            // Protocol-relative: the base's scheme.
+            ("http://cdn.example/b.jpg", Kind::Image, "img@src"),
+        ]
+    );
+    assert_eq!(ex.unresolved, 0);
+}
+
+#[test]
+fn og_url_is_the_fallback_canonical_and_base() {
+    let html = r#"<meta property="og:url" content="https://site.example/a/post">
+        <img src="pic.jpg">"#;
+    let ex = run(html, None, ExtractOptions::default());
+    assert_eq!(
+        ex.canonical.as_ref().map(Url::as_str),
+        Some("https://site.example/a/post")
+    );
+    assert_eq!(
+        triples(&ex),
+        [("https://site.example/a/pic.jpg", Kind::Image, "img@src")]
+    );
+
+    // With both, rel=canonical wins wherever it appears.
+    let both = r#"<meta property="og:url" content="https://og.example/x">
+        <link rel="canonical" href="https://canon.example/y">"#;
+    let ex = run(both, None, ExtractOptions::default());
+    assert_eq!(
+        ex.canonical.as_ref().map(Url::as_str),
+        Some("https://canon.example/y")
+    );
+    // Even a relative rel=canonical wins, resolved like any link against the document.
+    let relative = r#"<meta property="og:url" content="https://og.example/x">
+        <link rel="canonical" href="/2024/story-canonical">"#;
+    let ex = at_doc(relative);
+    assert_eq!(
+        ex.canonical.as_ref().map(Url::as_str),
+        Some("https://news.example/2024/story-canonical")
+    );
+    assert_eq!(ex.base.as_ref().map(Url::as_str), Some(DOC));
+}
+
+#[test]
+fn a_relative_base_href_in_a_local_file_resolves_against_the_canonical() {
+    let html = r#"<base href="/static/"><link rel="canonical" href="https://site.example/p/q">
+        <img src="i.png">"#;
+    let ex = run(html, None, ExtractOptions::default());
+    assert_eq!(
+        ex.base.as_ref().map(Url::as_str),
+        Some("https://site.example/static/")
+    );
+    assert_eq!(
+        triples(&ex),
+        [("https://site.example/static/i.png", Kind::Image, "img@src")]
+    );
+}
+
+#[test]
+fn relative_refs_without_any_base_are_counted_not_emitted() {
+    let html = r#"<img src="a.jpg"><img src="/b.jpg"><img src="a.jpg"><img src="//cdn.example/c.jpg">
+        <a href="page.html">p</a><img src="https://abs.example/d.jpg"><a href="mailto:x@y.example">m</a>"#;
+    let ex = run(html, None, ExtractOptions::default());
+    assert_eq!(ex.base, None);
+    assert_eq!(
+        ex.unresolved, 4,
+        "distinct relative values: a.jpg /b.jpg //cdn… page.html"
+    );
+    assert_eq!(
+        triples(&ex),
+        [("https://abs.example/d.jpg", Kind::Image, "img@src")]
+    );
+
+    // A file: document URL is no base for http(s) references either.
+    let ex = run(
+        r#"<img src="a.jpg">"#,
+        Some("file:///home/me/saved.html"),
+        ExtractOptions::default(),
+    );
+    assert_eq!((ex.refs.len(), ex.unresolved, ex.base), (0, 1, None));
+}
+
+#[test]
+fn non_http_schemes_and_in_page_links_are_dropped() {
+    let ex = at_doc(
+        r##"<a href="mailto:editor@news.example">m</a><a href="javascript:void(0)">j</a>
+           <img src="data:image/png;base64,iVBORw0KGgo="><a href="tel:+15551234">t</a>
+           <a href="about:blank">a</a><img src="blob:https://news.example/uuid">
+           <a href="ftp://files.example/f.zip">f</a><a href="#comments">c</a><a href="#">top</a>
+           <a href=" JavaScript:alert(1)">J</a><iframe src="about:blank"></iframe>
+           <a href="https://kept.example/">k</a>"##,
+    );
+    assert_eq!(
+        triples(&ex),
+        [("https://kept.example/", Kind::Page, "a@href")]
+    );
+    assert_eq!(ex.unresolved, 0);
+}
+
+#[test]
+fn fragments_are_stripped_and_each_url_reported_once() {
+    let ex = at_doc(
+        r##"<a href="/gallery/1.jpg#zoom">zoom</a>
+           <img src="/gallery/1.jpg" srcset="/gallery/1.jpg 1x">
+           <a href="/next#a">n</a><a href="/next#b">n</a><a href="https://news.example/next">n</a>
+           <iframe src="https://www.youtube.com/embed/x1"></iframe>
+           <a href="https://www.youtube.com/embed/x1">same embed linked</a>
+           <a href="/video-page">v</a><video src="/video-page"></video>"##,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            // First sighting names the place; the img makes it an Image, not a Page.
+            ("https://news.example/gallery/1.jpg", Kind::Image, "a@href"),
+            ("https://news.example/next", Kind::Page, "a@href"),
+            (
+                "https://www.youtube.com/embed/x1",
+                Kind::Embed,
+                "iframe@src"
+            ),
+            ("https://news.example/video-page", Kind::Video, "a@href"),
+        ]
+    );
+}
+
+#[test]
+fn attribute_whitespace_and_embedded_newlines_are_ignored_like_browsers_do() {
+    let ex = at_doc(
+        "<img src=\"  \n https://img.example/a\n/b.jpg \t\"><a href='\t/x\ty '>x</a>\
+         <img src=\"   \"><img srcset=\" \n c.jpg \n 2x\">",
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://img.example/a/b.jpg", Kind::Image, "img@src"),
+            ("https://news.example/xy", Kind::Page, "a@href"),
+            ("https://news.example/2024/c.jpg", Kind::Image, "img@srcset"),
+        ]
+    );
+}
+
+#[test]
+fn entities_in_attributes_are_decoded() {
+    let ex = at_doc(r#"<img src="/i.jpg?w=1&amp;h=2"><a href="/q?a=1&b=2">q</a>"#);
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://news.example/i.jpg?w=1&h=2", Kind::Image, "img@src"),
+            ("https://news.example/q?a=1&b=2", Kind::Page, "a@href"),
+        ]
+    );
+}
+
+const MARKED: &str = r#"<html><head>
+    <meta property="og:image" content="/og.jpg"><link rel="image_src" href="/share.jpg">
+  </head><body>
+    <nav><a href="/home">home</a><img src="/logo.png"></nav>
+    <main><h1>Story</h1>
+      <article><p>Text <a href="/cited">cited</a><p><img src="/figure.jpg">
+        <div><img src="/inner.jpg"></div></article>
+      <aside><img src="/in-main-aside.jpg"></aside>
+    </main>
+    <div id="sidebar"><img src="/ad.gif"><a href="/cited">again</a></div>
+    <div itemprop="articleBody  other"><img src="/body.jpg"></div>
+    <footer><a href="/terms">terms</a></div></footer>
+  </body></html>"#;
+
+#[test]
+fn only_marked_main_content_is_kept_by_default() {
+    let ex = at_doc(MARKED);
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://news.example/og.jpg", Kind::Image, "meta[og:image]"),
+            (
+                "https://news.example/share.jpg",
+                Kind::Image,
+                "link[image_src]"
+            ),
+            ("https://news.example/cited", Kind::Page, "a@href"),
+            ("https://news.example/figure.jpg", Kind::Image, "img@src"),
+            ("https://news.example/inner.jpg", Kind::Image, "img@src"),
+            (
+                "https://news.example/in-main-aside.jpg",
+                Kind::Image,
+                "img@src"
+            ),
+            ("https://news.example/body.jpg", Kind::Image, "img@src"),
+        ]
+    );
+    // home, logo, ad, terms; `/cited` also appears outside but is kept from inside.
+    assert_eq!(ex.outside_main, 4);
+}
+
+#[test]
+fn whole_page_keeps_references_outside_main_content() {
+    let opts = ExtractOptions {
+        whole_page: true,
+        ..ExtractOptions::default()
+    };
+    let ex = run(MARKED, Some(DOC), opts);
+    assert_eq!(ex.outside_main, 0);
+    let urls: Vec<&str> = ex.refs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(
+        urls,
+        [
+            "/og.jpg",
+            "/share.jpg",
+            "/home",
+            "/logo.png",
+            "/cited",
+            "/figure.jpg",
+            "/inner.jpg",
+            "/in-main-aside.jpg",
+            "/ad.gif",
+            "/body.jpg",
+            "/terms",
+        ]
+    );
+}
+
+#[test]
+fn a_page_without_markers_keeps_everything() {
+    let ex = at_doc(r#"<div><nav><a href="/home">h</a></nav><img src="/a.png"></div>"#);
+    assert_eq!(ex.outside_main, 0);
+    assert_eq!(ex.refs.len(), 2);
+}
+
+#[test]
+fn markers_end_with_their_element_despite_stray_and_implied_end_tags() {
+    let ex = at_doc(
+        r#"<div><article><ul><li><img src="/in1.jpg"><li><p><img src="/in2.jpg"></span></em>
+           </article><img src="/out.jpg"></div>
+           <svg><path d="M0"/><title>icon</title></svg><main/><img src="/in3.jpg">"#,
+    );
+    // `<main/>` is not self-closing in HTML, so what follows it is inside it.
+    let paths: Vec<&str> = ex.refs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/in1.jpg", "/in2.jpg", "/in3.jpg"]);
+    assert_eq!(ex.outside_main, 1);
+}
+
+#[test]
+fn script_style_textarea_and_comment_content_is_not_markup() {
+    let ex = at_doc(
+        r#"<script>var s = '<img src="/from-script.jpg">'; document.write("<a href='/js'>");</script>
+           <style>.x { background: url(/bg.png) } /* <img src="/from-style.jpg"> */</style>
+           <textarea><img src="/from-textarea.jpg"></textarea>
+           <!-- <img src="/from-comment.jpg"> -->
+           <title><img src="/from-title.jpg"> Real   title</title>
+           <img src="/real.jpg">"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [("https://news.example/real.jpg", Kind::Image, "img@src")]
+    );
+    assert_eq!(
+        ex.title.as_deref(),
+        Some("<img src=\"/from-title.jpg\"> Real title")
+    );
+}
+
+#[test]
+fn noscript_fallback_markup_is_read() {
+    let ex = at_doc(
+        r#"<article><img class="lazy" data-src="/big.jpg" src="/placeholder.gif">
+           <noscript><img src="/big.jpg"><img src="/only-here.jpg"></noscript></article>
+           <noscript><img src="/outside-noscript.jpg"></noscript>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/placeholder.gif",
+                Kind::Image,
+                "img@src"
+            ),
+            ("https://news.example/big.jpg", Kind::Image, "img@data-src"),
+            ("https://news.example/only-here.jpg", Kind::Image, "img@src"),
+        ]
+    );
+    assert_eq!(ex.outside_main, 1);
+}
+
+#[test]
+fn title_is_the_first_head_title_collapsed_and_capped() {
+    let ex = at_doc("<title>\n  Big &amp; Small:\n  a   story </title><svg><title>logo</title></svg><title>second</title>");
+    assert_eq!(ex.title.as_deref(), Some("Big & Small: a story"));
+
+    let long = format!("<title>{}</title>", "é".repeat(1000));
+    let ex = at_doc(&long);
+    assert_eq!(ex.title.map(|t| t.chars().count()), Some(300));
+
+    let ex = at_doc("<svg><title>logo</title></svg><p>no title");
+    assert_eq!(ex.title, None);
+}
+
+#[test]
+fn garbage_input_never_panics() {
+    let inputs: [&[u8]; 8] = [
+        b"",
+        b"<",
+        b"<img src=",
+        b"<img src='unterminated",
+        b"\xff\xfe\x00<\x00i\x00m\x00g",
+        b"</article></main><article",
+        b"<a href=\"http://[::1\">x</a><a href=\"http://exa mple.com/\">y</a><img src=\"https://a.example:99999/\">",
+        b"<base href=\"javascript:alert(1)\"><link rel=canonical href=\"mailto:x\"><img src=\"/x.png\">",
+    ];
+    for input in inputs {
+        let ex = extract_html(input, None, &ExtractOptions::default());
+        assert!(ex.refs.is_empty(), "{:?}", String::from_utf8_lossy(input));
+    }
+}
