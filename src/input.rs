@@ -95,7 +95,7 @@ fn absolute(p: &Path) -> PathBuf {
 #[derive(Debug)]
 pub enum Document {
     Feed(Vec<Url>),
-    Page(Extraction),
+    Page(Box<Extraction>),
 }
 
 /// Reads an article's bytes as a feed, an HTML page or plain text, by declared type and content.
@@ -128,13 +128,13 @@ pub fn analyse(
     let declared_text = ct.starts_with("text/plain")
         || matches!(ext.as_str(), "txt" | "text" | "md" | "csv" | "tsv");
     if declared_text && !extract::looks_like_html(bytes) {
-        return Ok(Document::Page(extract::extract_text(bytes)));
+        return Ok(Document::Page(Box::new(extract::extract_text(bytes))));
     }
     if ct.contains("html")
         || matches!(ext.as_str(), "html" | "htm" | "xhtml")
         || extract::looks_like_html(bytes)
     {
-        return Ok(Document::Page(extract::extract_html(bytes, doc_url, opts)));
+        return Ok(Document::Page(Box::new(extract::extract_html(bytes, doc_url, opts))));
     }
-    Ok(Document::Page(extract::extract_text(bytes)))
+    Ok(Document::Page(Box::new(extract::extract_text(bytes))))
 }
