@@ -683,3 +683,16 @@ fn garbage_input_never_panics() {
         assert!(ex.refs.is_empty(), "{:?}", String::from_utf8_lossy(input));
     }
 }
+
+#[test]
+fn a_marker_that_cites_nothing_does_not_hide_the_page() {
+    // An empty schema.org <article> stub and a text-only body: the pictures are elsewhere.
+    let ex = at_doc(
+        r#"<html><head><article itemscope></article></head><body>
+           <div itemprop="articleBody">Only text here.</div>
+           <figure><img src="/photo.jpg"></figure><a href="/source">source</a></body></html>"#,
+    );
+    assert_eq!(ex.outside_main, 0);
+    let urls: Vec<&str> = ex.refs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(urls, ["/photo.jpg", "/source"]);
+}

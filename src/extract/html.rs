@@ -646,7 +646,10 @@ impl Walker {
     /// Resolves every raw reference now that the base is known, then filters and deduplicates.
     fn finish(self, doc_url: Option<&Url>) -> Extraction {
         let (base, canonical) = self.document_urls(doc_url);
-        let drop_outside = self.has_marker && !self.opts.whole_page;
+        // A marker that holds no reference (an empty schema.org <article> stub in the head) does
+        // not mark the main content: filtering by it would drop every picture of the page.
+        let main_cites_something = self.raw.iter().any(|r| r.in_main && !r.document_level);
+        let drop_outside = self.has_marker && main_cites_something && !self.opts.whole_page;
         let mut refs: Vec<FoundRef> = Vec::new();
         let mut index: HashMap<Url, usize> = HashMap::new();
         let mut unresolved: HashSet<&str> = HashSet::new();
