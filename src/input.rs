@@ -134,7 +134,9 @@ pub fn analyse(
         || matches!(ext.as_str(), "html" | "htm" | "xhtml")
         || extract::looks_like_html(bytes)
     {
-        return Ok(Document::Page(Box::new(extract::extract_html(bytes, doc_url, opts))));
+        return Ok(Document::Page(Box::new(extract::extract_html(
+            bytes, doc_url, opts,
+        ))));
     }
     Ok(Document::Page(Box::new(extract::extract_text(bytes))))
 }

@@ -617,3 +617,126 @@ fn bad_config_and_unreadable_articles_get_clear_errors() {
         stderr(&out)
     );
 }
+
+#[test]
+fn extract_is_a_dry_run_that_fetches_only_the_article() {
+    let site = small_site();
+    let ws = Workspace::new();
+    let out = ws.ok(&["extract", &site.url("/news/article"), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let refs = v[0]["references"].as_array().unwrap();
+    let found: Vec<(&str, &str, &str)> = refs
+        .iter()
+        .map(|r| {
+            (
+                r["url"].as_str().unwrap(),
+                r["kind"].as_str().unwrap(),
+                r["found_in"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&(
+            site.url("/video/protest.mp4").as_str(),
+            "video",
+            "video@src"
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(site.url("/embed/player").as_str(), "embed", "iframe@src")),
+        "{found:?}"
+    );
+    assert_eq!(v[0]["outside_main"], 1);
+    let paths: Vec<String> = site
+        .requests()
+        .iter()
+        .map(|r| r.path().to_string())
+        .collect();
+    assert_eq!(
+        paths,
+        ["/news/article"],
+        "only the article itself is fetched"
+    );
+    assert!(!ws.archive().exists(), "a dry run writes no archive");
+    let text = ws.ok(&["extract", &site.url("/news/article")]);
+    assert!(text.contains("image\timg@src\t"), "{text}");
+}
+
+#[test]
+fn report_formats_filters_and_output_file() {
+    let s = Server::start();
+    s.route("/dead.png", |_| Reply::status(404));
+    s.resource("/alive.png", "image/png", PNG);
+    s.route("/a1", |_| {
+        Reply::html("<article><img src=\"/dead.png\"><img src=\"/alive.png\"></article>")
+    });
+    s.route("/a2", |_| {
+        Reply::html("<article><img src=\"/alive.png\"></article>")
+    });
+    let ws = Workspace::new();
+    ws.ok(&["run", &s.url("/a1"), &s.url("/a2")]);
+    let only_a2: serde_json::Value = serde_json::from_str(&ws.ok(&[
+        "report",
+        "--all",
+        "--article",
+        &s.url("/a2"),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(only_a2["summary"]["links"], 1);
+    assert_eq!(only_a2["summary"]["articles"], 1);
+    let default: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["report", "--format", "json"])).unwrap();
+    assert_eq!(
+        default["links"].as_array().unwrap().len(),
+        1,
+        "default report lists only what is not alive"
+    );
+    assert_eq!(default["summary"]["links"], 2);
+    assert_eq!(default["summary"]["lost"], 1);
+    let csv_path = ws.path().join("r.csv");
+    ws.ok(&[
+        "report",
+        "--format",
+        "csv",
+        "-o",
+        csv_path.to_str().unwrap(),
+    ]);
+    let csv = fs::read_to_string(&csv_path).unwrap();
+    assert!(csv.starts_with("url,kind,state,reason"));
+    assert!(csv.contains("\"http_404\""), "{csv}");
+    let md = ws.ok(&["report", "--format", "markdown"]);
+    assert!(
+        md.contains("| state | kind | url | snapshot |") && md.contains("dead http\\_404"),
+        "{md}"
+    );
+    let table = ws.ok(&["report"]);
+    assert!(
+        table
+            .lines()
+            .last()
+            .unwrap()
+            .contains("2 links: 1 alive, 1 dead"),
+        "{table}"
+    );
+    let out = ws.run(&["report", "--article", "https://nowhere.example/"]);
+    assert!(!out.status.success() && stderr(&out).contains("no article"));
+}
+
+#[test]
+fn verify_reports_objects_missing_from_the_store() {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let page = ws.write("p.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let sha = sha256_hex(PNG);
+    fs::remove_file(ws.archive().join("objects").join(&sha[..2]).join(&sha[2..])).unwrap();
+    let out = ws.run(&["verify"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("MISSING    {sha}")));
+    let h = ws.ok(&["history", &s.url("/a.png")]);
+    assert!(h.contains(&sha) && h.contains("alive ok HTTP 200"), "{h}");
+}

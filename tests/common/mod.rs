@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+pub mod socks;
+
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Request {

@@ -1,0 +1,206 @@
+//! How linkvault fetches: politeness limits, the User-Agent, proxies (names never resolved
+//! locally), the size cap, and the `--every` service loop — against real loopback servers.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::socks::Socks5;
+use common::{link, stderr, Reply, Server, Workspace, TEST_CONFIG};
+
+#[test]
+fn per_host_interval_and_concurrency_and_user_agent_are_respected() {
+    let s = Server::start();
+    for i in 0..4 {
+        s.resource(
+            &format!("/p{i}.png"),
+            "image/png",
+            format!("picture {i}").into_bytes(),
+        );
+    }
+    let ws = Workspace::with_config(
+        "[fetch]\nper_host_interval = \"200ms\"\nper_host_concurrency = 1\nconcurrency = 8\nuser_agent = \"newsroom-archive/2 (desk@example.org)\"\n",
+    );
+    let page = ws.write(
+        "p.html",
+        &(0..4)
+            .map(|i| format!("<img src=\"{}\">", s.url(&format!("/p{i}.png"))))
+            .collect::<String>(),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let reqs = s.requests();
+    assert_eq!(reqs.len(), 4);
+    for pair in reqs.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(
+            gap >= Duration::from_millis(190),
+            "requests to one host only {gap:?} apart"
+        );
+    }
+    assert!(reqs
+        .iter()
+        .all(|r| r.header("user-agent") == Some("newsroom-archive/2 (desk@example.org)")));
+}
+
+#[test]
+fn http_proxy_from_the_environment_resolves_names_for_us() {
+    // The proxy is our loopback server: requests arrive in absolute form.
+    let proxy = Server::start();
+    proxy.route("http://archived.invalid/evidence.png", |_| {
+        Reply::new(200, "image/png", b"evidence".to_vec())
+    });
+    let mut ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        r#"<img src="http://archived.invalid/evidence.png">"#,
+    );
+    ws.extra_env = vec![("HTTP_PROXY".into(), proxy.url(""))];
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let report = ws.report_json();
+    let l = link(&report, "http://archived.invalid/evidence.png");
+    assert_eq!(
+        l["state"], "alive",
+        "the .invalid name was resolved by the proxy, not locally: {l:#}"
+    );
+    assert_eq!(
+        proxy.requests()[0].target,
+        "http://archived.invalid/evidence.png"
+    );
+}
+
+#[test]
+fn socks5h_proxy_gets_the_name_not_an_address() {
+    let site = Server::start();
+    site.resource("/clip.mp4", "video/mp4", b"clip bytes".to_vec());
+    let socks = Socks5::start(site.port);
+    let mut ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<video src="http://hidden-service.invalid:{}/clip.mp4"></video>"#,
+            site.port
+        ),
+    );
+    ws.extra_env = vec![(
+        "ALL_PROXY".into(),
+        format!("socks5h://127.0.0.1:{}", socks.port),
+    )];
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let asked = socks.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked,
+        [format!("name:hidden-service.invalid:{}", site.port)]
+    );
+    let report = ws.report_json();
+    let l = link(
+        &report,
+        &format!("http://hidden-service.invalid:{}/clip.mp4", site.port),
+    );
+    assert_eq!(l["state"], "alive");
+    assert_eq!(l["snapshot"]["bytes"], 10);
+}
+
+#[test]
+fn proxy_in_the_config_is_used_too() {
+    let site = Server::start();
+    site.resource("/map.png", "image/png", b"map".to_vec());
+    let socks = Socks5::start(site.port);
+    let ws = Workspace::with_config(&format!(
+        "{TEST_CONFIG}proxy = \"socks5h://127.0.0.1:{}\"\n",
+        socks.port
+    ));
+    let page = ws.write("p.html", r#"<img src="http://maps.invalid/map.png">"#);
+    ws.ok(&["run", page.to_str().unwrap()]);
+    assert_eq!(socks.asked.lock().unwrap().len(), 1);
+    assert_eq!(
+        link(&ws.report_json(), "http://maps.invalid/map.png")["state"],
+        "alive"
+    );
+}
+
+#[test]
+fn oversize_bodies_are_stopped_and_reported_not_stored() {
+    let s = Server::start();
+    s.resource("/huge.mp4", "video/mp4", vec![7u8; 200_000]);
+    s.resource("/small.png", "image/png", b"small".to_vec());
+    let ws = Workspace::with_config(&format!("{TEST_CONFIG}max_bytes = \"100KiB\"\n"));
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<video src="{}"></video><img src="{}">"#,
+            s.url("/huge.mp4"),
+            s.url("/small.png")
+        ),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let r = ws.report_json();
+    let huge = link(&r, &s.url("/huge.mp4"));
+    assert_eq!(
+        (huge["state"].as_str(), huge["reason"].as_str()),
+        (Some("alive"), Some("too_large"))
+    );
+    assert!(huge["snapshot"].is_null());
+    let h = ws.history_json(&s.url("/huge.mp4"));
+    assert!(h["checks"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("max_bytes"));
+    // Nothing partial anywhere in the store.
+    assert!(std::fs::read_dir(ws.archive().join("tmp"))
+        .unwrap()
+        .next()
+        .is_none());
+    assert_eq!(link(&r, &s.url("/small.png"))["state"], "alive");
+}
+
+#[test]
+fn every_loops_as_a_service_running_passes() {
+    let s = Server::start();
+    s.resource("/pulse.png", "image/png", b"pulse".to_vec());
+    let ws = Workspace::with_config(&format!(
+        "{TEST_CONFIG}[schedule]\nrecheck_alive = \"0s\"\n"
+    ));
+    let page = ws.write("p.html", &format!(r#"<img src="{}">"#, s.url("/pulse.png")));
+    let mut child = ws
+        .command(&["run", page.to_str().unwrap(), "--every", "100ms"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the log until three passes have completed, then stop the service.
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut passes = 0;
+    while passes < 3 {
+        let line = lines.next().expect("service ended early").unwrap();
+        if line.contains("run complete") {
+            passes += 1;
+        }
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        s.hits("/pulse.png") >= 3,
+        "each pass rechecked the due reference"
+    );
+}
+
+#[test]
+fn an_unwritable_store_is_a_clear_error() {
+    let ws = Workspace::new();
+    let file = ws.write("not-a-dir", "x");
+    let page = ws.write("p.html", "<img src=\"http://127.0.0.1:9/a.png\">");
+    let out = ws.run(&[
+        "--archive",
+        file.join("archive").to_str().unwrap(),
+        "run",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot create or open the archive"),
+        "{}",
+        stderr(&out)
+    );
+}
