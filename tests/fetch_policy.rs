@@ -204,3 +204,52 @@ fn an_unwritable_store_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_stalled_body_and_a_truncated_body_are_transient_and_leave_nothing_partial() {
+    let s = Server::start();
+    s.route("/stalls.mp4", |_| {
+        Reply::new(200, "video/mp4", vec![1u8; 50_000]).stall_after(1000)
+    });
+    s.route("/cut.mp4", |_| {
+        Reply::new(200, "video/mp4", vec![2u8; 50_000]).truncate_after(1000)
+    });
+    let ws = Workspace::with_config(
+        "[fetch]\nstall_timeout = \"1s\"\nretries = 0\nper_host_interval = \"0s\"\n",
+    );
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<video src="{}"></video><video src="{}"></video>"#,
+            s.url("/stalls.mp4"),
+            s.url("/cut.mp4")
+        ),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let r = ws.report_json();
+    let stalled = link(&r, &s.url("/stalls.mp4"));
+    assert_eq!(
+        (stalled["state"].as_str(), stalled["reason"].as_str()),
+        (Some("transient"), Some("timeout")),
+        "{stalled:#}"
+    );
+    let cut = link(&r, &s.url("/cut.mp4"));
+    assert_eq!(
+        (cut["state"].as_str(), cut["reason"].as_str()),
+        (Some("transient"), Some("reset")),
+        "{cut:#}"
+    );
+    assert!(stalled["snapshot"].is_null() && cut["snapshot"].is_null());
+    assert!(
+        std::fs::read_dir(ws.archive().join("tmp"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "no partial download left"
+    );
+    let objects = ws.archive().join("objects");
+    assert!(
+        !objects.exists() || std::fs::read_dir(objects).unwrap().next().is_none(),
+        "no partial object stored"
+    );
+}

@@ -41,6 +41,10 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Misbehave after this many body bytes: stall (keep the connection open, send nothing)
+    /// or, with `then_close`, hang up.
+    pub stop_after: Option<usize>,
+    pub then_close: bool,
 }
 
 impl Reply {
@@ -49,7 +53,20 @@ impl Reply {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            stop_after: None,
+            then_close: false,
         }
+    }
+    /// Sends `n` body bytes, then goes silent with the connection open.
+    pub fn stall_after(mut self, n: usize) -> Reply {
+        self.stop_after = Some(n);
+        self
+    }
+    /// Sends `n` body bytes of the promised length, then closes the connection.
+    pub fn truncate_after(mut self, n: usize) -> Reply {
+        self.stop_after = Some(n);
+        self.then_close = true;
+        self
     }
     pub fn html(body: &str) -> Reply {
         Reply::new(200, "text/html; charset=utf-8", body)
@@ -124,11 +141,9 @@ impl Server {
         let ct = content_type.to_string();
         self.route(path, move |req| {
             if req.header("if-none-match") == Some(etag.as_str()) {
-                return Reply {
-                    status: 304,
-                    headers: vec![("ETag".into(), etag.clone())],
-                    body: Vec::new(),
-                };
+                let mut r = Reply::new(304, &ct, Vec::new());
+                r.headers = vec![("ETag".into(), etag.clone())];
+                return r;
             }
             Reply::new(200, &ct, body.clone()).with_header("ETag", &etag)
         });
@@ -236,6 +251,16 @@ fn serve(conn: TcpStream, st: Arc<State>) {
             if send_body { reply.body.len() } else { 0 }
         ));
         if writer.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+        if let (true, Some(n)) = (send_body, reply.stop_after) {
+            let _ = writer.write_all(&reply.body[..n.min(reply.body.len())]);
+            let _ = writer.flush();
+            if !reply.then_close {
+                // Stall: hold the connection until the client gives up and closes it.
+                let mut sink = [0u8; 64];
+                while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+            }
             return;
         }
         if send_body {
