@@ -82,10 +82,7 @@ impl Default for Config {
                 include_links: true,
             },
             fetch: FetchConfig {
-                user_agent: format!(
-                    "linkvault/{} (link-rot archiver; +https://github.com/linkvault/linkvault)",
-                    env!("CARGO_PKG_VERSION")
-                ),
+                user_agent: format!("linkvault/{} (link-rot archiver)", env!("CARGO_PKG_VERSION")),
                 concurrency: 16,
                 per_host_concurrency: 2,
                 per_host_interval: Duration::from_millis(250),

@@ -88,6 +88,14 @@ pub fn write(store: &Store, sha256: &str, out: &Path) -> Result<u64, RestoreErro
         let mut lock = stdout.lock();
         return Ok(copy_verified(&src, sha256, &mut lock)?);
     }
+    // An existing directory gets the object under its hash, never under a name from a URL.
+    let named;
+    let out = if out.is_dir() {
+        named = out.join(sha256);
+        named.as_path()
+    } else {
+        out
+    };
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
