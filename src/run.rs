@@ -333,6 +333,10 @@ async fn read_one(
             }
         }
     }
+    if read.error.is_some() {
+        // A failed read is retried like a failing reference, not a day later.
+        read.next_read_at = now + cfg.schedule.retry_failing.as_secs() as i64;
+    }
     Ok(ArticleOutcome {
         row,
         source,
