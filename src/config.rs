@@ -82,7 +82,10 @@ impl Default for Config {
                 include_links: true,
             },
             fetch: FetchConfig {
-                user_agent: format!("linkvault/{} (link-rot archiver)", env!("CARGO_PKG_VERSION")),
+                user_agent: format!(
+                    "linkvault/{} (link-rot archiver)",
+                    env!("CARGO_PKG_VERSION")
+                ),
                 concurrency: 16,
                 per_host_concurrency: 2,
                 per_host_interval: Duration::from_millis(250),

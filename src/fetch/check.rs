@@ -89,7 +89,7 @@ struct Failure {
     redirects: Vec<Hop>,
     downloaded: u64,
     /// The archive itself failed (disk full): the run must stop, not record a verdict.
-    store_error: Option<String>,
+    store_error: Option<WriteError>,
 }
 
 #[derive(Default, Clone)]
@@ -156,11 +156,8 @@ impl Fetcher {
                 }
             }
             Err(f) => {
-                if let Some(msg) = f.store_error {
-                    return Err(WriteError::Io {
-                        path: self.store.root().to_path_buf(),
-                        source: std::io::Error::other(msg),
-                    });
+                if let Some(e) = f.store_error {
+                    return Err(e);
                 }
                 out.got_response = f.got_response;
                 out.status = f.http_status;
@@ -238,11 +235,8 @@ impl Fetcher {
         match outcome {
             Ok(answer) => self.judge_answer(&url, due, answer, &mut result).await,
             Err(f) => {
-                if let Some(msg) = f.store_error {
-                    return Err(WriteError::Io {
-                        path: self.store.root().to_path_buf(),
-                        source: std::io::Error::other(msg),
-                    });
+                if let Some(e) = f.store_error {
+                    return Err(e);
                 }
                 result.state = f.state;
                 result.reason = f.reason;
@@ -707,8 +701,9 @@ fn body_failure(a: &Answer, reason: Reason, message: String) -> Failure {
 
 fn store_failure(e: WriteError, a: &Answer) -> Failure {
     Failure {
-        store_error: Some(e.to_string()),
-        ..body_failure(a, Reason::Protocol, e.to_string())
+        message: e.to_string(),
+        store_error: Some(e),
+        ..body_failure(a, Reason::Protocol, String::new())
     }
 }
 
