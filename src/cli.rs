@@ -84,6 +84,8 @@ pub enum Command {
     },
     /// Re-hash every stored object and check the database against the store.
     Verify,
+    /// List the external tools linkvault uses (yt-dlp, ffmpeg) and their versions.
+    Doctor,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

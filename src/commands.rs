@@ -97,6 +97,10 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor => {
+            print!("{}", doctor(&cfg));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify => {
             let db = Db::open_existing(&cfg.archive)?;
             let store = Store::open_existing(&cfg.archive);
@@ -109,6 +113,38 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+fn doctor(cfg: &Config) -> String {
+    let mut out = String::new();
+    match linkvault::video::find_tool(&cfg.video.yt_dlp) {
+        Some(t) => out.push_str(&format!("yt-dlp   {}  ({})\n", t.version, t.path)),
+        None => out.push_str(&format!(
+            "yt-dlp   not found (`{}`): video pages are captured as pages only. Install it with `pip install yt-dlp`, or set video.yt_dlp in config.toml\n",
+            cfg.video.yt_dlp
+        )),
+    }
+    let ffmpeg = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    match ffmpeg {
+        Some(o) => {
+            let v = String::from_utf8_lossy(&o.stdout);
+            out.push_str(&format!("ffmpeg   {}\n", v.lines().next().unwrap_or("").trim()));
+        }
+        None => out.push_str("ffmpeg   not found (optional: yt-dlp uses it to merge separate audio/video formats and to fix HLS containers)\n"),
+    }
+    out.push_str(&format!(
+        "video capture {}\n",
+        if cfg.video.enabled {
+            "enabled"
+        } else {
+            "disabled (video.enabled = false)"
+        }
+    ));
+    out
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -171,6 +207,18 @@ fn print_summary(s: &RunSummary, progress: &Progress) {
         format_size(s.downloaded),
         s.new_snapshots
     ));
+    if s.videos_captured > 0 {
+        progress.info(&format!(
+            "{} video(s) captured with yt-dlp",
+            s.videos_captured
+        ));
+    }
+    if s.video_page_only > 0 {
+        progress.say(&format!(
+            "{} video reference(s) were captured as pages only: yt-dlp was not found. Install it (pip install yt-dlp) or set video.yt_dlp; `linkvault doctor` checks.",
+            s.video_page_only
+        ));
+    }
 }
 
 fn emit(text: &str, output: Option<&Path>) -> Result<()> {

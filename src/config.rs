@@ -32,6 +32,30 @@ pub struct Config {
     pub fetch: FetchConfig,
     pub schedule: ScheduleConfig,
     pub confirm: ConfirmConfig,
+    pub video: VideoConfig,
+}
+
+/// Capturing the media behind video pages with yt-dlp.
+#[derive(Debug, Clone)]
+pub struct VideoConfig {
+    pub enabled: bool,
+    /// Command name (looked up on PATH) or path of yt-dlp.
+    pub yt_dlp: String,
+    /// yt-dlp format selection; the default is the best single file.
+    pub format: String,
+    pub max_bytes: u64,
+    /// Hosts (and their subdomains) whose pages always go through yt-dlp.
+    pub hosts: Vec<String>,
+    /// URL substrings that send a reference through yt-dlp.
+    pub patterns: Vec<String>,
+    /// yt-dlp processes at once.
+    pub processes: usize,
+    /// Minimum time between two yt-dlp runs on one host.
+    pub per_host_interval: Duration,
+    pub timeout: Duration,
+    pub extra_args: Vec<String>,
+    /// Download again on every check instead of only checking that the video is still there.
+    pub recapture: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -110,6 +134,40 @@ impl Default for Config {
                 checks: 3,
                 interval: Duration::from_secs(3 * 86_400),
             },
+            video: VideoConfig {
+                enabled: true,
+                yt_dlp: "yt-dlp".into(),
+                format: "b".into(),
+                max_bytes: 2 << 30,
+                hosts: [
+                    "youtube.com",
+                    "youtu.be",
+                    "vimeo.com",
+                    "dailymotion.com",
+                    "dai.ly",
+                    "twitter.com",
+                    "x.com",
+                    "facebook.com",
+                    "fb.watch",
+                    "instagram.com",
+                    "tiktok.com",
+                    "rumble.com",
+                    "twitch.tv",
+                    "bitchute.com",
+                    "odysee.com",
+                    "streamable.com",
+                    "vk.com",
+                    "t.me",
+                ]
+                .map(String::from)
+                .to_vec(),
+                patterns: Vec::new(),
+                processes: 2,
+                per_host_interval: Duration::from_secs(5),
+                timeout: Duration::from_secs(30 * 60),
+                extra_args: Vec::new(),
+                recapture: false,
+            },
         }
     }
 }
@@ -124,6 +182,23 @@ struct RawConfig {
     fetch: Option<RawFetch>,
     schedule: Option<RawSchedule>,
     confirm: Option<RawConfirm>,
+    video: Option<RawVideo>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawVideo {
+    enabled: Option<bool>,
+    yt_dlp: Option<String>,
+    format: Option<String>,
+    max_bytes: Option<Size>,
+    hosts: Option<Vec<String>>,
+    patterns: Option<Vec<String>>,
+    processes: Option<usize>,
+    per_host_interval: Option<String>,
+    timeout: Option<String>,
+    extra_args: Option<Vec<String>>,
+    recapture: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -284,6 +359,24 @@ impl Config {
         let k = raw.confirm.unwrap_or_default();
         set(&mut c.confirm.checks, k.checks);
         dur(&mut c.confirm.interval, k.interval, "confirm.interval")?;
+
+        let v = raw.video.unwrap_or_default();
+        let cv = &mut c.video;
+        set(&mut cv.enabled, v.enabled);
+        set(&mut cv.yt_dlp, v.yt_dlp);
+        set(&mut cv.format, v.format);
+        size(&mut cv.max_bytes, v.max_bytes, "video.max_bytes")?;
+        set(&mut cv.hosts, v.hosts);
+        set(&mut cv.patterns, v.patterns);
+        set(&mut cv.processes, v.processes);
+        dur(
+            &mut cv.per_host_interval,
+            v.per_host_interval,
+            "video.per_host_interval",
+        )?;
+        dur(&mut cv.timeout, v.timeout, "video.timeout")?;
+        set(&mut cv.extra_args, v.extra_args);
+        set(&mut cv.recapture, v.recapture);
         c.validate()?;
         Ok(c)
     }
@@ -314,6 +407,12 @@ impl Config {
                     "fetch.proxy `{p}` must start with http://, https://, socks5:// or socks5h://"
                 ));
             }
+        }
+        if self.video.processes == 0 {
+            return Err("video.processes must be at least 1".into());
+        }
+        if self.video.timeout.is_zero() {
+            return Err("video.timeout must be more than 0".into());
         }
         if self.confirm.checks == 0 {
             return Err("confirm.checks must be at least 1".into());

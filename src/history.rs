@@ -50,6 +50,7 @@ pub fn render_json(h: &HistoryRow) -> String {
                 "attempts": c.attempts,
                 "network_down": c.network_down,
                 "content_changed": c.drift,
+                "video": c.video,
             })
         })
         .collect();
@@ -64,6 +65,8 @@ pub fn render_json(h: &HistoryRow) -> String {
                 "http_status": s.http_status,
                 "captured_at": clock::format(s.captured_at),
                 "good": s.good,
+                "role": s.role,
+                "tool": s.tool,
             })
         })
         .collect();
@@ -118,6 +121,9 @@ pub fn render_text(h: &HistoryRow) -> String {
         if let Some(e) = &c.error {
             let _ = write!(out, " — {e}");
         }
+        if let Some(v) = &c.video {
+            let _ = write!(out, "; video: {v}");
+        }
         out.push('\n');
     }
     let _ = writeln!(out, "\nsnapshots:");
@@ -125,19 +131,19 @@ pub fn render_text(h: &HistoryRow) -> String {
         let _ = writeln!(out, "  none");
     }
     for s in &h.snapshots {
+        let what = match (s.role.as_str(), &s.tool) {
+            ("video", Some(t)) => format!("video media ({t})"),
+            ("video_info", Some(t)) => format!("video info JSON ({t})"),
+            _ if s.good => format!("HTTP {}", s.http_status),
+            _ => format!("HTTP {} (error page: not a good capture)", s.http_status),
+        };
         let _ = writeln!(
             out,
-            "  {} {} {} bytes {} HTTP {}{}",
+            "  {} {} {} bytes {} {what}",
             clock::format(s.captured_at),
             s.sha256,
             s.bytes,
             s.content_type.as_deref().unwrap_or("?"),
-            s.http_status,
-            if s.good {
-                ""
-            } else {
-                " (error page: not a good capture)"
-            }
         );
     }
     out

@@ -21,3 +21,4 @@ pub mod schedule;
 pub mod store;
 pub mod units;
 pub mod verify;
+pub mod video;

@@ -119,6 +119,14 @@ pub enum Reason {
     NetworkDown,
     /// Anything else the transport reported (malformed response, protocol error).
     Protocol,
+    /// yt-dlp: the platform says the video was removed, or its media no longer downloads.
+    VideoRemoved,
+    /// yt-dlp: private, members-only or sign-in required.
+    VideoPrivate,
+    /// yt-dlp: not available from where we are.
+    GeoBlocked,
+    /// yt-dlp: age-gated.
+    AgeRestricted,
 }
 
 impl Reason {
@@ -149,6 +157,10 @@ impl Reason {
             Reason::TooLarge => "too_large",
             Reason::NetworkDown => "network_down",
             Reason::Protocol => "protocol",
+            Reason::VideoRemoved => "video_removed",
+            Reason::VideoPrivate => "video_private",
+            Reason::GeoBlocked => "geo_blocked",
+            Reason::AgeRestricted => "age_restricted",
         })
     }
 
@@ -156,7 +168,7 @@ impl Reason {
         if let Some(code) = s.strip_prefix("http_") {
             return code.parse().ok().map(Reason::Http);
         }
-        const NAMED: [Reason; 17] = [
+        const NAMED: [Reason; 21] = [
             Reason::Ok,
             Reason::NotModified,
             Reason::Dns,
@@ -174,6 +186,10 @@ impl Reason {
             Reason::TooLarge,
             Reason::NetworkDown,
             Reason::Protocol,
+            Reason::VideoRemoved,
+            Reason::VideoPrivate,
+            Reason::GeoBlocked,
+            Reason::AgeRestricted,
         ];
         NAMED.into_iter().find(|r| r.fixed_str() == Some(s))
     }

@@ -55,6 +55,9 @@ pub fn build(db: &Db, all: bool, article: Option<&str>) -> Result<Report, Report
             State::Transient => s.transient += 1,
             State::Unchecked => s.unchecked += 1,
         }
+        if l.video_status.as_deref() == Some("page_only") {
+            s.video_page_only += 1;
+        }
         if matches!(l.state, State::Dead | State::Blocked | State::Transient) {
             if l.snapshot.is_some() {
                 s.rescued += 1;
@@ -110,6 +113,7 @@ pub fn link_json(l: &LinkRow) -> Value {
         "checks": l.checks,
         "confirmed": l.confirmed,
         "articles": l.articles,
+        "video": l.video_status,
         "snapshot": l.snapshot.as_ref().map(|s| json!({
             "sha256": s.sha256,
             "bytes": s.bytes,
@@ -199,7 +203,20 @@ fn render_table(r: &Report) -> String {
         }
     }
     let _ = writeln!(out, "{}", summary_line(&r.summary));
+    if let Some(note) = video_gap_note(&r.summary) {
+        let _ = writeln!(out, "{note}");
+    }
     out
+}
+
+/// Says how many video pages were kept as pages only, and how to fix it.
+pub fn video_gap_note(s: &Summary) -> Option<String> {
+    (s.video_page_only > 0).then(|| {
+        format!(
+            "{} video reference(s) were captured as pages only: yt-dlp was not found. Install it (pip install yt-dlp) or set video.yt_dlp in config.toml; `linkvault doctor` checks, and the next run captures the videos.",
+            s.video_page_only
+        )
+    })
 }
 
 /// CSV cell: quoted, and a leading formula character neutralised (CSV injection).
@@ -262,6 +279,9 @@ fn md(s: &str) -> String {
 fn render_markdown(r: &Report) -> String {
     let mut out = String::from("# linkvault report\n\n");
     let _ = writeln!(out, "{}\n", md(&summary_line(&r.summary)));
+    if let Some(note) = video_gap_note(&r.summary) {
+        let _ = writeln!(out, "{}\n", md(&note));
+    }
     for (article, links) in by_article(&r.links) {
         let _ = writeln!(out, "## {}\n", md(&article));
         out.push_str("| state | kind | url | snapshot |\n|---|---|---|---|\n");

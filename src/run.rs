@@ -22,6 +22,7 @@ use crate::model::State;
 use crate::progress::Progress;
 use crate::schedule::{apply_check, Observed};
 use crate::store::{Store, StoreError, WriteError};
+use crate::video::{VideoCapturer, VideoOutcome};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -47,6 +48,9 @@ pub struct RunSummary {
     pub downloaded: u64,
     pub new_snapshots: u64,
     pub network_down: bool,
+    /// Video references captured as pages only because yt-dlp is missing.
+    pub video_page_only: u64,
+    pub videos_captured: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,11 +128,20 @@ pub async fn run_pass(
 
     let due = interleave_hosts(db.due_refs(clock::now(), opts.recheck)?);
     progress.refs_total(due.len() as u64);
+    let video = cfg
+        .video
+        .enabled
+        .then(|| Arc::new(VideoCapturer::new(&cfg.video, &cfg.fetch, store.clone())));
+    let checks = Checks {
+        fetcher,
+        video,
+        recapture: cfg.video.recapture,
+    };
     let (db, outcome) = check_refs(
         db,
         cfg,
         due,
-        fetcher,
+        checks,
         run_id,
         progress.clone(),
         net.any_response,
@@ -142,6 +155,8 @@ pub async fn run_pass(
     summary.transient = outcome.transient;
     summary.downloaded += outcome.downloaded;
     summary.new_snapshots = outcome.new_snapshots;
+    summary.video_page_only = outcome.video_page_only;
+    summary.videos_captured = outcome.videos_captured;
     summary.network_down = outcome.network_down
         || (outcome.checked == 0 && net.network_failures > 0 && !net.any_response);
     progress.finish();
@@ -449,6 +464,29 @@ fn interleave_hosts(due: Vec<DueRef>) -> Vec<DueRef> {
     keyed.into_iter().map(|(_, _, d)| d).collect()
 }
 
+/// What each check task needs: the page fetcher and, when enabled, the video capturer.
+#[derive(Clone)]
+struct Checks {
+    fetcher: Arc<Fetcher>,
+    video: Option<Arc<VideoCapturer>>,
+    recapture: bool,
+}
+
+impl Checks {
+    /// The page check, then — for a video page that answered — the video step.
+    async fn check(&self, due: DueRef) -> Result<CheckResult, WriteError> {
+        let mut r = self.fetcher.check(&due).await?;
+        if let Some(video) = &self.video {
+            if r.state == State::Alive && video.eligible(&due.url, due.kind) {
+                let download = self.recapture || !due.has_video;
+                let outcome = video.capture(&due.url, download).await?;
+                crate::video::merge(&mut r, outcome);
+            }
+        }
+        Ok(r)
+    }
+}
+
 #[derive(Default)]
 struct CheckOutcome {
     checked: u64,
@@ -459,6 +497,8 @@ struct CheckOutcome {
     downloaded: u64,
     new_snapshots: u64,
     network_down: bool,
+    video_page_only: u64,
+    videos_captured: u64,
     fatal: Option<RunError>,
 }
 
@@ -466,7 +506,7 @@ async fn check_refs(
     db: Db,
     cfg: &Config,
     due: Vec<DueRef>,
-    fetcher: Arc<Fetcher>,
+    checks: Checks,
     run_id: i64,
     progress: Arc<Progress>,
     seen_response: bool,
@@ -480,8 +520,8 @@ async fn check_refs(
             let mut results = stream::iter(due)
                 .take_while(|_| std::future::ready(!stop.load(Ordering::Relaxed)))
                 .map(|d| {
-                    let f = fetcher.clone();
-                    tokio::spawn(async move { f.check(&d).await })
+                    let c = checks.clone();
+                    tokio::spawn(async move { c.check(d).await })
                 })
                 .buffer_unordered(concurrency);
             while let Some(joined) = results.next().await {
@@ -591,6 +631,11 @@ fn record_batch(
     for (r, state) in results.iter().zip(states) {
         out.checked += 1;
         out.downloaded += r.downloaded;
+        match &r.video {
+            Some(VideoOutcome::ToolMissing) => out.video_page_only += 1,
+            Some(VideoOutcome::Captured { .. }) => out.videos_captured += 1,
+            _ => {}
+        }
         match state {
             Some(State::Alive) => out.alive += 1,
             Some(State::Dead) => out.dead += 1,
@@ -615,6 +660,7 @@ fn record_check(
     if let Some(b) = &r.body {
         tx.insert_object(&b.sha256, b.bytes, r.checked_at)?;
     }
+    let video_note = r.video.as_ref().map(VideoOutcome::note);
     let redirects_json = (!r.redirects.is_empty())
         .then(|| serde_json::to_string(&r.redirects).ok())
         .flatten();
@@ -635,6 +681,7 @@ fn record_check(
         attempts: r.attempts,
         network_down,
         drift: r.drift,
+        video: video_note.as_deref(),
     })
     .and_then(|check_id| {
         if network_down {
@@ -685,6 +732,59 @@ fn record_check(
                 )?;
             }
         }
+        if let Some(v) = &r.video {
+            new_snapshot |= record_video(tx, r, v, check_id)?;
+        }
         Ok((Some(new.state), new_snapshot))
     })
+}
+
+/// Records what the video step produced: media snapshots (the first becomes the reference's
+/// good snapshot) and the info JSON, linked to the media it describes.
+fn record_video(
+    tx: &Tx<'_>,
+    r: &CheckResult,
+    v: &VideoOutcome,
+    check_id: i64,
+) -> rusqlite::Result<bool> {
+    if let Some(status) = v.status() {
+        tx.set_video_status(r.ref_id, status)?;
+    }
+    let VideoOutcome::Captured { media, info, tool } = v else {
+        return Ok(false);
+    };
+    let mut first = None;
+    for m in media {
+        tx.insert_object(&m.object.sha256, m.object.bytes, r.checked_at)?;
+        let id = tx.insert_tool_snapshot(
+            r.ref_id,
+            check_id,
+            &m.object.sha256,
+            m.object.bytes,
+            &m.content_type,
+            r.checked_at,
+            "video",
+            None,
+            tool,
+        )?;
+        first.get_or_insert(id);
+    }
+    if let Some(i) = info {
+        tx.insert_object(&i.object.sha256, i.object.bytes, r.checked_at)?;
+        tx.insert_tool_snapshot(
+            r.ref_id,
+            check_id,
+            &i.object.sha256,
+            i.object.bytes,
+            &i.content_type,
+            r.checked_at,
+            "video_info",
+            first,
+            tool,
+        )?;
+    }
+    if let Some(id) = first {
+        tx.set_video_snapshot(r.ref_id, id)?;
+    }
+    Ok(first.is_some())
 }

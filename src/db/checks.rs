@@ -66,6 +66,7 @@ pub struct NewCheck<'a> {
     pub attempts: u32,
     pub network_down: bool,
     pub drift: bool,
+    pub video: Option<&'a str>,
 }
 
 impl Tx<'_> {
@@ -142,8 +143,8 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO checks (ref_id, run_id, checked_at, state, reason, http_status, final_url,
-                   redirects, error, bytes, sha256, content_type, elapsed_ms, attempts, network_down, drift)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                   redirects, error, bytes, sha256, content_type, elapsed_ms, attempts, network_down, drift, video)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 c.ref_id,
@@ -161,7 +162,8 @@ impl Tx<'_> {
                 c.elapsed_ms,
                 c.attempts,
                 c.network_down,
-                c.drift
+                c.drift,
+                c.video
             ])?;
         Ok(self.conn().last_insert_rowid())
     }
@@ -181,7 +183,7 @@ impl Tx<'_> {
     pub fn latest_snapshot_sha(&self, ref_id: i64, good: bool) -> rusqlite::Result<Option<String>> {
         self.conn()
             .prepare_cached(
-                "SELECT sha256 FROM snapshots WHERE ref_id = ?1 AND good = ?2
+                "SELECT sha256 FROM snapshots WHERE ref_id = ?1 AND good = ?2 AND role = 'body'
                  ORDER BY captured_at DESC, id DESC LIMIT 1",
             )?
             .query_row(params![ref_id, good], |r| r.get(0))
@@ -221,6 +223,55 @@ impl Tx<'_> {
         Ok(self.conn().last_insert_rowid())
     }
 
+    /// Records a capture made by an external tool (yt-dlp): `role` is `video` or `video_info`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_tool_snapshot(
+        &self,
+        ref_id: i64,
+        check_id: i64,
+        sha256: &str,
+        bytes: u64,
+        content_type: &str,
+        captured_at: Timestamp,
+        role: &str,
+        parent_id: Option<i64>,
+        tool: &str,
+    ) -> rusqlite::Result<i64> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
+                   captured_at, good, role, parent_id, tool)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 200, ?6, 1, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                ref_id,
+                check_id,
+                sha256,
+                bytes,
+                content_type,
+                captured_at,
+                role,
+                parent_id,
+                tool
+            ])?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Makes a video capture the reference's good snapshot (the media, not the page around it).
+    pub fn set_video_snapshot(&self, ref_id: i64, snapshot_id: i64) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE refs SET good_snapshot = ?2 WHERE id = ?1")?
+            .execute(params![ref_id, snapshot_id])?;
+        Ok(())
+    }
+
+    pub fn set_video_status(&self, ref_id: i64, status: &str) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE refs SET video_status = ?2 WHERE id = ?1")?
+            .execute(params![ref_id, status])?;
+        Ok(())
+    }
+
     /// Points the reference at its newest good snapshot and remembers that capture's validators.
     pub fn set_good_snapshot(
         &self,
@@ -231,7 +282,11 @@ impl Tx<'_> {
     ) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
-                "UPDATE refs SET good_snapshot = COALESCE(?2, good_snapshot), etag = ?3, last_modified = ?4
+                "UPDATE refs SET
+                   good_snapshot = CASE
+                     WHEN (SELECT role FROM snapshots WHERE id = refs.good_snapshot) = 'video' THEN good_snapshot
+                     ELSE COALESCE(?2, good_snapshot) END,
+                   etag = ?3, last_modified = ?4
                  WHERE id = ?1",
             )?
             .execute(params![ref_id, snapshot_id, etag, last_modified])?;

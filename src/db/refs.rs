@@ -16,8 +16,10 @@ pub struct DueRef {
     /// Validators of the last good capture (sent as If-None-Match / If-Modified-Since).
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// The last good capture of the response body itself (not a video made from it).
     pub good_sha256: Option<String>,
-    pub good_content_type: Option<String>,
+    /// A video capture (yt-dlp) is already held.
+    pub has_video: bool,
 }
 
 impl Tx<'_> {
@@ -58,8 +60,11 @@ impl Db {
     /// themselves changing: the writer updates `next_check_at` as results arrive.
     pub fn due_refs(&self, now: Timestamp, everything: bool) -> Result<Vec<DueRef>> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT r.id, r.url, r.host, r.kind, r.etag, r.last_modified, s.sha256, s.content_type
-             FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
+            "SELECT r.id, r.url, r.host, r.kind, r.etag, r.last_modified,
+                    (SELECT b.sha256 FROM snapshots b WHERE b.ref_id = r.id AND b.role = 'body' AND b.good = 1
+                     ORDER BY b.captured_at DESC, b.id DESC LIMIT 1),
+                    EXISTS (SELECT 1 FROM snapshots v WHERE v.ref_id = r.id AND v.role = 'video')
+             FROM refs r
              WHERE ?2 OR r.next_check_at <= ?1
              ORDER BY r.next_check_at, r.id",
         ))?;
@@ -72,7 +77,7 @@ impl Db {
                 etag: r.get(4)?,
                 last_modified: r.get(5)?,
                 good_sha256: r.get(6)?,
-                good_content_type: r.get(7)?,
+                has_video: r.get(7)?,
             })
         });
         let rows = self.wrap(rows.and_then(|m| m.collect()))?;

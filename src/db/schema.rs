@@ -109,6 +109,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX snapshots_ref ON snapshots(ref_id, captured_at);
     CREATE INDEX snapshots_sha ON snapshots(sha256);
     "#,
+    // 2: video captures (yt-dlp): what a snapshot is, what made it, and what it belongs to.
+    r#"
+    ALTER TABLE snapshots ADD COLUMN role TEXT NOT NULL DEFAULT 'body';  -- body | video | video_info
+    ALTER TABLE snapshots ADD COLUMN parent_id INTEGER REFERENCES snapshots(id);
+    ALTER TABLE snapshots ADD COLUMN tool TEXT;                          -- e.g. "yt-dlp 2026.10.26"
+    ALTER TABLE refs ADD COLUMN video_status TEXT;  -- captured | page_only | not_video | failed
+    ALTER TABLE checks ADD COLUMN video TEXT;       -- what the video step did, in words
+    "#,
 ];
 
 /// Brings the database up to the latest schema.

@@ -36,6 +36,8 @@ pub struct LinkRow {
     pub confirmed: bool,
     pub articles: Vec<String>,
     pub snapshot: Option<SnapshotInfo>,
+    /// For video pages: captured | page_only | not_video (None: not a video page).
+    pub video_status: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -49,6 +51,8 @@ pub struct Summary {
     pub unchecked: u64,
     pub rescued: u64,
     pub lost: u64,
+    /// Video pages held as pages only because yt-dlp was not installed.
+    pub video_page_only: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +71,7 @@ pub struct CheckRow {
     pub attempts: u32,
     pub network_down: bool,
     pub drift: bool,
+    pub video: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +82,9 @@ pub struct SnapshotRow {
     pub http_status: u16,
     pub captured_at: Timestamp,
     pub good: bool,
+    /// body (the response itself), video (media yt-dlp downloaded), video_info (its info JSON).
+    pub role: String,
+    pub tool: Option<String>,
 }
 
 /// Everything known about one reference, oldest first.
@@ -96,7 +104,7 @@ pub struct ObjectRow {
 const LINK_SELECT: &str =
     "SELECT r.id, r.url, r.host, r.kind, r.state, r.reason, r.http_status, r.final_url,
         r.first_seen, r.last_checked, r.last_alive, r.dead_since, r.checks, r.confirmed,
-        s.sha256, s.bytes, s.content_type, s.captured_at
+        s.sha256, s.bytes, s.content_type, s.captured_at, r.video_status
      FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot";
 
 fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
@@ -117,6 +125,7 @@ fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
         checks: r.get(12)?,
         confirmed: r.get(13)?,
         articles: Vec::new(),
+        video_status: r.get(18)?,
         snapshot: match sha {
             Some(sha256) => Some(SnapshotInfo {
                 sha256,
@@ -203,7 +212,7 @@ impl Db {
         };
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT checked_at, state, reason, http_status, final_url, redirects, error, bytes, sha256,
-                    content_type, elapsed_ms, attempts, network_down, drift
+                    content_type, elapsed_ms, attempts, network_down, drift, video
              FROM checks WHERE ref_id = ?1 ORDER BY checked_at, id",
         ))?;
         let checks = self.wrap(
@@ -223,6 +232,7 @@ impl Db {
                     attempts: r.get(11)?,
                     network_down: r.get(12)?,
                     drift: r.get(13)?,
+                    video: r.get(14)?,
                 })
             })
             .and_then(|m| m.collect()),
@@ -237,7 +247,7 @@ impl Db {
 
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT sha256, bytes, content_type, http_status, captured_at, good
+            "SELECT sha256, bytes, content_type, http_status, captured_at, good, role, tool
              FROM snapshots WHERE ref_id = ?1 ORDER BY captured_at, id",
         ))?;
         let rows = self.wrap(
@@ -249,6 +259,8 @@ impl Db {
                     http_status: r.get(3)?,
                     captured_at: r.get(4)?,
                     good: r.get(5)?,
+                    role: r.get(6)?,
+                    tool: r.get(7)?,
                 })
             })
             .and_then(|m| m.collect()),
@@ -306,10 +318,12 @@ impl Db {
         self.wrap(
             self.conn
                 .query_row(
-                    "SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good
+                    "SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good,
+                            s.role, s.tool
                      FROM snapshots s JOIN refs r ON r.id = s.ref_id
-                     WHERE r.url = ?1 AND s.good = 1 AND (?2 IS NULL OR s.captured_at <= ?2)
-                     ORDER BY s.captured_at DESC, s.id DESC LIMIT 1",
+                     WHERE r.url = ?1 AND s.good = 1 AND s.role != 'video_info'
+                       AND (?2 IS NULL OR s.captured_at <= ?2)
+                     ORDER BY s.role = 'video' DESC, s.captured_at DESC, s.id DESC LIMIT 1",
                     params![url, at],
                     |r| {
                         Ok(SnapshotRow {
@@ -319,6 +333,8 @@ impl Db {
                             http_status: r.get(3)?,
                             captured_at: r.get(4)?,
                             good: r.get(5)?,
+                            role: r.get(6)?,
+                            tool: r.get(7)?,
                         })
                     },
                 )

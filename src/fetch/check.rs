@@ -212,6 +212,7 @@ impl Fetcher {
             drift: false,
             kind_hint: None,
             downloaded: 0,
+            video: None,
         };
         let url = match Url::parse(&due.url) {
             Ok(u) => u,

@@ -55,6 +55,8 @@ pub struct CheckResult {
     pub kind_hint: Option<Kind>,
     /// Body bytes received over the wire in this check, stored or not.
     pub downloaded: u64,
+    /// What the video step (yt-dlp) did, for references that go through it.
+    pub video: Option<crate::video::VideoOutcome>,
 }
 
 impl CheckResult {

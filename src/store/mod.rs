@@ -129,13 +129,23 @@ impl Store {
         }
     }
 
-    /// Removes temp files left by earlier, interrupted runs. Only call while holding the run lock.
+    /// Removes temp files (and yt-dlp work folders) left by earlier, interrupted runs.
+    /// Only call while holding the run lock.
     pub fn clean_temp_files(&self) -> io::Result<usize> {
         let files = self.list_temp_files()?;
         for f in &files {
             fs::remove_file(f)?;
         }
-        Ok(files.len())
+        let mut dirs = 0;
+        if let Ok(entries) = fs::read_dir(self.tmp_dir()) {
+            for e in entries.flatten() {
+                if e.path().is_dir() && e.file_name().to_string_lossy().starts_with("video-") {
+                    fs::remove_dir_all(e.path())?;
+                    dirs += 1;
+                }
+            }
+        }
+        Ok(files.len() + dirs)
     }
 }
 
