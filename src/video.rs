@@ -168,6 +168,8 @@ impl VideoCapturer {
             path: dir.clone(),
             source,
         })?;
+        // yt-dlp runs inside the folder, so the output template must not be relative to ours.
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
         let outcome = self.run_tool(&tool, url, &dir, download).await;
         let _ = std::fs::remove_dir_all(&dir);
         outcome
