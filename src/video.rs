@@ -123,6 +123,8 @@ pub struct VideoCapturer {
     tool: Option<Tool>,
     processes: Arc<Semaphore>,
     politeness: Politeness,
+    retries: u32,
+    retry_backoff: std::time::Duration,
 }
 
 impl VideoCapturer {
@@ -133,6 +135,8 @@ impl VideoCapturer {
             politeness: Politeness::new(1, cfg.per_host_interval),
             cfg: cfg.clone(),
             user_agent: fetch.user_agent.clone(),
+            retries: fetch.retries,
+            retry_backoff: fetch.retry_backoff,
             proxy: fetch.proxy.clone(),
             store,
         }
@@ -157,8 +161,31 @@ impl VideoCapturer {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(&tool, &host, url, download).await?;
+            match &outcome {
+                VideoOutcome::Failed { message, .. }
+                    if attempt <= self.retries && is_transient(message) =>
+                {
+                    tokio::time::sleep(self.retry_backoff * 2u32.saturating_pow(attempt - 1)).await;
+                }
+                _ => return Ok(outcome),
+            }
+        }
+    }
+
+    /// One yt-dlp run, within the process limit and the host's politeness.
+    async fn attempt(
+        &self,
+        tool: &Tool,
+        host: &str,
+        url: &str,
+        download: bool,
+    ) -> Result<VideoOutcome, WriteError> {
         let _slot = self.processes.acquire().await.ok();
-        let _host = self.politeness.acquire(&host).await;
+        let _host = self.politeness.acquire(host).await;
         let dir = self.store.tmp_dir().join(format!(
             "video-{}-{:016x}",
             std::process::id(),
@@ -170,7 +197,7 @@ impl VideoCapturer {
         })?;
         // yt-dlp runs inside the folder, so the output template must not be relative to ours.
         let dir = std::path::absolute(&dir).unwrap_or(dir);
-        let outcome = self.run_tool(&tool, url, &dir, download).await;
+        let outcome = self.run_tool(tool, url, &dir, download).await;
         let _ = std::fs::remove_dir_all(&dir);
         outcome
     }
@@ -202,14 +229,18 @@ impl VideoCapturer {
                 .arg("-o")
                 .arg(dir.join("media.%(ext)s"));
         } else {
-            cmd.args(["--simulate", "--check-formats", "--dump-json"]);
+            cmd.args(["--simulate", "--check-formats", "--dump-single-json"]);
         }
         cmd.args(&self.cfg.extra_args)
             .arg("--")
             .arg(url)
             .current_dir(dir)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(if download {
+                Stdio::null()
+            } else {
+                Stdio::piped()
+            })
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         let child = match cmd.spawn() {
@@ -259,6 +290,19 @@ impl VideoCapturer {
             });
         }
         if !download {
+            let info: serde_json::Value =
+                serde_json::from_slice(&output.stdout).unwrap_or_default();
+            if let Some((state, reason)) = availability_verdict(&info) {
+                return Ok(VideoOutcome::Gone {
+                    state,
+                    reason,
+                    message: format!(
+                        "the platform now lists the video as {}",
+                        info["availability"]
+                    ),
+                    tool: label,
+                });
+            }
             return Ok(VideoOutcome::StillThere { tool: label });
         }
         let store = self.store.clone();
@@ -396,6 +440,31 @@ pub fn classify(stderr: &str) -> Option<(State, Reason)> {
     None
 }
 
+/// The `availability` yt-dlp reports for a video that still answers.
+pub fn availability_verdict(info: &serde_json::Value) -> Option<(State, Reason)> {
+    match info["availability"].as_str()? {
+        "private" | "needs_auth" | "premium_only" | "subscriber_only" => {
+            Some((State::Blocked, Reason::VideoPrivate))
+        }
+        _ => None,
+    }
+}
+
+/// A failure worth another try in the same run (the platform or network hiccuped).
+fn is_transient(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "timed out",
+        "http error 429",
+        "http error 50",
+        "connection reset",
+        "temporary failure",
+        "remote end closed",
+    ]
+    .iter()
+    .any(|n| m.contains(n))
+}
+
 fn last_error_line(stderr: &str) -> String {
     let line = stderr
         .lines()
@@ -510,6 +579,23 @@ mod tests {
             r("ERROR: [generic] Unable to download webpage: <urlopen error timed out>"),
             None
         );
+    }
+
+    #[test]
+    fn availability_and_transient_failures() {
+        let private: serde_json::Value = serde_json::json!({"availability": "private"});
+        assert_eq!(
+            availability_verdict(&private),
+            Some((State::Blocked, Reason::VideoPrivate))
+        );
+        assert_eq!(
+            availability_verdict(&serde_json::json!({"availability": "public"})),
+            None
+        );
+        assert!(is_transient(
+            "ERROR: unable to download video data: HTTP Error 503: Service Unavailable"
+        ));
+        assert!(!is_transient("ERROR: Unsupported URL: https://x.example/"));
     }
 
     #[test]
