@@ -80,6 +80,8 @@ pub struct FetchConfig {
     pub max_retry_after: Duration,
     pub soft404_probe: bool,
     pub proxy: Option<String>,
+    /// Allow loopback, private and link-local addresses (off: linkvault is not an open door).
+    pub allow_private: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +125,7 @@ impl Default for Config {
                 max_retry_after: Duration::from_secs(120),
                 soft404_probe: true,
                 proxy: None,
+                allow_private: false,
             },
             schedule: ScheduleConfig {
                 recheck_alive: Duration::from_secs(7 * 86_400),
@@ -225,6 +228,7 @@ struct RawFetch {
     max_retry_after: Option<String>,
     soft404_probe: Option<bool>,
     proxy: Option<String>,
+    allow_private: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -332,6 +336,7 @@ impl Config {
         )?;
         set(&mut cf.soft404_probe, f.soft404_probe);
         cf.proxy = f.proxy.filter(|p| !p.trim().is_empty());
+        set(&mut cf.allow_private, f.allow_private);
 
         let s = raw.schedule.unwrap_or_default();
         let cs = &mut c.schedule;

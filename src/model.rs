@@ -127,6 +127,8 @@ pub enum Reason {
     GeoBlocked,
     /// yt-dlp: age-gated.
     AgeRestricted,
+    /// Our own policy: the address is loopback, private or link-local (fetch.allow_private).
+    PrivateAddress,
 }
 
 impl Reason {
@@ -161,6 +163,7 @@ impl Reason {
             Reason::VideoPrivate => "video_private",
             Reason::GeoBlocked => "geo_blocked",
             Reason::AgeRestricted => "age_restricted",
+            Reason::PrivateAddress => "private_address",
         })
     }
 
@@ -168,7 +171,7 @@ impl Reason {
         if let Some(code) = s.strip_prefix("http_") {
             return code.parse().ok().map(Reason::Http);
         }
-        const NAMED: [Reason; 21] = [
+        const NAMED: [Reason; 22] = [
             Reason::Ok,
             Reason::NotModified,
             Reason::Dns,
@@ -190,6 +193,7 @@ impl Reason {
             Reason::VideoPrivate,
             Reason::GeoBlocked,
             Reason::AgeRestricted,
+            Reason::PrivateAddress,
         ];
         NAMED.into_iter().find(|r| r.fixed_str() == Some(s))
     }

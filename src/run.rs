@@ -583,7 +583,7 @@ fn write_results(
                         seen_response = true;
                         ready.append(&mut held);
                         ready.push(r);
-                    } else if seen_response {
+                    } else if seen_response || !r.is_network_failure() {
                         ready.push(r);
                     } else {
                         held.push(r);

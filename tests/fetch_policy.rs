@@ -21,7 +21,7 @@ fn per_host_interval_and_concurrency_and_user_agent_are_respected() {
         );
     }
     let ws = Workspace::with_config(
-        "[fetch]\nper_host_interval = \"200ms\"\nper_host_concurrency = 1\nconcurrency = 8\nuser_agent = \"newsroom-archive/2 (desk@example.org)\"\n",
+        "[fetch]\nallow_private = true\nper_host_interval = \"200ms\"\nper_host_concurrency = 1\nconcurrency = 8\nuser_agent = \"newsroom-archive/2 (desk@example.org)\"\n",
     );
     let page = ws.write(
         "p.html",
@@ -215,7 +215,7 @@ fn a_stalled_body_and_a_truncated_body_are_transient_and_leave_nothing_partial()
         Reply::new(200, "video/mp4", vec![2u8; 50_000]).truncate_after(1000)
     });
     let ws = Workspace::with_config(
-        "[fetch]\nstall_timeout = \"1s\"\nretries = 0\nper_host_interval = \"0s\"\n",
+        "[fetch]\nallow_private = true\nstall_timeout = \"1s\"\nretries = 0\nper_host_interval = \"0s\"\n",
     );
     let page = ws.write(
         "p.html",
@@ -252,4 +252,39 @@ fn a_stalled_body_and_a_truncated_body_are_transient_and_leave_nothing_partial()
         !objects.exists() || std::fs::read_dir(objects).unwrap().next().is_none(),
         "no partial object stored"
     );
+}
+
+#[test]
+fn by_default_loopback_and_private_addresses_are_refused() {
+    let s = Server::start();
+    s.resource("/secret.png", "image/png", b"internal".to_vec());
+    // No allow_private: the built-in default, as a user gets it.
+    let ws = Workspace::with_config("[fetch]\nper_host_interval = \"0s\"\n");
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<img src="http://127.0.0.1:{p}/secret.png"><img src="http://localhost:{p}/secret.png"><img src="http://169.254.169.254/latest/meta-data/">"#,
+            p = s.port
+        ),
+    );
+    let out = ws.run(&["run", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("NETWORK DOWN"),
+        "a refusal is not a network failure"
+    );
+    assert_eq!(s.requests().len(), 0, "nothing reached the loopback server");
+    let r = ws.report_json();
+    for url in [
+        format!("http://127.0.0.1:{}/secret.png", s.port),
+        format!("http://localhost:{}/secret.png", s.port),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+    ] {
+        let l = link(&r, &url);
+        assert_eq!(
+            (l["state"].as_str(), l["reason"].as_str()),
+            (Some("blocked"), Some("private_address")),
+            "{l:#}"
+        );
+    }
 }

@@ -19,7 +19,7 @@ fn yt_dlp() -> String {
 
 fn workspace() -> Workspace {
     Workspace::with_config(&format!(
-        "[fetch]\nper_host_interval = \"0s\"\nretries = 0\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\n",
+        "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\nretries = 0\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\n",
         yt_dlp()
     ))
 }
@@ -220,7 +220,7 @@ fn without_yt_dlp_the_run_completes_and_the_report_names_the_gap() {
     s.resource("/media/clip.mp4", "video/mp4", clip(5, 10_000));
     s.route("/watch/2", |_| Reply::html(&video_page("/media/clip.mp4")));
     let ws = Workspace::with_config(
-        "[fetch]\nper_host_interval = \"0s\"\n[video]\nyt_dlp = \"/nonexistent/yt-dlp\"\n",
+        "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\n[video]\nyt_dlp = \"/nonexistent/yt-dlp\"\n",
     );
     let article = ws.write(
         "a.html",

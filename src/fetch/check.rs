@@ -18,7 +18,7 @@ use super::politeness::Politeness;
 use super::similarity::{
     TextSignature, MAX_TEXT_BYTES, SOFT_404_SIMILARITY, UNCHANGED_TEXT_SIMILARITY,
 };
-use super::{probe, verdict, CheckResult, Hop};
+use super::{address, probe, verdict, CheckResult, Hop};
 use crate::clock;
 use crate::config::FetchConfig;
 use crate::db::DueRef;
@@ -34,6 +34,8 @@ pub struct Fetcher {
     store: Store,
     cfg: FetchConfig,
     probes: Mutex<HashMap<String, Arc<OnceCell<Option<Probed>>>>>,
+    /// Refuse non-public IP literals (names are filtered by the client's resolver).
+    guard_addresses: bool,
 }
 
 /// What a made-up sibling URL answered with 2xx.
@@ -168,6 +170,7 @@ impl Fetcher {
     }
 
     pub fn new(client: reqwest::Client, store: Store, cfg: FetchConfig) -> Fetcher {
+        let guard_addresses = !cfg.allow_private && !address::proxy_in_use(cfg.proxy.as_deref());
         Fetcher {
             client,
             politeness: Arc::new(Politeness::new(
@@ -177,6 +180,7 @@ impl Fetcher {
             store,
             cfg,
             probes: Mutex::new(HashMap::new()),
+            guard_addresses,
         }
     }
 
@@ -368,6 +372,26 @@ impl Fetcher {
         let mut redirects: Vec<Hop> = Vec::new();
         let mut seen: HashSet<String> = HashSet::from([current.to_string()]);
         loop {
+            if self.guard_addresses {
+                if let Some(ip) = ip_literal(&current) {
+                    if !address::is_public(ip) {
+                        return Err(Failure {
+                            state: State::Blocked,
+                            reason: Reason::PrivateAddress,
+                            message: format!(
+                                "{ip} is a {} (set fetch.allow_private = true to allow it)",
+                                address::REFUSED
+                            ),
+                            got_response: false,
+                            http_status: None,
+                            final_url: Some(current),
+                            redirects,
+                            downloaded: 0,
+                            store_error: None,
+                        });
+                    }
+                }
+            }
             let _permit = self.politeness.acquire(&host_of(&current)).await;
             let mut req = self.client.get(current.clone());
             if let Some(e) = &validators.etag {
@@ -653,6 +677,14 @@ impl Fetcher {
             (Some(a), Some(b)) => a.similarity(&b) < UNCHANGED_TEXT_SIMILARITY,
             _ => true,
         }
+    }
+}
+
+fn ip_literal(url: &Url) -> Option<std::net::IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(ip.into()),
+        url::Host::Ipv6(ip) => Some(ip.into()),
+        url::Host::Domain(_) => None,
     }
 }
 

@@ -31,6 +31,10 @@ pub fn build_client(cfg: &FetchConfig) -> Result<reqwest::Client, ClientError> {
         .connect_timeout(cfg.connect_timeout)
         .pool_max_idle_per_host(cfg.per_host_concurrency.max(4))
         .tcp_nodelay(true);
+    // With a proxy, the proxy resolves and decides; our resolver would only see the proxy's name.
+    if !cfg.allow_private && !super::address::proxy_in_use(cfg.proxy.as_deref()) {
+        builder = builder.dns_resolver(std::sync::Arc::new(super::address::PublicOnly));
+    }
     if let Some(p) = &cfg.proxy {
         let proxy = reqwest::Proxy::all(p).map_err(|source| ClientError::Proxy {
             proxy: p.clone(),

@@ -3,6 +3,7 @@
 //! into the store, retries for transient failures, soft-404 probes — ending in a `CheckResult`
 //! that says what happened and what it means.
 
+pub mod address;
 mod check;
 mod client;
 pub mod politeness;
@@ -60,6 +61,12 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// A failure that may be our own network's fault (no server answered at all). A refusal by
+    /// our address policy is not one: nothing was attempted.
+    pub fn is_network_failure(&self) -> bool {
+        !self.got_response && self.reason != Reason::PrivateAddress
+    }
+
     /// Whether the captured body is a faithful copy of the cited content (never an error page).
     pub fn is_good_capture(&self) -> bool {
         self.state == State::Alive

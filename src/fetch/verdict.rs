@@ -64,6 +64,9 @@ pub fn from_transport_error(
 ) -> (State, Reason) {
     use std::io::ErrorKind as K;
     let lower = text.to_ascii_lowercase();
+    if lower.contains(super::address::REFUSED) {
+        return (State::Blocked, Reason::PrivateAddress);
+    }
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
         if lower.contains("temporary failure") || lower.contains("try again") {
             return (State::Transient, Reason::DnsTemporary);

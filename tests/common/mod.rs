@@ -288,6 +288,7 @@ pub struct Workspace {
 pub const TEST_CONFIG: &str = r#"
 archive = "archive"
 [fetch]
+allow_private = true
 per_host_interval = "0s"
 retries = 1
 retry_backoff = "10ms"
