@@ -83,7 +83,11 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Re-hash every stored object and check the database against the store.
-    Verify,
+    Verify {
+        /// Remove temp files, quarantine corrupted objects, queue lost captures for the next run.
+        #[arg(long)]
+        repair: bool,
+    },
     /// List the external tools linkvault uses (yt-dlp, ffmpeg) and their versions.
     Doctor,
 }

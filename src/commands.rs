@@ -101,11 +101,26 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             print!("{}", doctor(&cfg));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify => {
-            let db = Db::open_existing(&cfg.archive)?;
+        Command::Verify { repair } => {
+            let mut db = Db::open_existing(&cfg.archive)?;
             let store = Store::open_existing(&cfg.archive);
+            // Repair changes the archive: no run may be writing meanwhile.
+            let _lock = if repair {
+                Some(linkvault::lock::ArchiveLock::acquire(
+                    &cfg.archive,
+                    true,
+                    |holder| eprintln!("waiting for the run holding the archive ({holder})"),
+                )?)
+            } else {
+                None
+            };
             let r = verify::verify(&db, &store)?;
             print!("{}", r.render());
+            if repair {
+                let done = verify::repair(&mut db, &store, &r)?;
+                print!("{}", done.render());
+                return Ok(ExitCode::SUCCESS);
+            }
             Ok(if r.is_consistent() {
                 ExitCode::SUCCESS
             } else {

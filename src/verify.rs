@@ -76,6 +76,91 @@ impl VerifyReport {
     }
 }
 
+/// What `verify --repair` did.
+#[derive(Debug, Default)]
+pub struct RepairReport {
+    pub temp_files_removed: usize,
+    /// Corrupted objects moved to `quarantine/` (never deleted).
+    pub quarantined: Vec<String>,
+    /// References and articles queued for a full download in the next run.
+    pub requeued: usize,
+    /// Objects found in the store, verified, and recorded in the database.
+    pub adopted: usize,
+}
+
+impl RepairReport {
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for h in &self.quarantined {
+            let _ = writeln!(
+                out,
+                "quarantined {h}: moved to quarantine/ (kept for inspection)"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "repair: {} temp file(s) removed, {} corrupted object(s) quarantined, {} reference(s)/article(s) queued for a full download by the next run, {} unrecorded object(s) adopted",
+            self.temp_files_removed,
+            self.quarantined.len(),
+            self.requeued,
+            self.adopted
+        );
+        out
+    }
+}
+
+/// Repairs what `verify` found: removes temp files, moves corrupted objects to `quarantine/`,
+/// queues what lost its copy for the next run, records good objects the database missed.
+/// Never deletes a good object. Call while holding the run lock.
+pub fn repair(
+    db: &mut Db,
+    store: &Store,
+    found: &VerifyReport,
+) -> Result<RepairReport, RepairError> {
+    let mut r = RepairReport {
+        temp_files_removed: store.clean_temp_files().map_err(RepairError::Io)?,
+        ..RepairReport::default()
+    };
+    let quarantine = store.root().join("quarantine");
+    for h in &found.corrupted {
+        std::fs::create_dir_all(&quarantine).map_err(RepairError::Io)?;
+        let from = store.object_path(h);
+        let to = quarantine.join(format!("{h}.{}", crate::clock::now()));
+        std::fs::rename(&from, &to).map_err(RepairError::Io)?;
+        r.quarantined.push(h.clone());
+    }
+    let lost: Vec<&String> = found
+        .corrupted
+        .iter()
+        .chain(&found.missing)
+        .chain(&found.dangling)
+        .collect();
+    r.requeued = db.transaction(|tx| {
+        let mut n = 0;
+        for h in &lost {
+            n += tx.requeue_object(h)?;
+        }
+        for h in &found.unreferenced {
+            // Only objects that hashed correctly are listed as unreferenced.
+            let bytes = std::fs::metadata(store.object_path(h))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            tx.insert_object(h, bytes, crate::clock::now())?;
+        }
+        Ok(n)
+    })?;
+    r.adopted = found.unreferenced.len();
+    Ok(r)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepairError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot repair the store: {0}")]
+    Io(std::io::Error),
+}
+
 pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, DbError> {
     let mut r = VerifyReport::default();
     let recorded = db.all_objects()?;
@@ -94,7 +179,7 @@ pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, DbError> {
             }
             Err(_) => r.corrupted.push(name.clone()),
         }
-        if is_sha256(name) && !recorded_set.contains(name.as_str()) {
+        if is_sha256(name) && !recorded_set.contains(name.as_str()) && !r.corrupted.contains(name) {
             r.unreferenced.push(name.clone());
         }
     }

@@ -293,6 +293,26 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Makes every reference and article whose capture is `sha256` due now, with no validators,
+    /// so the next run downloads it in full (used when the object is missing or corrupted).
+    pub fn requeue_object(&self, sha256: &str) -> rusqlite::Result<usize> {
+        let refs = self
+            .conn()
+            .prepare_cached(
+                "UPDATE refs SET next_check_at = 0, etag = NULL, last_modified = NULL
+                 WHERE id IN (SELECT ref_id FROM snapshots WHERE sha256 = ?1)",
+            )?
+            .execute([sha256])?;
+        let articles = self
+            .conn()
+            .prepare_cached(
+                "UPDATE articles SET next_read_at = 0, etag = NULL, last_modified = NULL
+                 WHERE last_sha256 = ?1",
+            )?
+            .execute([sha256])?;
+        Ok(refs + articles)
+    }
+
     pub fn start_run(&self, now: Timestamp) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached("INSERT INTO runs (started_at, status) VALUES (?1, 'running')")?

@@ -161,6 +161,21 @@ impl Server {
         *self.state.body_bytes_sent.lock().unwrap()
     }
 
+    /// Blocks until at least `n` requests in all have arrived.
+    pub fn wait_for_requests(&self, n: usize) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = self.state.log.lock().unwrap();
+        while log.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "only {} of {n} requests arrived",
+                log.len()
+            );
+            log = self.state.seen.wait_timeout(log, left).unwrap().0;
+        }
+    }
+
     /// Blocks until some request for `path` has arrived (or panics after a generous limit).
     pub fn wait_for_hit(&self, path: &str) {
         let deadline = Instant::now() + Duration::from_secs(60);
