@@ -72,6 +72,8 @@ pub struct FetchConfig {
     pub per_host_interval: Duration,
     pub connect_timeout: Duration,
     pub stall_timeout: Duration,
+    /// Slowest acceptable body speed (bytes/s), averaged over each stall_timeout window.
+    pub min_speed: u64,
     pub max_bytes: u64,
     pub max_error_body: u64,
     pub max_redirects: usize,
@@ -117,6 +119,7 @@ impl Default for Config {
                 per_host_interval: Duration::from_millis(250),
                 connect_timeout: Duration::from_secs(15),
                 stall_timeout: Duration::from_secs(30),
+                min_speed: 1024,
                 max_bytes: 2 << 30,
                 max_error_body: 1 << 20,
                 max_redirects: 10,
@@ -220,6 +223,7 @@ struct RawFetch {
     per_host_interval: Option<String>,
     connect_timeout: Option<String>,
     stall_timeout: Option<String>,
+    min_speed: Option<Size>,
     max_bytes: Option<Size>,
     max_error_body: Option<Size>,
     max_redirects: Option<usize>,
@@ -316,6 +320,7 @@ impl Config {
             f.stall_timeout,
             "fetch.stall_timeout",
         )?;
+        size(&mut cf.min_speed, f.min_speed, "fetch.min_speed")?;
         size(&mut cf.max_bytes, f.max_bytes, "fetch.max_bytes")?;
         size(
             &mut cf.max_error_body,

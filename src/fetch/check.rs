@@ -556,6 +556,9 @@ impl Fetcher {
             Sink::Store => Some(self.store.writer().map_err(|e| store_failure(e, &answer))?),
             Sink::Memory(_) => None,
         };
+        // A slow drip never stalls for a whole window: judge the speed of each window instead.
+        let mut window_start = Instant::now();
+        let mut window_bytes = 0u64;
         loop {
             let chunk = match timeout(self.cfg.stall_timeout, resp.chunk()).await {
                 Err(_) => {
@@ -574,6 +577,23 @@ impl Fetcher {
                 Ok(Ok(Some(c))) => c,
             };
             answer.downloaded += chunk.len() as u64;
+            window_bytes += chunk.len() as u64;
+            let window = window_start.elapsed();
+            if window >= self.cfg.stall_timeout {
+                if (window_bytes as f64) < self.cfg.min_speed as f64 * window.as_secs_f64() {
+                    return Err(body_failure(
+                        &answer,
+                        Reason::Timeout,
+                        format!(
+                            "the body arrived slower than fetch.min_speed ({}/s) after {} bytes",
+                            format_size(self.cfg.min_speed),
+                            answer.downloaded
+                        ),
+                    ));
+                }
+                window_start = Instant::now();
+                window_bytes = 0;
+            }
             if answer.downloaded > cap {
                 answer.body = match sink {
                     Sink::Store if success => Body::TooLarge,

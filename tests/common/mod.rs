@@ -45,6 +45,12 @@ pub struct Reply {
     /// or, with `then_close`, hang up.
     pub stop_after: Option<usize>,
     pub then_close: bool,
+    /// Declare this Content-Length whatever the body is (a lying server); None = the truth.
+    pub content_length: Option<Option<u64>>,
+    /// Send the body one byte at a time with this pause between bytes (a slow drip).
+    pub drip: Option<Duration>,
+    /// Repeat the body forever (a body that never ends).
+    pub endless: bool,
 }
 
 impl Reply {
@@ -55,7 +61,23 @@ impl Reply {
             body: body.into(),
             stop_after: None,
             then_close: false,
+            content_length: None,
+            drip: None,
+            endless: false,
         }
+    }
+    pub fn declare_length(mut self, len: Option<u64>) -> Reply {
+        self.content_length = Some(len);
+        self
+    }
+    pub fn drip(mut self, pause: Duration) -> Reply {
+        self.drip = Some(pause);
+        self
+    }
+    pub fn endless(mut self) -> Reply {
+        self.endless = true;
+        self.content_length = Some(None);
+        self
     }
     /// Sends `n` body bytes, then goes silent with the connection open.
     pub fn stall_after(mut self, n: usize) -> Reply {
@@ -261,12 +283,32 @@ fn serve(conn: TcpStream, st: Arc<State>) {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
         let send_body = method != "HEAD" && reply.status != 304 && reply.status != 204;
-        head.push_str(&format!(
-            "Content-Length: {}\r\n\r\n",
-            if send_body { reply.body.len() } else { 0 }
-        ));
+        match reply.content_length {
+            Some(Some(n)) => head.push_str(&format!("Content-Length: {n}\r\n")),
+            Some(None) => head.push_str("Connection: close\r\n"),
+            None => head.push_str(&format!(
+                "Content-Length: {}\r\n",
+                if send_body { reply.body.len() } else { 0 }
+            )),
+        }
+        head.push_str("\r\n");
         if writer.write_all(head.as_bytes()).is_err() {
             return;
+        }
+        if send_body && (reply.endless || reply.drip.is_some()) {
+            // Hostile bodies: until the client hangs up.
+            loop {
+                let ok = match reply.drip {
+                    Some(pause) => reply.body.iter().all(|b| {
+                        std::thread::sleep(pause);
+                        writer.write_all(&[*b]).and_then(|_| writer.flush()).is_ok()
+                    }),
+                    None => writer.write_all(&reply.body).is_ok(),
+                };
+                if !ok || !reply.endless {
+                    return;
+                }
+            }
         }
         if let (true, Some(n)) = (send_body, reply.stop_after) {
             let _ = writer.write_all(&reply.body[..n.min(reply.body.len())]);
@@ -283,6 +325,9 @@ fn serve(conn: TcpStream, st: Arc<State>) {
                 return;
             }
             *st.body_bytes_sent.lock().unwrap() += reply.body.len() as u64;
+            if reply.content_length == Some(None) {
+                return; // no length declared: the end of the body is the end of the connection
+            }
         }
         let _ = writer.flush();
     }
