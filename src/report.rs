@@ -304,3 +304,29 @@ fn render_markdown(r: &Report) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://evil\")"),
+            "\"'=HYPERLINK(\"\"http://evil\"\")\""
+        );
+        assert_eq!(csv_cell("+1"), "\"'+1\"");
+        assert_eq!(csv_cell("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_cell("http://x/a,b"), "\"http://x/a,b\"");
+    }
+
+    #[test]
+    fn markdown_and_terminal_output_are_escaped() {
+        assert_eq!(
+            md("[click](javascript:x) | *b*"),
+            "\\[click\\]\\(javascript:x\\) \\| \\*b\\*"
+        );
+        assert_eq!(safe("a\u{1b}[31mred\u{7}"), "a\u{FFFD}[31mred\u{FFFD}");
+        assert!(!md("x\u{1b}]0;title\u{7}").contains('\u{1b}'));
+    }
+}

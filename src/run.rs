@@ -168,7 +168,7 @@ pub async fn run_pass(
     };
     let message = outcome.fatal.as_ref().map(|e| e.to_string());
     let failing = summary.dead + summary.blocked + summary.transient;
-    db.transaction(|tx| {
+    let recorded = db.transaction(|tx| {
         tx.finish_run(
             run_id,
             clock::now(),
@@ -180,10 +180,13 @@ pub async fn run_pass(
             summary.downloaded,
             message.as_deref(),
         )
-    })?;
+    });
+    // The error that stopped the run says more than a failure to record that it stopped
+    // (on a full disk, both happen).
     if let Some(e) = outcome.fatal {
         return Err(e);
     }
+    recorded?;
     Ok(summary)
 }
 

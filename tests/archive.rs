@@ -764,3 +764,40 @@ fn an_ambiguous_hash_prefix_is_refused() {
         b
     );
 }
+
+#[test]
+fn urls_full_of_quotes_and_sql_are_stored_and_reported_verbatim() {
+    let s = Server::start();
+    let path = "/q'; DROP TABLE refs; --/x.png";
+    s.route("/q';%20DROP%20TABLE%20refs;%20--/x.png", |_| {
+        Reply::new(200, "image/png", PNG)
+    });
+    let ws = Workspace::new();
+    let hostile = format!(
+        "{}?name=Robert'); DELETE FROM snapshots;--&x=\"1\"",
+        s.url(path)
+    );
+    let page = ws.write(
+        "p.html",
+        &format!("<img src='{}'>", hostile.replace('\'', "&#39;")),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let report = ws.report_json();
+    let links = report["links"].as_array().unwrap();
+    assert_eq!(links.len(), 1, "{report:#}");
+    let url = links[0]["url"].as_str().unwrap();
+    assert!(
+        url.contains("q';%20DROP%20TABLE%20refs;%20--")
+            && url.contains("Robert%27);%20DELETE%20FROM%20snapshots;--"),
+        "{url}"
+    );
+    assert_eq!(links[0]["state"], "alive");
+    // Both tables are intact and the reference is found by its exact URL.
+    let h = ws.history_json(url);
+    assert_eq!(h["snapshots"].as_array().unwrap().len(), 1);
+    let csv = ws.ok(&["report", "--all", "--format", "csv"]);
+    assert!(
+        csv.contains(&format!("\"{}\"", url.replace('"', "\"\""))),
+        "{csv}"
+    );
+}
