@@ -801,3 +801,30 @@ fn urls_full_of_quotes_and_sql_are_stored_and_reported_verbatim() {
         "{csv}"
     );
 }
+
+#[test]
+fn restore_into_a_directory_names_the_file_by_its_hash_only() {
+    let s = Server::start();
+    // A hostile name in the URL and in a Content-Disposition header must not become a path.
+    s.route("/..%2F..%2Fetc%2Fpasswd.png", |_| {
+        Reply::new(200, "image/png", PNG).with_header(
+            "Content-Disposition",
+            "attachment; filename=\"../../evil.sh\"",
+        )
+    });
+    let ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!("<img src=\"{}\">", s.url("/..%2F..%2Fetc%2Fpasswd.png")),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let out_dir = ws.path().join("restored");
+    fs::create_dir(&out_dir).unwrap();
+    ws.ok(&["restore", &sha256_hex(PNG), "-o", out_dir.to_str().unwrap()]);
+    let names: Vec<String> = fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [sha256_hex(PNG)]);
+    assert!(!ws.path().join("evil.sh").exists());
+}
