@@ -1,0 +1,279 @@
+//! The articles of a pass: which to read (config, command line, registered), reading them
+//! (fetched into the store, or from disk), and recording what they cite.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use futures_util::stream::{self, StreamExt};
+use url::Url;
+
+use super::{RunError, RunOptions, RunSummary};
+use crate::clock::{self, Timestamp};
+use crate::config::Config;
+use crate::db::{ArticleRead, ArticleRow, Db};
+use crate::extract::ExtractOptions;
+use crate::fetch::Fetcher;
+use crate::input::{self, Document, Source};
+use crate::progress::Progress;
+use crate::store::WriteError;
+
+/// Config articles, command-line articles (remembered as `cli`) and those registered before.
+pub(super) fn register_articles(
+    db: &mut Db,
+    cfg: &Config,
+    cli: Vec<Source>,
+    progress: &Progress,
+    now: Timestamp,
+) -> Result<Vec<(ArticleRow, Source)>, RunError> {
+    // One entry per article; an article given on the command line stays `cli` for good.
+    let mut wanted: Vec<(Source, String)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut want = |source: Source, origin: &str| match index.get(&source.key()) {
+        Some(&i) if origin == "cli" => wanted[i].1 = origin.to_string(),
+        Some(_) => {}
+        None => {
+            index.insert(source.key(), wanted.len());
+            wanted.push((source, origin.to_string()));
+        }
+    };
+    for spec in &cfg.articles {
+        match input::resolve(spec) {
+            Ok(sources) => sources.into_iter().for_each(|s| want(s, "config")),
+            Err(e) => progress.say(&format!("warning: config article skipped: {e}")),
+        }
+    }
+    cli.into_iter().for_each(|s| want(s, "cli"));
+    for row in db.registered_articles()? {
+        want(Source::from_key(&row.source), &row.origin);
+    }
+    let rows = db.transaction(|tx| {
+        wanted
+            .iter()
+            .map(|(source, origin)| {
+                Ok((
+                    tx.upsert_article(&source.key(), origin, None, now)?,
+                    source.clone(),
+                ))
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()
+    })?;
+    Ok(rows)
+}
+
+#[derive(Default)]
+pub(super) struct NetSeen {
+    pub(super) any_response: bool,
+    pub(super) network_failures: u64,
+}
+
+/// What reading one article produced, before it is recorded.
+struct ArticleOutcome {
+    row: ArticleRow,
+    source: Source,
+    read: ArticleRead,
+    content_type: Option<String>,
+    bytes: Option<Vec<u8>>,
+    not_modified: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn read_articles(
+    db: &mut Db,
+    cfg: &Config,
+    opts: &RunOptions,
+    fetcher: &Arc<Fetcher>,
+    articles: Vec<(ArticleRow, Source)>,
+    progress: &Progress,
+    summary: &mut RunSummary,
+    net: &mut NetSeen,
+) -> Result<(), RunError> {
+    let extract_opts = ExtractOptions {
+        whole_page: cfg.extract.whole_page,
+        include_links: cfg.extract.include_links,
+    };
+    let mut queue = articles;
+    let mut done: HashSet<i64> = HashSet::new();
+    let mut cited: HashSet<i64> = HashSet::new();
+    // Rounds: feeds found in one round add their items to the next.
+    while !queue.is_empty() {
+        let now = clock::now();
+        let batch: Vec<(ArticleRow, Source)> = std::mem::take(&mut queue)
+            .into_iter()
+            .filter(|(row, source)| {
+                done.insert(row.id)
+                    && (opts.recheck
+                        || matches!(source, Source::File(_))
+                        || row.next_read_at <= now)
+            })
+            .collect();
+        progress.articles_total(batch.len() as u64 + summary.articles_read);
+        let results: Vec<Result<ArticleOutcome, WriteError>> = stream::iter(batch)
+            .map(|(row, source)| read_one(fetcher.clone(), cfg, row, source))
+            .buffer_unordered(cfg.fetch.concurrency)
+            .collect()
+            .await;
+        for r in results {
+            let outcome = r?;
+            progress.article_done();
+            net.any_response |= outcome.read.status.is_some();
+            if outcome.read.status.is_none()
+                && outcome.read.error.is_some()
+                && matches!(outcome.source, Source::Url(_))
+            {
+                net.network_failures += 1;
+            }
+            let new_items =
+                record_article(db, &outcome, &extract_opts, progress, summary, &mut cited)?;
+            queue.extend(new_items);
+        }
+    }
+    summary.refs_cited = cited.len() as u64;
+    Ok(())
+}
+
+async fn read_one(
+    fetcher: Arc<Fetcher>,
+    cfg: &Config,
+    row: ArticleRow,
+    source: Source,
+) -> Result<ArticleOutcome, WriteError> {
+    let now = clock::now();
+    let mut read = ArticleRead {
+        next_read_at: now + cfg.schedule.reread_articles.as_secs() as i64,
+        ..ArticleRead::default()
+    };
+    let mut bytes = None;
+    let mut content_type = None;
+    let mut not_modified = false;
+    match &source {
+        Source::File(path) => match std::fs::read(path) {
+            Ok(b) => bytes = Some(b),
+            Err(e) => read.error = Some(format!("cannot read {}: {e}", path.display())),
+        },
+        Source::Url(url) => {
+            let have_copy = row.last_sha256.is_some();
+            let (etag, lm) = if have_copy {
+                (row.etag.clone(), row.last_modified.clone())
+            } else {
+                (None, None)
+            };
+            let f = fetcher.fetch_document(url, etag, lm, true).await?;
+            read.status = f.status;
+            read.error = f.error;
+            read.etag = f.etag;
+            read.last_modified = f.last_modified;
+            not_modified = f.status == Some(304);
+            if let Some(obj) = f.stored {
+                if f.status.is_some_and(|s| (200..300).contains(&s)) {
+                    match std::fs::read(fetcher.store_path(&obj.sha256)) {
+                        Ok(b) => bytes = Some(b),
+                        Err(e) => {
+                            read.error = Some(format!("cannot read back the stored article: {e}"))
+                        }
+                    }
+                    read.sha256 = Some(obj.sha256);
+                    read.bytes = obj.bytes;
+                    read.url = f.final_url.map(|u| u.to_string());
+                    content_type = f.content_type;
+                }
+            }
+        }
+    }
+    if read.error.is_some() {
+        // A failed read is retried like a failing reference, not a day later.
+        read.next_read_at = now + cfg.schedule.retry_failing.as_secs() as i64;
+    }
+    Ok(ArticleOutcome {
+        row,
+        source,
+        read,
+        content_type,
+        bytes,
+        not_modified,
+    })
+}
+
+/// Records one article read in one transaction; returns feed items to read next.
+fn record_article(
+    db: &mut Db,
+    o: &ArticleOutcome,
+    opts: &ExtractOptions,
+    progress: &Progress,
+    summary: &mut RunSummary,
+    cited: &mut HashSet<i64>,
+) -> Result<Vec<(ArticleRow, Source)>, RunError> {
+    let now = clock::now();
+    let mut read = o.read.clone();
+    let content_type = o.content_type.clone();
+    let name = o.source.key();
+    if let Some(err) = &read.error {
+        summary.article_errors.push((name.clone(), err.clone()));
+        progress.say(&format!("article not read: {name}: {err}"));
+    }
+    if o.not_modified {
+        summary.articles_read += 1;
+        db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
+        return Ok(Vec::new());
+    }
+    if let Some(sha) = &read.sha256 {
+        db.transaction(|tx| tx.insert_object(sha, read.bytes, now))?;
+    }
+    let Some(bytes) = &o.bytes else {
+        db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
+        return Ok(Vec::new());
+    };
+    summary.articles_read += 1;
+    let doc = match input::analyse(bytes, content_type.as_deref(), &o.source, opts) {
+        Ok(d) => d,
+        Err(e) => {
+            let err = format!("not a readable feed: {e}");
+            progress.say(&format!("article not read: {name}: {err}"));
+            summary.article_errors.push((name, err.clone()));
+            read.error = Some(err);
+            db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
+            return Ok(Vec::new());
+        }
+    };
+    match doc {
+        Document::Feed(items) => {
+            read.is_feed = true;
+            let rows = db.transaction(|tx| {
+                tx.record_article_read(o.row.id, now, &read)?;
+                let mut rows = Vec::new();
+                for item in &items {
+                    rows.push((
+                        tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?,
+                        Source::Url(item.clone()),
+                    ));
+                }
+                Ok(rows)
+            })?;
+            progress.info(&format!("feed {name}: {} item(s)", items.len()));
+            Ok(rows)
+        }
+        Document::Page(ex) => {
+            read.title = ex.title.clone();
+            if let Source::File(_) = o.source {
+                read.url = ex.canonical.as_ref().map(Url::to_string);
+            }
+            summary.unresolved += ex.unresolved as u64;
+            if ex.unresolved > 0 {
+                progress.info(&format!(
+                    "{name}: {} relative reference(s) could not be resolved (no <base>, canonical or og:url)",
+                    ex.unresolved
+                ));
+            }
+            let ids = db.transaction(|tx| {
+                tx.record_article_read(o.row.id, now, &read)?;
+                let mut ids = Vec::new();
+                for r in &ex.refs {
+                    let host = r.url.host_str().unwrap_or("");
+                    ids.push(tx.cite(o.row.id, r.url.as_str(), host, r.kind, &r.found_in, now)?);
+                }
+                Ok(ids)
+            })?;
+            cited.extend(ids);
+            Ok(Vec::new())
+        }
+    }
+}

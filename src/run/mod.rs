@@ -1,0 +1,190 @@
+//! One archive pass: read the articles, record what they cite, check every reference that is
+//! due, and record the results. Articles are read concurrently ([`articles`]); checks run as
+//! concurrent tasks feeding a bounded channel ([`checks`]); one writer thread owns the database
+//! and commits results in batched transactions ([`record`]), always after the objects they
+//! point at are durable.
+
+mod articles;
+mod checks;
+mod record;
+
+use std::sync::Arc;
+
+use crate::clock;
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use crate::fetch::{build_client, ClientError, Fetcher};
+use crate::input::{self, InputError};
+use crate::lock::{ArchiveLock, LockError};
+use crate::progress::Progress;
+use crate::store::{Store, StoreError, WriteError};
+use crate::video::VideoCapturer;
+
+use articles::{read_articles, register_articles, NetSeen};
+use checks::{check_refs, interleave_hosts, Checks};
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Articles given on the command line (registered for later runs).
+    pub articles: Vec<String>,
+    /// Check every known reference now, whatever its schedule.
+    pub recheck: bool,
+    /// Wait for another run on the same archive instead of exiting.
+    pub wait: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    pub articles_read: u64,
+    pub article_errors: Vec<(String, String)>,
+    pub refs_cited: u64,
+    pub unresolved: u64,
+    pub checked: u64,
+    pub alive: u64,
+    pub dead: u64,
+    pub blocked: u64,
+    pub transient: u64,
+    pub downloaded: u64,
+    pub new_snapshots: u64,
+    pub network_down: bool,
+    /// Video references captured as pages only because yt-dlp is missing.
+    pub video_page_only: u64,
+    pub videos_captured: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("the run stopped: {0}")]
+    Write(#[from] WriteError),
+    #[error("the run stopped: an internal task failed: {0}")]
+    Task(String),
+}
+
+impl RunError {
+    /// Another run holds the archive: nothing went wrong, this run just did not happen.
+    pub fn is_archive_busy(&self) -> bool {
+        matches!(self, RunError::Lock(LockError::Busy { .. }))
+    }
+}
+
+/// Runs one pass over the archive described by `cfg`.
+pub async fn run_pass(
+    cfg: &Config,
+    opts: &RunOptions,
+    progress: Arc<Progress>,
+) -> Result<RunSummary, RunError> {
+    // Bad command-line articles are the user's typo: refuse before touching anything.
+    let mut cli_sources = Vec::new();
+    for spec in &opts.articles {
+        cli_sources.extend(input::resolve(spec)?);
+    }
+    std::fs::create_dir_all(&cfg.archive).map_err(|source| StoreError::Open {
+        path: cfg.archive.clone(),
+        source,
+    })?;
+    let _lock = ArchiveLock::acquire(&cfg.archive, opts.wait, |holder| {
+        progress.say(&format!(
+            "another run holds the archive ({holder}); waiting for it to finish"
+        ))
+    })?;
+    let store = Store::open(&cfg.archive)?;
+    let cleaned = store.clean_temp_files().unwrap_or(0);
+    if cleaned > 0 {
+        progress.info(&format!(
+            "removed {cleaned} unfinished download(s) left by an interrupted run"
+        ));
+    }
+    let mut db = Db::open(&cfg.archive)?;
+    let client = build_client(&cfg.fetch)?;
+    let fetcher = Arc::new(Fetcher::new(client, store.clone(), cfg.fetch.clone()));
+    let now = clock::now();
+    let run_id = db.transaction(|tx| tx.start_run(now))?;
+    let mut summary = RunSummary::default();
+
+    let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
+    let mut net = NetSeen::default();
+    read_articles(
+        &mut db,
+        cfg,
+        opts,
+        &fetcher,
+        articles,
+        &progress,
+        &mut summary,
+        &mut net,
+    )
+    .await?;
+
+    let due = interleave_hosts(db.due_refs(clock::now(), opts.recheck)?);
+    progress.refs_total(due.len() as u64);
+    let video = cfg
+        .video
+        .enabled
+        .then(|| Arc::new(VideoCapturer::new(&cfg.video, &cfg.fetch, store.clone())));
+    let checks = Checks {
+        fetcher,
+        video,
+        recapture: cfg.video.recapture,
+    };
+    let (db, outcome) = check_refs(
+        db,
+        cfg,
+        due,
+        checks,
+        run_id,
+        progress.clone(),
+        net.any_response,
+    )
+    .await?;
+    let mut db = db;
+    summary.checked = outcome.checked;
+    summary.alive = outcome.alive;
+    summary.dead = outcome.dead;
+    summary.blocked = outcome.blocked;
+    summary.transient = outcome.transient;
+    summary.downloaded += outcome.downloaded;
+    summary.new_snapshots = outcome.new_snapshots;
+    summary.video_page_only = outcome.video_page_only;
+    summary.videos_captured = outcome.videos_captured;
+    summary.network_down = outcome.network_down
+        || (outcome.checked == 0 && net.network_failures > 0 && !net.any_response);
+    progress.finish();
+
+    let status = match (&outcome.fatal, summary.network_down) {
+        (Some(_), _) => "failed",
+        (None, true) => "network_down",
+        (None, false) => "completed",
+    };
+    let message = outcome.fatal.as_ref().map(|e| e.to_string());
+    let failing = summary.dead + summary.blocked + summary.transient;
+    let recorded = db.transaction(|tx| {
+        tx.finish_run(
+            run_id,
+            clock::now(),
+            status,
+            summary.articles_read,
+            summary.checked,
+            summary.alive,
+            failing,
+            summary.downloaded,
+            message.as_deref(),
+        )
+    });
+    // The error that stopped the run says more than a failure to record that it stopped
+    // (on a full disk, both happen).
+    if let Some(e) = outcome.fatal {
+        return Err(e);
+    }
+    recorded?;
+    Ok(summary)
+}
