@@ -51,14 +51,16 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             output,
         } => {
             let db = Db::open_existing(&cfg.archive)?;
-            let r = report::build(&db, all, article.as_deref())?;
             let format = match format {
                 ReportFormat::Table => report::Format::Table,
                 ReportFormat::Json => report::Format::Json,
                 ReportFormat::Csv => report::Format::Csv,
                 ReportFormat::Markdown => report::Format::Markdown,
             };
-            emit(&report::render(&r, format), output.as_deref())?;
+            with_output(output.as_deref(), |out| {
+                report::write(&db, all, article.as_deref(), format, out)?;
+                Ok(())
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::History { url, format } => {
@@ -233,6 +235,54 @@ fn print_summary(s: &RunSummary, progress: &Progress) {
             "{} video reference(s) were captured as pages only: yt-dlp was not found. Install it (pip install yt-dlp) or set video.yt_dlp; `linkvault doctor` checks.",
             s.video_page_only
         ));
+    }
+}
+
+/// Runs `f` with a buffered writer to `output` (a file, written whole or not at all) or stdout.
+fn with_output(output: Option<&Path>, f: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    match output {
+        // Devices and pipes (`-o /dev/null`) are written directly.
+        Some(p) if p != Path::new("-") && p.exists() && !p.is_file() => {
+            let mut w = std::io::BufWriter::new(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(|| format!("while opening {}", p.display()))?,
+            );
+            f(&mut w)?;
+            w.flush().map_err(Into::into)
+        }
+        Some(p) if p != Path::new("-") => {
+            let tmp = p.with_extension("linkvault-part");
+            let file = std::fs::File::create(&tmp)
+                .with_context(|| format!("while creating {}", p.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            let written = f(&mut w).and_then(|_| w.flush().map_err(Into::into));
+            match written {
+                Ok(()) => std::fs::rename(&tmp, p)
+                    .with_context(|| format!("while writing {}", p.display())),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            }
+        }
+        _ => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            match f(&mut w) {
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(e)
+                    if e.chain().any(|c| {
+                        c.downcast_ref::<std::io::Error>()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    }) =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
+        }
     }
 }
 

@@ -1,13 +1,13 @@
 //! The dead-link report: a summary of the archive and the references that are not alive (or all
-//! of them), grouped by article, as a table, JSON, CSV or Markdown. Read-only.
+//! of them), grouped by article, as a table, JSON, CSV or Markdown. Read-only, and streamed:
+//! rows go from SQLite to the output one at a time, so a million references fit in little memory.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::io::Write;
 
 use serde_json::{json, Value};
 
 use crate::clock;
-use crate::db::{Db, DbError, LinkRow, Summary};
+use crate::db::{Db, DbError, LinkFilter, LinkRow, Summary};
 use crate::model::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,57 +24,45 @@ pub enum ReportError {
     Db(#[from] DbError),
     #[error("no article `{0}` in the archive; `linkvault report --all` lists what is known")]
     UnknownArticle(String),
+    #[error("cannot write the report: {0}")]
+    Output(#[from] std::io::Error),
 }
 
-pub struct Report {
-    pub summary: Summary,
-    pub links: Vec<LinkRow>,
-}
-
-/// Builds the report: `all` includes alive references; `article` limits it to one article.
-pub fn build(db: &Db, all: bool, article: Option<&str>) -> Result<Report, ReportError> {
-    let article_id = match article {
-        Some(a) => Some(
-            db.find_article(a)?
-                .or(normalized(a).and_then(|n| db.find_article(&n).ok().flatten()))
-                .ok_or_else(|| ReportError::UnknownArticle(a.to_string()))?,
-        ),
-        None => None,
-    };
-    let links = db.links(article_id)?;
-    let mut s = Summary {
-        articles: db.article_count(article_id)?,
-        links: links.len() as u64,
-        ..Summary::default()
-    };
-    for l in &links {
-        match l.state {
-            State::Alive => s.alive += 1,
-            State::Dead => s.dead += 1,
-            State::Blocked => s.blocked += 1,
-            State::Transient => s.transient += 1,
-            State::Unchecked => s.unchecked += 1,
-        }
-        if l.video_status.as_deref() == Some("page_only") {
-            s.video_page_only += 1;
-        }
-        if matches!(l.state, State::Dead | State::Blocked | State::Transient) {
-            if l.snapshot.is_some() {
-                s.rescued += 1;
-            } else {
-                s.lost += 1;
-            }
+/// The article id for a URL or source as the user typed it.
+pub fn find_article(db: &Db, article: &str) -> Result<i64, ReportError> {
+    if let Some(id) = db.find_article(article)? {
+        return Ok(id);
+    }
+    if let Some(n) = normalized(article) {
+        if let Some(id) = db.find_article(&n)? {
+            return Ok(id);
         }
     }
-    let links = if all {
-        links
-    } else {
-        links
-            .into_iter()
-            .filter(|l| l.state != State::Alive)
-            .collect()
+    Err(ReportError::UnknownArticle(article.to_string()))
+}
+
+/// Writes the report: `all` includes alive references; `article` limits it to one article.
+pub fn write(
+    db: &Db,
+    all: bool,
+    article: Option<&str>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<Summary, ReportError> {
+    let article = article.map(|a| find_article(db, a)).transpose()?;
+    let summary = db.summary(article)?;
+    let filter = LinkFilter {
+        article,
+        include_alive: all,
     };
-    Ok(Report { summary: s, links })
+    match format {
+        Format::Json => write_json(db, filter, &summary, out)?,
+        Format::Csv => write_csv(db, filter, out)?,
+        Format::Table => write_table(db, filter, &summary, out)?,
+        Format::Markdown => write_markdown(db, filter, &summary, out)?,
+    }
+    out.flush()?;
+    Ok(summary)
 }
 
 fn normalized(u: &str) -> Option<String> {
@@ -82,15 +70,6 @@ fn normalized(u: &str) -> Option<String> {
         u.set_fragment(None);
         u.to_string()
     })
-}
-
-pub fn render(r: &Report, format: Format) -> String {
-    match format {
-        Format::Json => render_json(r),
-        Format::Csv => render_csv(r),
-        Format::Markdown => render_markdown(r),
-        Format::Table => render_table(r),
-    }
 }
 
 fn ts(t: Option<i64>) -> Value {
@@ -123,10 +102,27 @@ pub fn link_json(l: &LinkRow) -> Value {
     })
 }
 
-fn render_json(r: &Report) -> String {
-    let links: Vec<Value> = r.links.iter().map(link_json).collect();
-    let v = json!({ "summary": r.summary, "links": links });
-    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+/// `{"summary": {...}, "links": [...]}` with one link object per line.
+fn write_json(
+    db: &Db,
+    filter: LinkFilter,
+    summary: &Summary,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
+    write!(
+        out,
+        "{{\n\"summary\": {},\n\"links\": [",
+        serde_json::to_string(summary).unwrap_or_default()
+    )?;
+    let mut first = true;
+    db.for_each_link(filter, |l| -> Result<(), ReportError> {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut *out, &link_json(&l)).map_err(std::io::Error::from)?;
+        Ok(())
+    })?;
+    out.write_all(b"\n]\n}\n")?;
+    Ok(())
 }
 
 fn summary_line(s: &Summary) -> String {
@@ -136,24 +132,11 @@ fn summary_line(s: &Summary) -> String {
     )
 }
 
-/// Groups links by the articles citing them (a link cited twice appears under both).
-fn by_article(links: &[LinkRow]) -> BTreeMap<String, Vec<&LinkRow>> {
-    let mut map: BTreeMap<String, Vec<&LinkRow>> = BTreeMap::new();
-    for l in links {
-        if l.articles.is_empty() {
-            map.entry("(no article)".into()).or_default().push(l);
-        }
-        for a in &l.articles {
-            map.entry(a.clone()).or_default().push(l);
-        }
-    }
-    map
-}
-
 fn verdict_text(l: &LinkRow) -> String {
     let mut v = l.state.as_str().to_string();
     if let Some(reason) = &l.reason {
-        let _ = write!(v, " {reason}");
+        v.push(' ');
+        v.push_str(reason);
     }
     if l.state != State::Alive && l.state != State::Unchecked {
         v.push_str(if l.confirmed {
@@ -178,35 +161,43 @@ fn safe(s: &str) -> String {
         .collect()
 }
 
-fn render_table(r: &Report) -> String {
-    let mut out = String::new();
-    for (article, links) in by_article(&r.links) {
-        let _ = writeln!(out, "{}", safe(&article));
-        for l in links {
-            let since = l
-                .dead_since
-                .map(|t| format!(" since {}", clock::format(t)))
-                .unwrap_or_default();
-            let snap = match &l.snapshot {
-                Some(s) => format!("snapshot {}", &s.sha256[..12.min(s.sha256.len())]),
-                None => "no snapshot".into(),
-            };
-            let _ = writeln!(
-                out,
-                "  {:<34} {:<6} {}  [{}{}]",
-                verdict_text(l),
-                l.kind.as_str(),
-                safe(&l.url),
-                snap,
-                since
-            );
+/// Grouped by article (a link cited twice appears under both), the summary last.
+fn write_table(
+    db: &Db,
+    filter: LinkFilter,
+    summary: &Summary,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
+    let mut current = String::new();
+    db.for_each_cited_link(filter, |l, article| -> Result<(), ReportError> {
+        if article != current {
+            writeln!(out, "{}", safe(article))?;
+            current = article.to_string();
         }
+        let since = l
+            .dead_since
+            .map(|t| format!(" since {}", clock::format(t)))
+            .unwrap_or_default();
+        let snap = match &l.snapshot {
+            Some(s) => format!("snapshot {}", &s.sha256[..12.min(s.sha256.len())]),
+            None => "no snapshot".into(),
+        };
+        writeln!(
+            out,
+            "  {:<34} {:<6} {}  [{}{}]",
+            verdict_text(&l),
+            l.kind.as_str(),
+            safe(&l.url),
+            snap,
+            since
+        )?;
+        Ok(())
+    })?;
+    writeln!(out, "{}", summary_line(summary))?;
+    if let Some(note) = video_gap_note(summary) {
+        writeln!(out, "{note}")?;
     }
-    let _ = writeln!(out, "{}", summary_line(&r.summary));
-    if let Some(note) = video_gap_note(&r.summary) {
-        let _ = writeln!(out, "{note}");
-    }
-    out
+    Ok(())
 }
 
 /// Says how many video pages were kept as pages only, and how to fix it.
@@ -229,11 +220,9 @@ fn csv_cell(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-fn render_csv(r: &Report) -> String {
-    let mut out = String::from(
-        "url,kind,state,reason,confirmed,http_status,final_url,first_seen,last_checked,last_alive,dead_since,checks,snapshot_sha256,snapshot_bytes,articles\n",
-    );
-    for l in &r.links {
+fn write_csv(db: &Db, filter: LinkFilter, out: &mut dyn Write) -> Result<(), ReportError> {
+    out.write_all(b"url,kind,state,reason,confirmed,http_status,final_url,first_seen,last_checked,last_alive,dead_since,checks,snapshot_sha256,snapshot_bytes,articles\n")?;
+    db.for_each_link(filter, |l| -> Result<(), ReportError> {
         let t = |t: Option<i64>| t.map(clock::format).unwrap_or_default();
         let cells = [
             csv_cell(&l.url),
@@ -258,10 +247,9 @@ fn render_csv(r: &Report) -> String {
                 .unwrap_or_default(),
             csv_cell(&l.articles.join(" ")),
         ];
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out
+        writeln!(out, "{}", cells.join(","))?;
+        Ok(())
+    })
 }
 
 /// Markdown text: characters that would start markup or break a table cell are escaped.
@@ -276,33 +264,45 @@ fn md(s: &str) -> String {
     out
 }
 
-fn render_markdown(r: &Report) -> String {
-    let mut out = String::from("# linkvault report\n\n");
-    let _ = writeln!(out, "{}\n", md(&summary_line(&r.summary)));
-    if let Some(note) = video_gap_note(&r.summary) {
-        let _ = writeln!(out, "{}\n", md(&note));
+fn write_markdown(
+    db: &Db,
+    filter: LinkFilter,
+    summary: &Summary,
+    out: &mut dyn Write,
+) -> Result<(), ReportError> {
+    writeln!(
+        out,
+        "# linkvault report\n\n{}\n",
+        md(&summary_line(summary))
+    )?;
+    if let Some(note) = video_gap_note(summary) {
+        writeln!(out, "{}\n", md(&note))?;
     }
-    for (article, links) in by_article(&r.links) {
-        let _ = writeln!(out, "## {}\n", md(&article));
-        out.push_str("| state | kind | url | snapshot |\n|---|---|---|---|\n");
-        for l in links {
-            let snap = l
-                .snapshot
-                .as_ref()
-                .map(|s| format!("`{}`", s.sha256))
-                .unwrap_or_else(|| "none".into());
-            let _ = writeln!(
+    let mut current: Option<String> = None;
+    db.for_each_cited_link(filter, |l, article| -> Result<(), ReportError> {
+        if current.as_deref() != Some(article) {
+            writeln!(
                 out,
-                "| {} | {} | {} | {} |",
-                md(&verdict_text(l)),
-                l.kind.as_str(),
-                md(&l.url),
-                snap
-            );
+                "\n## {}\n\n| state | kind | url | snapshot |\n|---|---|---|---|",
+                md(article)
+            )?;
+            current = Some(article.to_string());
         }
-        out.push('\n');
-    }
-    out
+        let snap = l
+            .snapshot
+            .as_ref()
+            .map(|s| format!("`{}`", s.sha256))
+            .unwrap_or_else(|| "none".into());
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            md(&verdict_text(&l)),
+            l.kind.as_str(),
+            md(&l.url),
+            snap
+        )?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

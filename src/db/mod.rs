@@ -16,7 +16,9 @@ use rusqlite::{Connection, OpenFlags};
 pub use articles::{ArticleRead, ArticleRow};
 pub use checks::{NewCheck, RefStatus};
 pub use refs::DueRef;
-pub use views::{CheckRow, HistoryRow, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary};
+pub use views::{
+    CheckRow, HistoryRow, LinkFilter, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary,
+};
 
 pub const DB_FILE: &str = "linkvault.db";
 

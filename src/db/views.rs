@@ -1,11 +1,9 @@
 //! Read-only views for `report`, `history`, `restore` and `verify`.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{Db, Result};
+use super::{Db, DbError, Result};
 use crate::clock::Timestamp;
 use crate::model::{Kind, State};
 
@@ -101,11 +99,22 @@ pub struct ObjectRow {
     pub bytes: u64,
 }
 
-const LINK_SELECT: &str =
-    "SELECT r.id, r.url, r.host, r.kind, r.state, r.reason, r.http_status, r.final_url,
+/// Columns of a report row; the citing articles come as one newline-separated column.
+const LINK_COLUMNS: &str =
+    "r.id, r.url, r.host, r.kind, r.state, r.reason, r.http_status, r.final_url,
         r.first_seen, r.last_checked, r.last_alive, r.dead_since, r.checks, r.confirmed,
-        s.sha256, s.bytes, s.content_type, s.captured_at, r.video_status
-     FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot";
+        s.sha256, s.bytes, s.content_type, s.captured_at, r.video_status,
+        (SELECT group_concat(COALESCE(a.url, a.source), char(10)) FROM citations c
+           JOIN articles a ON a.id = c.article_id WHERE c.ref_id = r.id)";
+
+/// Which references a report covers.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkFilter {
+    /// Only references cited by this article.
+    pub article: Option<i64>,
+    /// Include alive references (the default report shows only the others).
+    pub include_alive: bool,
+}
 
 fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
     let sha: Option<String> = r.get(14)?;
@@ -124,7 +133,10 @@ fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
         dead_since: r.get(11)?,
         checks: r.get(12)?,
         confirmed: r.get(13)?,
-        articles: Vec::new(),
+        articles: r
+            .get::<_, Option<String>>(19)?
+            .map(|a| a.split('\n').map(str::to_string).collect())
+            .unwrap_or_default(),
         video_status: r.get(18)?,
         snapshot: match sha {
             Some(sha256) => Some(SnapshotInfo {
@@ -139,44 +151,94 @@ fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
 }
 
 impl Db {
-    /// All references (or those cited by one article), with the articles citing each.
-    pub fn links(&self, article: Option<i64>) -> Result<Vec<LinkRow>> {
-        let sql = match article {
-            Some(_) => format!(
-                "{LINK_SELECT} WHERE r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1) ORDER BY r.id"
-            ),
-            None => format!("{LINK_SELECT} WHERE ?1 IS NULL ORDER BY r.id"),
-        };
-        let mut stmt = self.wrap(self.conn.prepare(&sql))?;
-        let mut rows: Vec<LinkRow> = self.wrap(
-            stmt.query_map([article], link_row)
-                .and_then(|m| m.collect()),
-        )?;
-        let cited = self.citing_articles(article)?;
-        for row in &mut rows {
-            if let Some(a) = cited.get(&row.id) {
-                row.articles = a.clone();
-            }
-        }
-        Ok(rows)
+    /// Visits the references a report covers, in id order, one row at a time (a million rows
+    /// never sit in memory together).
+    pub fn for_each_link<E: From<DbError>>(
+        &self,
+        filter: LinkFilter,
+        mut visit: impl FnMut(LinkRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
+             WHERE (?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+               AND (?2 OR r.state != 'alive')
+             ORDER BY r.id"
+        );
+        self.visit_rows(&sql, filter, false, |row, _| visit(row))
     }
 
-    fn citing_articles(&self, article: Option<i64>) -> Result<HashMap<i64, Vec<String>>> {
-        let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT c.ref_id, COALESCE(a.url, a.source) FROM citations c
-             JOIN articles a ON a.id = c.article_id
-             WHERE ?1 IS NULL OR c.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
-             ORDER BY c.ref_id, a.id",
-        ))?;
-        let mut map: HashMap<i64, Vec<String>> = HashMap::new();
-        let pairs: Vec<(i64, String)> = self.wrap(
-            stmt.query_map([article], |r| Ok((r.get(0)?, r.get(1)?)))
-                .and_then(|m| m.collect()),
-        )?;
-        for (id, a) in pairs {
-            map.entry(id).or_default().push(a);
+    /// Visits (article, reference) pairs ordered by article, for reports grouped by article.
+    pub fn for_each_cited_link<E: From<DbError>>(
+        &self,
+        filter: LinkFilter,
+        mut visit: impl FnMut(LinkRow, &str) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS}, COALESCE(ca.url, ca.source)
+             FROM citations cc JOIN articles ca ON ca.id = cc.article_id
+             JOIN refs r ON r.id = cc.ref_id LEFT JOIN snapshots s ON s.id = r.good_snapshot
+             WHERE (?1 IS NULL OR cc.article_id = ?1) AND (?2 OR r.state != 'alive')
+             ORDER BY ca.id, r.id"
+        );
+        self.visit_rows(&sql, filter, true, |row, article| {
+            visit(row, article.unwrap_or(""))
+        })
+    }
+
+    fn visit_rows<E: From<DbError>>(
+        &self,
+        sql: &str,
+        filter: LinkFilter,
+        with_article: bool,
+        mut visit: impl FnMut(LinkRow, Option<&str>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut stmt = self.wrap(self.conn.prepare(sql))?;
+        let mut rows = self.wrap(stmt.query(params![filter.article, filter.include_alive]))?;
+        while let Some(r) = self.wrap(rows.next())? {
+            let link = self.wrap(link_row(r))?;
+            let article: Option<String> = if with_article {
+                self.wrap(r.get(20))?
+            } else {
+                None
+            };
+            visit(link, article.as_deref())?;
         }
-        Ok(map)
+        Ok(())
+    }
+
+    /// The report's counts, computed by SQLite over every covered reference.
+    pub fn summary(&self, article: Option<i64>) -> Result<Summary> {
+        let mut s = Summary {
+            articles: self.article_count(article)?,
+            ..Summary::default()
+        };
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT state, count(*), count(good_snapshot), sum(video_status = 'page_only')
+             FROM refs r WHERE ?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
+             GROUP BY state",
+        ))?;
+        let rows: Vec<(String, u64, u64, Option<u64>)> = self.wrap(
+            stmt.query_map([article], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        for (state, n, with_snapshot, page_only) in rows {
+            s.links += n;
+            s.video_page_only += page_only.unwrap_or(0);
+            match State::parse(&state).unwrap_or(State::Unchecked) {
+                State::Alive => s.alive += n,
+                State::Dead => s.dead += n,
+                State::Blocked => s.blocked += n,
+                State::Transient => s.transient += n,
+                State::Unchecked => s.unchecked += n,
+            }
+            if matches!(state.as_str(), "dead" | "blocked" | "transient") {
+                s.rescued += with_snapshot;
+                s.lost += n - with_snapshot;
+            }
+        }
+        Ok(s)
     }
 
     pub fn article_count(&self, article: Option<i64>) -> Result<u64> {
@@ -188,22 +250,10 @@ impl Db {
     }
 
     pub fn link_by_url(&self, url: &str) -> Result<Option<LinkRow>> {
-        let sql = format!("{LINK_SELECT} WHERE r.url = ?1");
-        let row = self.wrap(self.conn.query_row(&sql, [url], link_row).optional())?;
-        Ok(match row {
-            Some(mut row) => {
-                let mut stmt = self.wrap(self.conn.prepare(
-                    "SELECT COALESCE(a.url, a.source) FROM citations c JOIN articles a ON a.id = c.article_id
-                     WHERE c.ref_id = ?1 ORDER BY a.id",
-                ))?;
-                row.articles = self.wrap(
-                    stmt.query_map([row.id], |r| r.get(0))
-                        .and_then(|m| m.collect()),
-                )?;
-                Some(row)
-            }
-            None => None,
-        })
+        let sql = format!(
+            "SELECT {LINK_COLUMNS} FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot WHERE r.url = ?1"
+        );
+        self.wrap(self.conn.query_row(&sql, [url], link_row).optional())
     }
 
     pub fn history(&self, url: &str) -> Result<Option<HistoryRow>> {
