@@ -90,6 +90,35 @@ pub enum Command {
     },
     /// List the external tools linkvault uses (yt-dlp, ffmpeg) and their versions.
     Doctor,
+    /// Export captures in the web archives' formats (WARC with a CDXJ index, or WACZ).
+    Export {
+        #[command(subcommand)]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportFormat {
+    /// WARC/1.1 (gzip per record), with a CDXJ index written beside it (FILE.cdxj).
+    Warc {
+        #[arg(short = 'o', long = "output", value_name = "FILE.warc.gz")]
+        output: PathBuf,
+        /// Only the captures of references this article cites.
+        #[arg(long, value_name = "URL")]
+        article: Option<String>,
+        /// Only captures made at or after this time.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
+    /// WACZ 1.1.1 (WARC, CDXJ index, pages list, datapackage.json) for ReplayWeb.page.
+    Wacz {
+        #[arg(short = 'o', long = "output", value_name = "FILE.wacz")]
+        output: PathBuf,
+        #[arg(long, value_name = "URL")]
+        article: Option<String>,
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

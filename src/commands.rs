@@ -17,9 +17,9 @@ use linkvault::progress::Progress;
 use linkvault::run::{run_pass, RunOptions, RunSummary};
 use linkvault::store::Store;
 use linkvault::units::{format_size, parse_duration};
-use linkvault::{history, report, restore, verify};
+use linkvault::{export, history, report, restore, verify};
 
-use crate::cli::{Cli, Command, ReportFormat, TextOrJson};
+use crate::cli::{Cli, Command, ExportFormat, ReportFormat, TextOrJson};
 
 pub fn dispatch(args: Cli) -> Result<ExitCode> {
     let explicit = args.config.is_some();
@@ -99,6 +99,7 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export { format } => export(&cfg, format),
         Command::Doctor => {
             print!("{}", doctor(&cfg));
             Ok(ExitCode::SUCCESS)
@@ -130,6 +131,67 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
+    let db = Db::open_existing(&cfg.archive)?;
+    let store = Store::open_existing(&cfg.archive);
+    let (summary, what) = match format {
+        ExportFormat::Warc {
+            output,
+            article,
+            since,
+        } => {
+            let opts = export::ExportOptions { article, since };
+            let name = output
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "export.warc.gz".into());
+            let tmp = output.with_file_name(format!(".{name}.part"));
+            let summary = match export::export_warc(&db, &store, &opts, &tmp, &name) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.into());
+                }
+            };
+            std::fs::rename(&tmp, &output)
+                .with_context(|| format!("while writing {}", output.display()))?;
+            let cdxj = cdxj_path(&output);
+            export::write_cdxj(&summary.cdxj_lines, &cdxj)?;
+            (
+                summary,
+                format!("{} and its index {}", output.display(), cdxj.display()),
+            )
+        }
+        ExportFormat::Wacz {
+            output,
+            article,
+            since,
+        } => {
+            let opts = export::ExportOptions { article, since };
+            let summary = export::write_wacz(&db, &store, &opts, &output)?;
+            (summary, output.display().to_string())
+        }
+    };
+    eprintln!(
+        "exported {} response, {} revisit, {} resource and {} metadata record(s) to {what}",
+        summary.responses, summary.revisits, summary.resources, summary.metadata
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `x.warc.gz` → `x.cdxj`, beside it.
+fn cdxj_path(warc: &Path) -> PathBuf {
+    let name = warc
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix(".warc.gz")
+        .or_else(|| name.strip_suffix(".warc"))
+        .unwrap_or(&name);
+    warc.with_file_name(format!("{stem}.cdxj"))
 }
 
 fn doctor(cfg: &Config) -> String {

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod export;
 pub mod extract;
 pub mod fetch;
 pub mod history;

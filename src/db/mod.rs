@@ -17,7 +17,8 @@ pub use articles::{ArticleRead, ArticleRow};
 pub use checks::{NewCheck, RefStatus};
 pub use refs::DueRef;
 pub use views::{
-    CheckRow, HistoryRow, LinkFilter, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary,
+    CheckRow, ExportPage, ExportSnapshot, HistoryRow, LinkFilter, LinkRow, ObjectRow, SnapshotInfo,
+    SnapshotRow, Summary,
 };
 
 pub const DB_FILE: &str = "linkvault.db";

@@ -93,6 +93,28 @@ pub struct HistoryRow {
     pub snapshots: Vec<SnapshotRow>,
 }
 
+/// A snapshot with what an export needs to write it as a WARC record.
+#[derive(Debug, Clone)]
+pub struct ExportSnapshot {
+    pub ref_url: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub content_type: Option<String>,
+    pub http_status: u16,
+    pub captured_at: Timestamp,
+    pub role: String,
+    /// JSON `[[name, value], …]` as received.
+    pub headers: Option<String>,
+}
+
+/// An article as `pages.jsonl` lists it.
+#[derive(Debug, Clone)]
+pub struct ExportPage {
+    pub url: String,
+    pub title: Option<String>,
+    pub read_at: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
     pub sha256: String,
@@ -311,6 +333,57 @@ impl Db {
                     good: r.get(5)?,
                     role: r.get(6)?,
                     tool: r.get(7)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    /// Snapshots to export, oldest first: all, or those of references one article cites,
+    /// captured at or after `since`.
+    pub fn export_snapshots(
+        &self,
+        article: Option<i64>,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<ExportSnapshot>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role, s.headers
+             FROM snapshots s JOIN refs r ON r.id = s.ref_id
+             WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+               AND (?2 IS NULL OR s.captured_at >= ?2)
+             ORDER BY s.captured_at, s.id",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map(params![article, since], |r| {
+                Ok(ExportSnapshot {
+                    ref_url: r.get(0)?,
+                    sha256: r.get(1)?,
+                    bytes: r.get(2)?,
+                    content_type: r.get(3)?,
+                    http_status: r.get(4)?,
+                    captured_at: r.get(5)?,
+                    role: r.get(6)?,
+                    headers: r.get(7)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    /// The articles (not feeds) to list as pages.
+    pub fn export_pages(&self, article: Option<i64>) -> Result<Vec<ExportPage>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT COALESCE(url, source), title, last_read_at FROM articles
+             WHERE is_feed = 0 AND (?1 IS NULL OR id = ?1) ORDER BY id",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map([article], |r| {
+                Ok(ExportPage {
+                    url: r.get(0)?,
+                    title: r.get(1)?,
+                    read_at: r.get(2)?,
                 })
             })
             .and_then(|m| m.collect()),

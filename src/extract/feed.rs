@@ -3,10 +3,13 @@
 //! content: the pages themselves are what `extract_html` reads later.
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use url::Url;
+
+use super::MAX_BASE_LEN;
 
 /// Why a feed could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +77,7 @@ pub fn parse_feed(xml: &[u8], feed_url: Option<&Url>) -> Result<Vec<Url>, FeedEr
         capture: None,
         seen: HashSet::new(),
         pages: Vec::new(),
-        feed_url: feed_url.cloned(),
+        feed_url: feed_url.cloned().map(Rc::new),
         root_seen: false,
     };
     loop {
@@ -106,7 +109,9 @@ pub fn parse_feed(xml: &[u8], feed_url: Option<&Url>) -> Result<Vec<Url>, FeedEr
 struct Element {
     /// Local name (prefix dropped): `link` whether written `link` or `atom:link`.
     name: String,
-    base: Option<Url>,
+    /// Shared with the parent unless this element sets `xml:base`: a deep tree under a long
+    /// base must not hold a copy per level.
+    base: Option<Rc<Url>>,
 }
 
 /// The item or entry being read and the candidates for its page URL.
@@ -121,7 +126,7 @@ struct Item {
 struct Capture {
     depth: usize,
     into_guid: bool,
-    base: Option<Url>,
+    base: Option<Rc<Url>>,
     text: String,
 }
 
@@ -131,7 +136,7 @@ struct FeedParser {
     capture: Option<Capture>,
     seen: HashSet<Url>,
     pages: Vec<Url>,
-    feed_url: Option<Url>,
+    feed_url: Option<Rc<Url>>,
     root_seen: bool,
 }
 
@@ -143,6 +148,7 @@ impl FeedParser {
             .last()
             .map_or(self.feed_url.as_ref(), |p| p.base.as_ref());
         let mut base = parent_base.cloned();
+        let parent_base = parent_base.map(|b| &**b);
         let mut rel = None;
         let mut href = None;
         let mut permalink = true;
@@ -154,7 +160,12 @@ impl FeedParser {
                 .map(|c| c.into_owned())
                 .unwrap_or_else(|_| String::from_utf8_lossy(&attr.value).into_owned());
             match attr.key.as_ref() {
-                b"xml:base" => base = resolve(&value, parent_base).or(base),
+                b"xml:base" => {
+                    base = resolve(&value, parent_base)
+                        .filter(|b| b.as_str().len() <= MAX_BASE_LEN)
+                        .map(Rc::new)
+                        .or(base)
+                }
                 b"rel" => rel = Some(value),
                 b"href" => href = Some(value),
                 b"isPermaLink" => permalink = !value.trim().eq_ignore_ascii_case("false"),
@@ -177,7 +188,7 @@ impl FeedParser {
                 depth,
                 link: None,
                 guid: None,
-                about: about.as_deref().and_then(|a| resolve(a, base.as_ref())),
+                about: about.as_deref().and_then(|a| resolve(a, base.as_deref())),
             });
         } else if let Some(item) = self.item.as_mut().filter(|i| depth == i.depth + 1) {
             match name.as_str() {
@@ -187,7 +198,7 @@ impl FeedParser {
                         .as_deref()
                         .is_none_or(|r| r.trim().eq_ignore_ascii_case("alternate"));
                     if alternate && item.link.is_none() {
-                        item.link = href.as_deref().and_then(|h| resolve(h, base.as_ref()));
+                        item.link = href.as_deref().and_then(|h| resolve(h, base.as_deref()));
                     }
                 }
                 "link" | "guid" if !empty && (name == "link" || permalink) => {
@@ -222,7 +233,7 @@ impl FeedParser {
         let depth = self.stack.len();
         if let Some(capture) = self.capture.take_if(|c| c.depth == depth) {
             if let Some(item) = self.item.as_mut() {
-                let url = resolve(&capture.text, capture.base.as_ref());
+                let url = resolve(&capture.text, capture.base.as_deref());
                 let slot = if capture.into_guid {
                     &mut item.guid
                 } else {

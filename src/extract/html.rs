@@ -14,7 +14,9 @@ use html5gum::{Span, Tokenizer};
 use url::{ParseError, Url};
 
 use super::srcset::parse_srcset;
-use super::{kind_from_content_type, kind_from_url, ExtractOptions, Extraction, FoundRef};
+use super::{
+    kind_from_content_type, kind_from_url, ExtractOptions, Extraction, FoundRef, MAX_BASE_LEN,
+};
 use crate::model::Kind;
 
 /// Deeper nesting than this is not tracked (only counted), so closing a tag costs at most this
@@ -279,6 +281,10 @@ struct Walker {
     opts: ExtractOptions,
     start: StartTag,
     stack: Vec<Frame>,
+    /// How many frames of `stack` carry each name, so an end tag that closes nothing costs one
+    /// lookup, not a scan of up to `MAX_DEPTH` frames (a page of stray `</x>` under 512 open
+    /// elements would otherwise cost 512 comparisons per tag).
+    open_names: HashMap<u64, usize>,
     /// Open elements beyond `MAX_DEPTH`, matched by count only.
     overflow: usize,
     raw: Vec<RawRef>,
@@ -299,6 +305,7 @@ impl Walker {
             opts,
             start: StartTag::default(),
             stack: Vec::new(),
+            open_names: HashMap::new(),
             overflow: 0,
             raw: Vec::new(),
             has_marker: false,
@@ -425,6 +432,7 @@ impl Walker {
                     name_id: self.start.name_id,
                     ctx,
                 });
+                *self.open_names.entry(self.start.name_id).or_default() += 1;
             } else {
                 self.overflow += 1;
             }
@@ -448,8 +456,19 @@ impl Walker {
         let id = name_id(name);
         // Implied end tags (`<p>`, `<li>` left open) are closed by popping up to the match;
         // a stray end tag with no open match changes nothing.
-        if let Some(pos) = self.stack.iter().rposition(|f| f.name_id == id) {
-            self.stack.truncate(pos);
+        if self.open_names.get(&id).is_some_and(|&n| n > 0) {
+            if let Some(pos) = self.stack.iter().rposition(|f| f.name_id == id) {
+                self.pop_to(pos);
+            }
+        }
+    }
+
+    /// Closes every open element above the first `len`.
+    fn pop_to(&mut self, len: usize) {
+        for frame in self.stack.drain(len.min(self.stack.len())..) {
+            if let Some(n) = self.open_names.get_mut(&frame.name_id) {
+                *n -= 1;
+            }
         }
     }
 
@@ -467,7 +486,7 @@ impl Walker {
         let depth = self.stack.len();
         self.run(&markup);
         // Elements the fragment left open end with the `<noscript>` that held them.
-        self.stack.truncate(depth);
+        self.pop_to(depth);
         self.reparsing = false;
     }
 
@@ -739,7 +758,9 @@ fn is_weak(kind: Kind) -> bool {
     matches!(kind, Kind::Page | Kind::Other)
 }
 
-/// `raw` as an absolute http(s) URL without fragment, resolved against `base` when relative.
+/// A URL the document gives for itself (`<base href>`, canonical, `og:url`) as an absolute
+/// http(s) URL without fragment, resolved against `base` when relative; `None` when it is not
+/// one or is longer than `MAX_BASE_LEN`.
 fn resolve_http(raw: &str, base: Option<&Url>) -> Option<Url> {
     let raw = raw.trim_matches(|c: char| c.is_ascii_whitespace());
     if raw.is_empty() || raw.starts_with('#') {
@@ -750,7 +771,7 @@ fn resolve_http(raw: &str, base: Option<&Url>) -> Option<Url> {
         None => Url::parse(raw).ok()?,
     };
     url.set_fragment(None);
-    is_http(&url).then_some(url)
+    (is_http(&url) && url.as_str().len() <= MAX_BASE_LEN).then_some(url)
 }
 
 fn collapse_title(raw: &[u8]) -> String {

@@ -20,6 +20,13 @@ pub use text::extract_text;
 
 use crate::model::Kind;
 
+/// The longest base URL a document may set (`<base href>`, canonical, `og:url`, `xml:base`).
+/// Every relative reference resolved against a base copies it, so without a bound a 64 KiB
+/// `<base href>` and 2,000 `<img src=?N>` in a 100 KB page would cost 130 MB and seconds; no
+/// real page needs a base longer than the 2,048 characters URLs are kept to in practice
+/// (sitemaps, old browsers). A longer one is ignored, as if the document had not set it.
+const MAX_BASE_LEN: usize = 2048;
+
 /// What to keep from an HTML page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtractOptions {

@@ -103,9 +103,9 @@ pub(super) async fn check_refs(
                         source: std::io::Error::other(format!("a check task failed: {e}")),
                     }),
                 };
-                if tx.send(item).await.is_err() {
-                    break;
-                }
+                // If the writer has stopped, keep draining: every check already started must
+                // finish here (and clean up its temp file), not be left running detached.
+                let _ = tx.send(item).await;
             }
         })
     };

@@ -96,7 +96,18 @@ impl ObjectWriter {
     }
 
     /// Makes the object durable under its hash. Blocking (fsync): call from a blocking context.
+    /// On any error (a full disk often shows up only here, at flush or fsync), the temp file
+    /// is removed: nothing partial outlives a failed write.
     pub fn finish(mut self) -> Result<StoredObject, WriteError> {
+        let temp = self.temp_path.clone();
+        let result = self.persist();
+        if result.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        result
+    }
+
+    fn persist(&mut self) -> Result<StoredObject, WriteError> {
         let sha256 = hex(&std::mem::take(&mut self.hasher).finalize());
         let tmp = self.temp_path.clone();
         let io_err = |e| WriteError::from_io(tmp.clone(), e);

@@ -1,0 +1,277 @@
+//! Export to the web archives' formats: WARC/1.1 (`response`, `revisit`, `resource` and
+//! `metadata` records, a `warcinfo` first) with a CDXJ index beside it, and WACZ 1.1.1.
+//! Read-only over the archive; objects stream from the store into the output.
+
+pub mod surt;
+mod wacz;
+mod warc;
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::clock::{self, Timestamp};
+use crate::db::{Db, DbError, ExportSnapshot};
+use crate::store::Store;
+use warc::{write_record, Block, Counting};
+
+pub use wacz::write_wacz;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("no article `{0}` in the archive")]
+    UnknownArticle(String),
+    #[error("`{0}` is not a time; use 2024-05-01 or 2024-05-01T12:00:00Z")]
+    BadTime(String),
+    #[error("object {0} is missing from the store: run `linkvault verify`")]
+    MissingObject(String),
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    pub article: Option<String>,
+    pub since: Option<String>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Default)]
+pub struct ExportSummary {
+    pub responses: u64,
+    pub revisits: u64,
+    pub resources: u64,
+    pub metadata: u64,
+    pub cdxj_lines: Vec<String>,
+    pub pages: Vec<crate::db::ExportPage>,
+}
+
+/// Writes `out` (a `.warc.gz`) and the CDXJ index `out_cdxj`; the CDXJ `filename` is `warc_name`.
+pub fn export_warc(
+    db: &Db,
+    store: &Store,
+    opts: &ExportOptions,
+    out: &Path,
+    warc_name: &str,
+) -> Result<ExportSummary, ExportError> {
+    let article = match &opts.article {
+        Some(a) => Some(
+            db.find_article(a)?
+                .ok_or_else(|| ExportError::UnknownArticle(a.clone()))?,
+        ),
+        None => None,
+    };
+    let since = match &opts.since {
+        Some(t) => Some(clock::parse(t).ok_or_else(|| ExportError::BadTime(t.clone()))?),
+        None => None,
+    };
+    let io_err = |source| ExportError::Io {
+        path: out.to_path_buf(),
+        source,
+    };
+    let file = File::create(out).map_err(io_err)?;
+    let mut w = Counting::new(BufWriter::with_capacity(1 << 20, file));
+    let mut summary = ExportSummary {
+        pages: db.export_pages(article)?,
+        ..ExportSummary::default()
+    };
+    let info = format!(
+        "software: linkvault/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: references archived by linkvault\r\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    write_record(
+        &mut w,
+        &[
+            ("WARC-Type", "warcinfo".into()),
+            ("WARC-Record-ID", warc::record_id()),
+            ("WARC-Date", clock::format(clock::now())),
+            ("WARC-Filename", warc_name.into()),
+            ("Content-Type", "application/warc-fields".into()),
+        ],
+        Block::Bytes(info.as_bytes()),
+    )
+    .map_err(io_err)?;
+
+    // The first record of each payload: later captures of the same bytes are revisits.
+    let mut first: HashMap<String, (String, Timestamp)> = HashMap::new();
+    let mut refs_seen: Vec<String> = Vec::new();
+    for s in db.export_snapshots(article, since)? {
+        let path = store.object_path(&s.sha256);
+        if !path.is_file() {
+            return Err(ExportError::MissingObject(s.sha256));
+        }
+        if !refs_seen.contains(&s.ref_url) {
+            refs_seen.push(s.ref_url.clone());
+        }
+        if s.role != "body" {
+            write_resource(&mut w, &s, &path).map_err(io_err)?;
+            summary.resources += 1;
+            continue;
+        }
+        let head = http_head(&s);
+        let date = clock::format(s.captured_at);
+        let mut fields = vec![
+            ("WARC-Record-ID", warc::record_id()),
+            ("WARC-Date", date.clone()),
+            ("WARC-Target-URI", s.ref_url.clone()),
+            ("Content-Type", "application/http;msgtype=response".into()),
+            ("WARC-Payload-Digest", format!("sha256:{}", s.sha256)),
+        ];
+        let (kind, block, mime) = match first.get(&s.sha256) {
+            Some((uri, when)) => {
+                fields.insert(0, ("WARC-Type", "revisit".into()));
+                fields.push((
+                    "WARC-Profile",
+                    "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest".into(),
+                ));
+                fields.push(("WARC-Refers-To-Target-URI", uri.clone()));
+                fields.push(("WARC-Refers-To-Date", clock::format(*when)));
+                summary.revisits += 1;
+                ("revisit", Block::Bytes(&head), "warc/revisit".to_string())
+            }
+            None => {
+                fields.insert(0, ("WARC-Type", "response".into()));
+                first.insert(s.sha256.clone(), (s.ref_url.clone(), s.captured_at));
+                summary.responses += 1;
+                (
+                    "response",
+                    Block::HeadAndFile {
+                        head: &head,
+                        file: &path,
+                        len: s.bytes,
+                    },
+                    mime_of(&s),
+                )
+            }
+        };
+        let (offset, length) = write_record(&mut w, &fields, block).map_err(io_err)?;
+        let _ = kind;
+        summary.cdxj_lines.push(format!(
+            "{} {} {}",
+            surt::surt(&s.ref_url),
+            clock::format_compact(s.captured_at),
+            json!({
+                "url": s.ref_url,
+                "mime": mime,
+                "status": s.http_status.to_string(),
+                "digest": format!("sha256:{}", s.sha256),
+                "length": length.to_string(),
+                "offset": offset.to_string(),
+                "filename": warc_name,
+            })
+        ));
+    }
+    for url in &refs_seen {
+        if let Some(h) = db.history(url)? {
+            let body = crate::history::render_json(&h);
+            write_record(
+                &mut w,
+                &[
+                    ("WARC-Type", "metadata".into()),
+                    ("WARC-Record-ID", warc::record_id()),
+                    ("WARC-Date", clock::format(clock::now())),
+                    ("WARC-Target-URI", url.clone()),
+                    ("Content-Type", "application/json".into()),
+                ],
+                Block::Bytes(body.as_bytes()),
+            )
+            .map_err(io_err)?;
+            summary.metadata += 1;
+        }
+    }
+    let mut buf = w.into_inner();
+    buf.flush().map_err(io_err)?;
+    buf.into_inner()
+        .map_err(|e| io_err(e.into_error()))?
+        .sync_all()
+        .map_err(io_err)?;
+    summary.cdxj_lines.sort();
+    Ok(summary)
+}
+
+/// Writes the CDXJ lines to `path`.
+pub fn write_cdxj(lines: &[String], path: &Path) -> Result<(), ExportError> {
+    let io_err = |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = BufWriter::new(File::create(path).map_err(io_err)?);
+    for l in lines {
+        writeln!(f, "{l}").map_err(io_err)?;
+    }
+    f.flush().map_err(io_err)
+}
+
+/// A capture made by a tool (yt-dlp's media and info JSON): a `resource` record.
+fn write_resource<W: Write>(
+    w: &mut Counting<W>,
+    s: &ExportSnapshot,
+    path: &Path,
+) -> io::Result<(u64, u64)> {
+    write_record(
+        w,
+        &[
+            ("WARC-Type", "resource".into()),
+            ("WARC-Record-ID", warc::record_id()),
+            ("WARC-Date", clock::format(s.captured_at)),
+            (
+                "WARC-Target-URI",
+                format!("urn:linkvault:{}:{}", s.role, s.sha256),
+            ),
+            ("WARC-Source-URI", s.ref_url.clone()),
+            (
+                "Content-Type",
+                s.content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+            ),
+            ("WARC-Payload-Digest", format!("sha256:{}", s.sha256)),
+        ],
+        Block::HeadAndFile {
+            head: b"",
+            file: path,
+            len: s.bytes,
+        },
+    )
+}
+
+fn mime_of(s: &ExportSnapshot) -> String {
+    s.content_type
+        .as_deref()
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unk".into())
+}
+
+/// The status line and headers as received; the length and transfer coding are restated for
+/// the body as stored (de-chunked, as served otherwise).
+fn http_head(s: &ExportSnapshot) -> Vec<u8> {
+    let reason = reqwest::StatusCode::from_u16(s.http_status)
+        .ok()
+        .and_then(|c| c.canonical_reason())
+        .unwrap_or("");
+    let mut head = format!("HTTP/1.1 {} {reason}\r\n", s.http_status);
+    let headers: Vec<(String, String)> = s
+        .headers
+        .as_deref()
+        .and_then(|h| serde_json::from_str(h).ok())
+        .unwrap_or_default();
+    for (k, v) in headers {
+        let k = warc::one_line(&k);
+        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding") {
+            continue;
+        }
+        head.push_str(&format!("{k}: {}\r\n", warc::one_line(&v)));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", s.bytes));
+    head.into_bytes()
+}

@@ -1,0 +1,225 @@
+//! Exports judged by the web-archive ecosystem's own tools (installed by `.ci/run`):
+//! `warcio check` on the WARC, Python `surt` on the CDXJ keys, `wacz validate` on the WACZ.
+
+mod common;
+
+use std::process::Command;
+
+use common::{sha256_hex, Reply, Server, Workspace};
+
+fn tool(name: &str) -> String {
+    let ok = Command::new(name)
+        .arg("--help")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "{name} is needed for these tests: run `bash .ci/run` (it installs it)"
+    );
+    name.to_string()
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-a-picture-held-twice-";
+
+/// An archive with a picture cited under two URLs (same bytes: one response, one revisit),
+/// a page, and an error page.
+fn archive() -> (Server, Workspace) {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    s.resource("/copy/a.png", "image/png", PNG);
+    s.route("/story", |_| {
+        Reply::html("<html><body><p>The source of the story, with facts.</p></body></html>")
+    });
+    s.route("/gone.png", |_| Reply::status(404));
+    s.route("/article", |_| {
+        Reply::html("<html><head><title>Rallies</title></head><body><article><img src=\"/a.png\"><img src=\"/copy/a.png\"><a href=\"/story\">s</a><img src=\"/gone.png\"></article></body></html>")
+    });
+    let ws = Workspace::new();
+    ws.ok(&["run", &s.url("/article")]);
+    (s, ws)
+}
+
+#[test]
+fn warc_export_passes_warcio_check_and_has_revisits_and_a_surt_index() {
+    let (s, ws) = archive();
+    let warc = ws.path().join("out.warc.gz");
+    ws.ok(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    let check = Command::new(tool("warcio"))
+        .args(["check", "-v"])
+        .arg(&warc)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "warcio check failed:\n{text}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        text.contains("response")
+            && text.contains("revisit")
+            && text.contains("metadata")
+            && text.contains("warcinfo"),
+        "{text}"
+    );
+
+    // The index: one line per response/revisit, sorted, keys exactly as Python surt makes them.
+    let cdxj = std::fs::read_to_string(ws.path().join("out.cdxj")).unwrap();
+    let lines: Vec<&str> = cdxj.lines().collect();
+    let mut sorted = lines.clone();
+    sorted.sort();
+    assert_eq!(lines, sorted, "CDXJ is sorted bytewise");
+    let img = lines
+        .iter()
+        .find(|l| l.contains(&format!("\"url\":\"{}\"", s.url("/a.png"))))
+        .unwrap();
+    assert!(
+        img.contains(&format!("\"digest\":\"sha256:{}\"", sha256_hex(PNG))),
+        "{img}"
+    );
+    let urls: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l.splitn(3, ' ').nth(2).unwrap()).unwrap()
+                ["url"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let script = "import sys, surt\nfor u in sys.stdin.read().split():\n    print(surt.surt(u))";
+    let mut py = Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        py.stdin
+            .take()
+            .unwrap()
+            .write_all(urls.join("\n").as_bytes())
+            .unwrap();
+    }
+    let expected = String::from_utf8(py.wait_with_output().unwrap().stdout).unwrap();
+    let ours: Vec<&str> = lines.iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        ours,
+        expected.lines().collect::<Vec<_>>(),
+        "SURT keys differ from the surt library"
+    );
+}
+
+#[test]
+fn a_corrupted_warc_fails_warcio_check() {
+    let (_s, ws) = archive();
+    let warc = ws.path().join("out.warc.gz");
+    ws.ok(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    // Rewrite one record's payload so its digests no longer match.
+    let mut raw = Vec::new();
+    {
+        use std::io::Read;
+        flate2::read::MultiGzDecoder::new(std::fs::File::open(&warc).unwrap())
+            .read_to_end(&mut raw)
+            .unwrap();
+    }
+    let pos = raw.windows(PNG.len()).position(|w| w == PNG).unwrap();
+    raw[pos + 10] ^= 0x55;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &raw).unwrap();
+    let bad = ws.path().join("bad.warc.gz");
+    std::fs::write(&bad, gz.finish().unwrap()).unwrap();
+    let check = Command::new(tool("warcio"))
+        .args(["check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(
+        !check.status.success(),
+        "warcio check must reject a corrupted payload"
+    );
+}
+
+#[test]
+fn wacz_export_passes_wacz_validate() {
+    let (s, ws) = archive();
+    let wacz = ws.path().join("out.wacz");
+    ws.ok(&["export", "wacz", "-o", wacz.to_str().unwrap()]);
+    let v = Command::new(tool("wacz"))
+        .args(["validate", "-f"])
+        .arg(&wacz)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    assert!(
+        v.status.success() && text.contains("valid"),
+        "wacz validate failed:\n{text}"
+    );
+    // pages.jsonl lists the article.
+    let listing = Command::new("python3")
+        .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.read('pages/pages.jsonl').decode()); print([i.compress_type for i in z.infolist()])"])
+        .arg(&wacz)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains(&s.url("/article")) && listing.contains("Rallies"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("[0, 0, 0, 0]"),
+        "entries are stored, not deflated: {listing}"
+    );
+}
+
+#[test]
+fn export_for_one_article_since_a_time() {
+    let (s, ws) = archive();
+    let warc = ws.path().join("one.warc.gz");
+    ws.ok(&[
+        "export",
+        "warc",
+        "-o",
+        warc.to_str().unwrap(),
+        "--article",
+        &s.url("/article"),
+        "--since",
+        "2000-01-01",
+    ]);
+    assert!(
+        std::fs::read_to_string(ws.path().join("one.cdxj"))
+            .unwrap()
+            .lines()
+            .count()
+            >= 3
+    );
+    ws.ok(&[
+        "export",
+        "warc",
+        "-o",
+        warc.to_str().unwrap(),
+        "--since",
+        "2999-01-01",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("one.cdxj"))
+            .unwrap()
+            .lines()
+            .count(),
+        0
+    );
+    let out = ws.run(&[
+        "export",
+        "warc",
+        "-o",
+        warc.to_str().unwrap(),
+        "--article",
+        "https://nowhere.example/",
+    ]);
+    assert!(!out.status.success());
+}
