@@ -231,3 +231,15 @@ fn binary_garbage_and_invalid_utf8_served_as_html_are_handled() {
     assert_eq!(l["state"], "alive");
     assert_eq!(l["snapshot"]["bytes"], garbage.len());
 }
+
+#[test]
+fn a_server_that_resets_mid_body_is_transient_and_leaves_nothing() {
+    let s = Server::start();
+    s.route("/reset.mp4", |_| {
+        Reply::new(200, "video/mp4", vec![3u8; 200_000]).reset_after(5_000)
+    });
+    let (ws, r) = run_against(&s, &["/reset.mp4"], "retries = 0\n");
+    let l = link(&r, &s.url("/reset.mp4"));
+    assert_eq!(state_reason(l), ("transient", "reset"), "{l:#}");
+    no_objects_or_temp(&ws);
+}

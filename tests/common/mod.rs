@@ -51,6 +51,8 @@ pub struct Reply {
     pub drip: Option<Duration>,
     /// Repeat the body forever (a body that never ends).
     pub endless: bool,
+    /// After `stop_after` bytes, reset the connection (TCP RST) instead of closing it.
+    pub reset: bool,
 }
 
 impl Reply {
@@ -64,7 +66,15 @@ impl Reply {
             content_length: None,
             drip: None,
             endless: false,
+            reset: false,
         }
+    }
+    /// Sends `n` body bytes, then resets the connection (RST, not a clean close).
+    pub fn reset_after(mut self, n: usize) -> Reply {
+        self.stop_after = Some(n);
+        self.then_close = true;
+        self.reset = true;
+        self
     }
     pub fn declare_length(mut self, len: Option<u64>) -> Reply {
         self.content_length = Some(len);
@@ -313,6 +323,10 @@ fn serve(conn: TcpStream, st: Arc<State>) {
         if let (true, Some(n)) = (send_body, reply.stop_after) {
             let _ = writer.write_all(&reply.body[..n.min(reply.body.len())]);
             let _ = writer.flush();
+            if reply.reset {
+                reset_on_close(&writer);
+                return;
+            }
             if !reply.then_close {
                 // Stall: hold the connection until the client gives up and closes it.
                 let mut sink = [0u8; 64];
@@ -330,6 +344,25 @@ fn serve(conn: TcpStream, st: Arc<State>) {
             }
         }
         let _ = writer.flush();
+    }
+}
+
+/// SO_LINGER with a zero timeout: closing the socket sends RST.
+fn reset_on_close(stream: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: setsockopt reads `linger` for the given length on a socket we own.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
     }
 }
 
