@@ -133,4 +133,6 @@ pub enum ReportFormat {
     Json,
     Csv,
     Markdown,
+    /// One self-contained page with the link-rot chart, to mail or publish.
+    Html,
 }

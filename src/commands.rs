@@ -56,6 +56,7 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
                 ReportFormat::Json => report::Format::Json,
                 ReportFormat::Csv => report::Format::Csv,
                 ReportFormat::Markdown => report::Format::Markdown,
+                ReportFormat::Html => report::Format::Html,
             };
             with_output(output.as_deref(), |out| {
                 report::write(&db, all, article.as_deref(), format, out)?;

@@ -828,3 +828,74 @@ fn restore_into_a_directory_names_the_file_by_its_hash_only() {
     assert_eq!(names, [sha256_hex(PNG)]);
     assert!(!ws.path().join("evil.sh").exists());
 }
+
+#[test]
+fn html_report_is_one_escaped_page_with_a_rot_chart_over_time() {
+    let s = Server::start();
+    s.resource("/stays.png", "image/png", PNG);
+    let gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let g = gone.clone();
+    s.route("/goes.png", move |_| {
+        if g.load(std::sync::atomic::Ordering::SeqCst) {
+            Reply::status(404)
+        } else {
+            Reply::new(200, "image/png", b"goes".to_vec())
+        }
+    });
+    let mut ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &format!(
+            r#"<img src="{}"><img src="{}"><a href="{}?q=<script>alert(1)</script>">x</a>"#,
+            s.url("/stays.png"),
+            s.url("/goes.png"),
+            s.url("/nowhere")
+        ),
+    );
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-03-01T10:00:00Z".into())];
+    ws.ok(&["run", page.to_str().unwrap()]);
+    gone.store(true, std::sync::atomic::Ordering::SeqCst);
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-03-09T10:00:00Z".into())];
+    ws.ok(&["run", "--recheck"]);
+
+    // The series behind the chart: day by day, each reference counted by its latest check.
+    let db = linkvault::db::Db::open_existing(&ws.archive()).unwrap();
+    let series = linkvault::report::chart::rot_series(&db, None).unwrap();
+    let day = |s: &str| linkvault::clock::parse(s).unwrap();
+    assert_eq!(
+        series.days,
+        vec![
+            (day("2027-03-01"), [2, 0, 0, 1]),
+            (day("2027-03-09"), [1, 0, 0, 2])
+        ]
+    );
+
+    let out = ws.path().join("report.html");
+    ws.ok(&["report", "--format", "html", "-o", out.to_str().unwrap()]);
+    let html = fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!doctype html>") && html.trim_end().ends_with("</html>"));
+    assert!(
+        !html.contains("<script"),
+        "nothing from a URL is executable"
+    );
+    assert!(html.contains("&lt;script&gt;") || html.contains("%3Cscript%3E"));
+    assert!(html.contains("2027-03-01") && html.contains("2027-03-09"));
+    // Every chart is well-formed SVG.
+    let mut charts = 0;
+    for part in html.split("<svg").skip(1) {
+        let svg = format!("<svg{}", &part[..part.find("</svg>").unwrap() + 6]);
+        let mut reader = quick_xml::Reader::from_str(&svg);
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("chart is not well-formed SVG: {e}\n{svg}"),
+            }
+        }
+        charts += 1;
+    }
+    assert!(
+        charts >= 2,
+        "the archive's chart and the affected article's chart"
+    );
+}

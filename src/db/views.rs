@@ -228,6 +228,63 @@ impl Db {
         Ok(())
     }
 
+    /// Visits every counted check (network-down runs excluded) in time order as
+    /// (reference id, time, state): the raw series behind the link-rot chart.
+    pub fn for_each_check_state<E: From<DbError>>(
+        &self,
+        article: Option<i64>,
+        mut visit: impl FnMut(i64, Timestamp, &str) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT ref_id, checked_at, state FROM checks
+             WHERE network_down = 0
+               AND (?1 IS NULL OR ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+             ORDER BY checked_at, id",
+        ))?;
+        let mut rows = self.wrap(stmt.query([article]))?;
+        while let Some(r) = self.wrap(rows.next())? {
+            let (id, at, state): (i64, Timestamp, String) =
+                self.wrap((|| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))())?;
+            visit(id, at, &state)?;
+        }
+        Ok(())
+    }
+
+    /// Per host: references, and how many are alive / dead / blocked / transient (survival view).
+    pub fn host_counts(&self, article: Option<i64>) -> Result<Vec<(String, [u64; 5])>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT host, count(*), sum(state = 'alive'), sum(state = 'dead'), sum(state = 'blocked'),
+                    sum(state = 'transient')
+             FROM refs r WHERE ?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
+             GROUP BY host ORDER BY sum(state != 'alive') DESC, count(*) DESC, host LIMIT 200",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map([article], |r| {
+                Ok((
+                    r.get(0)?,
+                    [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                ))
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    /// Articles citing something that is not alive, most affected first (for per-article charts).
+    pub fn articles_with_rot(&self, limit: usize) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT a.id, COALESCE(a.url, a.source) FROM articles a
+             JOIN citations c ON c.article_id = a.id JOIN refs r ON r.id = c.ref_id
+             WHERE r.state NOT IN ('alive', 'unchecked')
+             GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT ?1",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
     /// The report's counts, computed by SQLite over every covered reference.
     pub fn summary(&self, article: Option<i64>) -> Result<Summary> {
         let mut s = Summary {

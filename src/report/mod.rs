@@ -2,6 +2,9 @@
 //! of them), grouped by article, as a table, JSON, CSV or Markdown. Read-only, and streamed:
 //! rows go from SQLite to the output one at a time, so a million references fit in little memory.
 
+pub mod chart;
+pub mod html;
+
 use std::io::Write;
 
 use serde_json::{json, Value};
@@ -16,6 +19,7 @@ pub enum Format {
     Json,
     Csv,
     Markdown,
+    Html,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +64,7 @@ pub fn write(
         Format::Csv => write_csv(db, filter, out)?,
         Format::Table => write_table(db, filter, &summary, out)?,
         Format::Markdown => write_markdown(db, filter, &summary, out)?,
+        Format::Html => html::write_html(db, filter, &summary, out)?,
     }
     out.flush()?;
     Ok(summary)
