@@ -71,7 +71,7 @@ pub(super) fn write_html(
 
     writeln!(out, "<h2>Hosts</h2><table><tr><th>host</th><th>links</th><th>alive</th><th>dead</th><th>blocked</th><th>transient</th><th>surviving</th></tr>")?;
     for (host, [n, alive, dead, blocked, transient]) in db.host_counts(filter.article)? {
-        let pct = if n > 0 { 100 * alive / n } else { 0 };
+        let pct = (100 * alive).checked_div(n).unwrap_or(0);
         writeln!(
             out,
             "<tr><td>{}</td><td>{n}</td><td>{alive}</td><td>{dead}</td><td>{blocked}</td><td>{transient}</td><td>{pct}%</td></tr>",
