@@ -90,6 +90,21 @@ pub enum Command {
     },
     /// List the external tools linkvault uses (yt-dlp, ffmpeg) and their versions.
     Doctor,
+    /// Serve the report, histories, snapshots and Memento (read-only; loopback by default).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        listen: std::net::SocketAddr,
+    },
+    /// Rewrite an article's links with data-versionurl/data-versiondate (Robust Links)
+    /// pointing at the snapshots held.
+    Robustify {
+        article: PathBuf,
+        #[arg(short = 'o', long = "output", value_name = "OUT.html")]
+        output: PathBuf,
+        /// Where `linkvault serve` is reachable (the mementos' base URL).
+        #[arg(long, default_value = "http://127.0.0.1:8080", value_name = "URL")]
+        base: String,
+    },
     /// Export captures in the web archives' formats (WARC with a CDXJ index, or WACZ).
     Export {
         #[command(subcommand)]

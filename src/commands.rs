@@ -101,6 +101,25 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { format } => export(&cfg, format),
+        Command::Serve { listen } => {
+            Db::open_existing(&cfg.archive)?;
+            runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), listen))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Robustify {
+            article,
+            output,
+            base,
+        } => {
+            let db = Db::open_existing(&cfg.archive)?;
+            let html = std::fs::read(&article)
+                .with_context(|| format!("while reading {}", article.display()))?;
+            let (out, n) = linkvault::robust::robustify(&db, &html, &base)?;
+            std::fs::write(&output, out)
+                .with_context(|| format!("while writing {}", output.display()))?;
+            eprintln!("{n} link(s) given a version URL in {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Doctor => {
             print!("{}", doctor(&cfg));
             Ok(ExitCode::SUCCESS)

@@ -448,6 +448,45 @@ impl Db {
         Ok(rows)
     }
 
+    /// The good captures of `url`'s own response (its mementos), oldest first.
+    pub fn mementos(&self, url: &str) -> Result<Vec<SnapshotRow>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good, s.role, s.tool
+             FROM snapshots s JOIN refs r ON r.id = s.ref_id
+             WHERE r.url = ?1 AND s.good = 1 AND s.role = 'body'
+             ORDER BY s.captured_at, s.id",
+        ))?;
+        let rows = self.wrap(
+            stmt.query_map([url], |r| {
+                Ok(SnapshotRow {
+                    sha256: r.get(0)?,
+                    bytes: r.get(1)?,
+                    content_type: r.get(2)?,
+                    http_status: r.get(3)?,
+                    captured_at: r.get(4)?,
+                    good: r.get(5)?,
+                    role: r.get(6)?,
+                    tool: r.get(7)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(rows)
+    }
+
+    /// The content type an object was captured with (for serving it).
+    pub fn object_content_type(&self, sha256: &str) -> Result<Option<String>> {
+        self.wrap(
+            self.conn
+                .query_row(
+                    "SELECT content_type FROM snapshots WHERE sha256 = ?1 AND content_type IS NOT NULL LIMIT 1",
+                    [sha256],
+                    |r| r.get(0),
+                )
+                .optional(),
+        )
+    }
+
     /// Full hashes of known objects starting with `prefix` (at most `limit`).
     pub fn objects_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
         let mut stmt = self.wrap(self.conn.prepare(

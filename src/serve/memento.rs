@@ -1,0 +1,137 @@
+//! Memento (RFC 7089) over the archive: the TimeGate picks the capture closest to the
+//! requested `Accept-Datetime`, mementos carry `Memento-Datetime` and `Link`, and TimeMaps list
+//! every capture in `application/link-format`. Wayback-style paths:
+//! `/{YYYYMMDDhhmmss}/{url}`, `/timegate/{url}`, `/timemap/link/{url}`.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{Body, Request, Response};
+use crate::clock::{self, Timestamp};
+use crate::db::{Db, SnapshotRow};
+use crate::store::Store;
+
+fn http_date(t: Timestamp) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t.max(0) as u64))
+}
+
+fn links(url: &str, extra: &str) -> String {
+    let mut l = format!(
+        "<{url}>; rel=\"original\", </timegate/{url}>; rel=\"timegate\", </timemap/link/{url}>; rel=\"timemap\"; type=\"application/link-format\""
+    );
+    l.push_str(extra);
+    l
+}
+
+fn mementos(db: &Db, url: &str) -> Vec<SnapshotRow> {
+    db.mementos(url).unwrap_or_default()
+}
+
+/// Resolves the URL the client asked about to one the archive knows (fragment dropped).
+fn known_url(db: &Db, raw: &str) -> Option<String> {
+    let mut candidates = vec![raw.to_string()];
+    if let Ok(mut u) = url::Url::parse(raw) {
+        u.set_fragment(None);
+        candidates.push(u.to_string());
+    }
+    candidates
+        .into_iter()
+        .find(|c| db.link_by_url(c).ok().flatten().is_some())
+}
+
+pub fn timegate(db: &Db, raw: &str, req: &Request) -> Response {
+    let Some(url) = known_url(db, raw) else {
+        return Response::text(404, "not archived");
+    };
+    let all = mementos(db, &url);
+    if all.is_empty() {
+        return Response::text(404, "no capture of this URL is held");
+    }
+    let wanted = match &req.accept_datetime {
+        Some(v) => match httpdate::parse_http_date(v) {
+            Ok(t) => t
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+            Err(_) => return Response::text(400, "Accept-Datetime must be an RFC 1123 date"),
+        },
+        None => clock::now(),
+    };
+    let Some(best) = all.iter().min_by_key(|m| (m.captured_at - wanted).abs()) else {
+        return Response::text(404, "no capture of this URL is held");
+    };
+    let location = format!("/{}/{url}", clock::format_compact(best.captured_at));
+    Response::new(302, "text/plain; charset=utf-8", Vec::new())
+        .header("Location", location)
+        .header("Vary", "accept-datetime")
+        .header("Link", links(&url, ""))
+}
+
+pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str) -> Response {
+    let Some(url) = known_url(db, raw) else {
+        return Response::text(404, "not archived");
+    };
+    let Some(at) = clock::parse(stamp) else {
+        return Response::text(400, "bad timestamp");
+    };
+    let all = mementos(db, &url);
+    // The capture at that second, else the closest one (what Wayback-style archives do).
+    let Some(m) = all
+        .iter()
+        .find(|m| m.captured_at == at)
+        .or_else(|| all.iter().min_by_key(|m| (m.captured_at - at).abs()))
+    else {
+        return Response::text(404, "no capture of this URL is held");
+    };
+    let path = store.object_path(&m.sha256);
+    if !path.is_file() {
+        return Response::text(
+            404,
+            "the capture's object is missing: run `linkvault verify`",
+        );
+    }
+    Response {
+        status: 200,
+        headers: vec![
+            (
+                "Content-Type".into(),
+                m.content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+            ),
+            ("Memento-Datetime".into(), http_date(m.captured_at)),
+            ("Link".into(), links(&url, "")),
+            ("Content-Security-Policy".into(), "sandbox".into()),
+        ],
+        body: Body::File {
+            path,
+            start: 0,
+            len: m.bytes,
+        },
+    }
+}
+
+pub fn timemap(db: &Db, raw: &str) -> Response {
+    let Some(url) = known_url(db, raw) else {
+        return Response::text(404, "not archived");
+    };
+    let all = mementos(db, &url);
+    let mut body = format!(
+        "<{url}>; rel=\"original\",\n</timegate/{url}>; rel=\"timegate\",\n</timemap/link/{url}>; rel=\"self\"; type=\"application/link-format\""
+    );
+    let n = all.len();
+    for (i, m) in all.iter().enumerate() {
+        let rel = match (i, n) {
+            (0, 1) => "first last memento",
+            (0, _) => "first memento",
+            (i, n) if i + 1 == n => "last memento",
+            _ => "memento",
+        };
+        body.push_str(&format!(
+            ",\n</{}/{url}>; rel=\"{rel}\"; datetime=\"{}\"",
+            clock::format_compact(m.captured_at),
+            http_date(m.captured_at)
+        ));
+    }
+    body.push('\n');
+    Response::new(200, "application/link-format", body.into_bytes())
+}

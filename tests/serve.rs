@@ -1,0 +1,295 @@
+//! `linkvault serve` and `robustify`, spoken to over real sockets: Memento TimeGate, mementos
+//! and TimeMaps (and the `memento_client` library as a judge), snapshots with byte ranges, the
+//! report page, and Robust Links in a rewritten article.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+
+use common::{sha256_hex, Reply, Server, Workspace};
+
+const V1: &[u8] = b"\x89PNG first version of the map";
+const V2: &[u8] = b"\x89PNG second version of the map, redrawn";
+
+/// An archive holding two captures of one map (a day apart) and a dead link with a hostile URL.
+fn archive() -> (Server, Workspace, String) {
+    let s = Server::start();
+    let version = std::sync::Arc::new(std::sync::Mutex::new(V1.to_vec()));
+    let v = version.clone();
+    s.route("/map.png", move |_| {
+        Reply::new(200, "image/png", v.lock().unwrap().clone())
+    });
+    s.route("/gone", |_| Reply::status(404));
+    let mut ws = Workspace::new();
+    let map = s.url("/map.png");
+    let page = ws.write(
+        "article.html",
+        &format!(r#"<p><a href="{map}">the map</a> <a href="{}?x=<b>bold</b>">gone</a> <a href="https://elsewhere.example/">not archived</a></p>"#, s.url("/gone")),
+    );
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-01T00:00:00Z".into())];
+    ws.ok(&["run", page.to_str().unwrap()]);
+    *version.lock().unwrap() = V2.to_vec();
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-02T00:00:00Z".into())];
+    ws.ok(&["run", "--recheck"]);
+    ws.extra_env.clear();
+    (s, ws, map)
+}
+
+struct Served {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(ws: &Workspace) -> Served {
+    let mut child = ws
+        .command(&["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    Served { child, port }
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn request(port: u16, method: &str, target: &str, headers: &[(&str, &str)]) -> Answer {
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    conn.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+#[test]
+fn timegate_mementos_and_timemap_follow_rfc_7089() {
+    let (_s, ws, map) = archive();
+    let srv = serve(&ws);
+    for method in ["GET", "HEAD"] {
+        let tg = request(
+            srv.port,
+            method,
+            &format!("/timegate/{map}"),
+            &[("Accept-Datetime", "Fri, 01 Jan 2027 05:00:00 GMT")],
+        );
+        assert_eq!(tg.status, 302, "{method}");
+        assert_eq!(
+            tg.header("Location"),
+            Some(format!("/20270101000000/{map}").as_str())
+        );
+        assert_eq!(tg.header("Vary"), Some("accept-datetime"));
+        let link = tg.header("Link").unwrap();
+        assert!(
+            link.contains(&format!("<{map}>; rel=\"original\""))
+                && link.contains("rel=\"timemap\""),
+            "{link}"
+        );
+    }
+    let late = request(
+        srv.port,
+        "GET",
+        &format!("/timegate/{map}"),
+        &[("Accept-Datetime", "Sat, 02 Jan 2027 23:00:00 GMT")],
+    );
+    assert_eq!(
+        late.header("Location"),
+        Some(format!("/20270102000000/{map}").as_str())
+    );
+
+    let m = request(srv.port, "GET", &format!("/20270101000000/{map}"), &[]);
+    assert_eq!(m.status, 200);
+    assert_eq!(m.body, V1, "the memento is the bytes captured then");
+    assert_eq!(
+        m.header("Memento-Datetime"),
+        Some("Fri, 01 Jan 2027 00:00:00 GMT")
+    );
+    assert!(m.header("Link").unwrap().contains("rel=\"original\""));
+    assert_eq!(m.header("Content-Type"), Some("image/png"));
+
+    let tm = request(srv.port, "GET", &format!("/timemap/link/{map}"), &[]);
+    assert_eq!(tm.header("Content-Type"), Some("application/link-format"));
+    let text = String::from_utf8(tm.body).unwrap();
+    assert!(text.contains(&format!("</20270101000000/{map}>; rel=\"first memento\"; datetime=\"Fri, 01 Jan 2027 00:00:00 GMT\"")), "{text}");
+    assert!(
+        text.contains(&format!("</20270102000000/{map}>; rel=\"last memento\"")),
+        "{text}"
+    );
+
+    assert_eq!(
+        request(srv.port, "GET", "/timegate/https://never.example/", &[]).status,
+        404
+    );
+    assert_eq!(request(srv.port, "POST", "/", &[]).status, 405, "read-only");
+}
+
+#[test]
+fn memento_client_finds_the_memento_through_the_timegate() {
+    let (_s, ws, map) = archive();
+    let srv = serve(&ws);
+    let script = format!(
+        "import datetime, sys\nfrom memento_client import MementoClient\n\
+         mc = MementoClient(timegate_uri='http://127.0.0.1:{}/timegate/', check_native_timegate=False)\n\
+         info = mc.get_memento_info(sys.argv[1], datetime.datetime(2027, 1, 2, 1, 0, 0))\n\
+         print(info['mementos']['closest']['uri'][0])",
+        srv.port
+    );
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script, &map])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "memento_client failed (run `bash .ci/run` to install it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let closest = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        closest.ends_with(&format!("/20270102000000/{map}")),
+        "{closest}"
+    );
+}
+
+#[test]
+fn snapshots_by_hash_support_ranges_and_the_report_page_escapes_and_filters() {
+    let (s, ws, map) = archive();
+    let srv = serve(&ws);
+    let sha = sha256_hex(V2);
+    let full = request(srv.port, "GET", &format!("/objects/{sha}"), &[]);
+    assert_eq!((full.status, full.body.as_slice()), (200, V2));
+    assert_eq!(full.header("Content-Type"), Some("image/png"));
+    let part = request(
+        srv.port,
+        "GET",
+        &format!("/objects/{sha}"),
+        &[("Range", "bytes=5-10")],
+    );
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, &V2[5..=10]);
+    assert_eq!(
+        part.header("Content-Range"),
+        Some(format!("bytes 5-10/{}", V2.len()).as_str())
+    );
+    assert_eq!(
+        request(
+            srv.port,
+            "GET",
+            &format!("/objects/{sha}"),
+            &[("Range", "bytes=999-")]
+        )
+        .status,
+        416
+    );
+    assert_eq!(
+        request(srv.port, "GET", "/objects/../../etc/passwd", &[]).status,
+        404
+    );
+
+    let page = String::from_utf8(request(srv.port, "GET", "/", &[]).body).unwrap();
+    assert!(
+        page.contains("<svg") && page.contains("<form"),
+        "chart and filters"
+    );
+    assert!(!page.contains("<b>bold</b>"), "URLs are escaped");
+    assert!(page.contains("/ref?url="));
+    let dead_only = String::from_utf8(request(srv.port, "GET", "/?state=dead", &[]).body).unwrap();
+    assert!(dead_only.contains("/gone") && !dead_only.contains(&format!(">{map}<")));
+    let all = String::from_utf8(request(srv.port, "GET", "/?all=1", &[]).body).unwrap();
+    assert!(all.contains(&map));
+    let history = String::from_utf8(
+        request(
+            srv.port,
+            "GET",
+            &format!(
+                "/ref?url={}",
+                s.url("/map.png").replace(':', "%3A").replace('/', "%2F")
+            ),
+            &[],
+        )
+        .body,
+    )
+    .unwrap();
+    assert!(
+        history.contains(&format!("/objects/{sha}")) && history.contains(&sha256_hex(V1)),
+        "{history}"
+    );
+}
+
+#[test]
+fn robustify_points_links_at_their_mementos() {
+    let (_s, ws, map) = archive();
+    let out = ws.path().join("robust.html");
+    ws.ok(&[
+        "robustify",
+        ws.path().join("article.html").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--base",
+        "http://archive.example:8080",
+    ]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains(&format!("<a href=\"{map}\" data-versionurl=\"http://archive.example:8080/20270102000000/{map}\" data-versiondate=\"2027-01-02\">the map</a>")),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://elsewhere.example/\">not archived</a>"),
+        "links without snapshots are untouched"
+    );
+}
