@@ -178,7 +178,8 @@ pub fn export_warc(
                     ("WARC-Type", "metadata".into()),
                     ("WARC-Record-ID", warc::record_id()),
                     ("WARC-Date", clock::format(clock::now())),
-                    ("WARC-Target-URI", url.clone()),
+                    // Not the reference's own URI: replay tools would serve this JSON in its place.
+                    ("WARC-Target-URI", format!("urn:linkvault:history:{url}")),
                     ("Content-Type", "application/json".into()),
                 ],
                 Block::Bytes(body.as_bytes()),
