@@ -70,6 +70,16 @@ pub fn svg(series: &RotSeries, title: &str, width: u32, height: u32) -> String {
         let _ = write!(out, "<text x=\"{left}\" y=\"{}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#666\">no checks yet</text></svg>", top + h / 2.0);
         return out;
     }
+    // One day of checks is drawn as a band across the whole chart, not a hairline.
+    let one_day;
+    let series = if series.days.len() == 1 {
+        one_day = RotSeries {
+            days: vec![series.days[0], series.days[0]],
+        };
+        &one_day
+    } else {
+        series
+    };
     let max = series
         .days
         .iter()
@@ -78,13 +88,7 @@ pub fn svg(series: &RotSeries, title: &str, width: u32, height: u32) -> String {
         .unwrap_or(1)
         .max(1) as f64;
     let n = series.days.len();
-    let x = |i: usize| {
-        left + if n == 1 {
-            w / 2.0
-        } else {
-            w * i as f64 / (n - 1) as f64
-        }
-    };
+    let x = |i: usize| left + w * i as f64 / (n - 1) as f64;
     let y = |v: f64| top + h - h * v / max;
     // Each band: the top edge left to right, then the band below it right to left.
     let mut below = vec![0.0f64; n];
@@ -104,10 +108,6 @@ pub fn svg(series: &RotSeries, title: &str, width: u32, height: u32) -> String {
                 x(i),
                 y(*v)
             );
-        }
-        if n == 1 {
-            let _ = write!(d, "L{:.1},{:.1} ", x(0) + 4.0, y(above[0]));
-            let _ = write!(d, "L{:.1},{:.1} ", x(0) + 4.0, y(below[0]));
         }
         for i in (0..n).rev() {
             let _ = write!(d, "L{:.1},{:.1} ", x(i), y(below[i]));
@@ -138,6 +138,7 @@ pub fn svg(series: &RotSeries, title: &str, width: u32, height: u32) -> String {
         left - 4.0,
         top + h
     );
+    let step = (w / 4.0).clamp(60.0, 90.0);
     let mut lx = left;
     for (name, colour) in SERIES {
         let _ = write!(
@@ -147,7 +148,7 @@ pub fn svg(series: &RotSeries, title: &str, width: u32, height: u32) -> String {
             lx + 14.0,
             top + h + 31.0
         );
-        lx += 90.0;
+        lx += step;
     }
     out.push_str("</svg>");
     out
