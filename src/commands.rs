@@ -214,6 +214,33 @@ fn cdxj_path(warc: &Path) -> PathBuf {
     warc.with_file_name(format!("{stem}.cdxj"))
 }
 
+/// One article for `extract`: read from disk or fetched into memory, then parsed.
+fn read_for_extract(
+    rt: &tokio::runtime::Runtime,
+    fetcher: &Fetcher,
+    source: &Source,
+    opts: &ExtractOptions,
+) -> Result<Document> {
+    let (bytes, ct) = match source {
+        Source::File(p) => (
+            std::fs::read(p).with_context(|| format!("while reading article {}", p.display()))?,
+            None,
+        ),
+        Source::Url(u) => {
+            let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
+            match (f.in_memory, f.error) {
+                (Some(b), None) => (b, f.content_type),
+                (_, e) => bail!(
+                    "cannot fetch article {u}: {}",
+                    e.unwrap_or_else(|| "no body".into())
+                ),
+            }
+        }
+    };
+    input::analyse(&bytes, ct.as_deref(), source, opts)
+        .with_context(|| format!("while reading {}", source.key()))
+}
+
 fn doctor(cfg: &Config) -> String {
     let mut out = String::new();
     match linkvault::video::find_tool(&cfg.video.yt_dlp) {
@@ -394,30 +421,39 @@ fn extract(cfg: &Config, specs: &[String], format: TextOrJson) -> Result<ExitCod
         Store::open_existing(&cfg.archive),
         cfg.fetch.clone(),
     );
-    let mut docs = Vec::new();
+    let mut sources = Vec::new();
     for spec in specs {
-        for source in input::resolve(spec)? {
-            let (bytes, ct) = match &source {
-                Source::File(p) => (
-                    std::fs::read(p)
-                        .with_context(|| format!("while reading article {}", p.display()))?,
-                    None,
-                ),
-                Source::Url(u) => {
-                    let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
-                    match (f.in_memory, f.error) {
-                        (Some(b), None) => (b, f.content_type),
-                        (_, e) => bail!(
-                            "cannot fetch article {u}: {}",
-                            e.unwrap_or_else(|| "no body".into())
-                        ),
-                    }
+        sources.extend(input::resolve(spec)?);
+    }
+    // Articles are independent: read and parse them on every core, keeping their order.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<Document>>>> = sources
+        .iter()
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(sources.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(source) = sources.get(i) else { break };
+                let doc = read_for_extract(&rt, &fetcher, source, &opts);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(doc);
                 }
-            };
-            let doc = input::analyse(&bytes, ct.as_deref(), &source, &opts)
-                .with_context(|| format!("while reading {}", source.key()))?;
-            docs.push((source.key(), doc));
+            });
         }
+    });
+    let mut docs = Vec::with_capacity(sources.len());
+    for (source, slot) in sources.iter().zip(slots) {
+        let doc = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Err(anyhow::anyhow!("not read")));
+        docs.push((source.key(), doc?));
     }
     let text = match format {
         TextOrJson::Json => {

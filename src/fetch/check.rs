@@ -14,6 +14,7 @@ use tokio::sync::OnceCell;
 use tokio::time::{timeout, Instant};
 use url::Url;
 
+use super::pipe::BodyPipe;
 use super::politeness::Politeness;
 use super::similarity::{
     TextSignature, MAX_TEXT_BYTES, SOFT_404_SIMILARITY, UNCHANGED_TEXT_SIMILARITY,
@@ -552,10 +553,58 @@ impl Fetcher {
             return Ok(answer);
         }
         let mut memory = Vec::new();
-        let mut writer = match sink {
-            Sink::Store => Some(self.store.writer().map_err(|e| store_failure(e, &answer))?),
+        let pipe = match sink {
+            Sink::Store => Some(BodyPipe::start(
+                self.store.writer().map_err(|e| store_failure(e, &answer))?,
+            )),
             Sink::Memory(_) => None,
         };
+        let received = self
+            .receive(
+                &mut resp,
+                &mut answer,
+                pipe.as_ref(),
+                &mut memory,
+                cap,
+                success,
+                sink,
+            )
+            .await;
+        match (received, pipe) {
+            (Err(f), pipe) => {
+                if let Some(p) = pipe {
+                    p.abandon().await;
+                }
+                return Err(f);
+            }
+            (Ok(Some(early)), pipe) => {
+                if let Some(p) = pipe {
+                    p.abandon().await;
+                }
+                answer.body = early;
+            }
+            (Ok(None), Some(p)) => {
+                let obj = p.finish().await.map_err(|e| store_failure(e, &answer))?;
+                answer.body = Body::Stored(obj);
+            }
+            (Ok(None), None) => answer.body = Body::Memory(memory),
+        }
+        Ok(answer)
+    }
+
+    /// Receives the body into the pipe (or memory). `Some(body)` ends early without a stored
+    /// object (too large, an error page not worth keeping); `None` means the body is complete.
+    #[allow(clippy::too_many_arguments)]
+    async fn receive(
+        &self,
+        resp: &mut reqwest::Response,
+        answer: &mut Answer,
+        pipe: Option<&BodyPipe>,
+        memory: &mut Vec<u8>,
+        cap: u64,
+        success: bool,
+        sink: Sink,
+    ) -> Result<Option<Body>, Failure> {
         // A slow drip never stalls for a whole window: judge the speed of each window instead.
         let mut window_start = Instant::now();
         let mut window_bytes = 0u64;
@@ -563,17 +612,24 @@ impl Fetcher {
             let chunk = match timeout(self.cfg.stall_timeout, resp.chunk()).await {
                 Err(_) => {
                     return Err(body_failure(
-                        &answer,
+                        answer,
                         Reason::Timeout,
-                        format!("the body stalled for longer than fetch.stall_timeout ({:?}) after {} bytes", self.cfg.stall_timeout, answer.downloaded),
+                        format!(
+                            "the body stalled for longer than fetch.stall_timeout ({:?}) after {} bytes",
+                            self.cfg.stall_timeout, answer.downloaded
+                        ),
                     ))
                 }
                 Ok(Err(e)) => {
                     let (_, reason) = classify(&e);
                     let reason = if reason == Reason::Timeout { Reason::Timeout } else { Reason::Reset };
-                    return Err(body_failure(&answer, reason, format!("the body broke off after {} bytes: {}", answer.downloaded, describe(&e))));
+                    return Err(body_failure(
+                        answer,
+                        reason,
+                        format!("the body broke off after {} bytes: {}", answer.downloaded, describe(&e)),
+                    ));
                 }
-                Ok(Ok(None)) => break,
+                Ok(Ok(None)) => return Ok(None),
                 Ok(Ok(Some(c))) => c,
             };
             answer.downloaded += chunk.len() as u64;
@@ -582,7 +638,7 @@ impl Fetcher {
             if window >= self.cfg.stall_timeout {
                 if (window_bytes as f64) < self.cfg.min_speed as f64 * window.as_secs_f64() {
                     return Err(body_failure(
-                        &answer,
+                        answer,
                         Reason::Timeout,
                         format!(
                             "the body arrived slower than fetch.min_speed ({}/s) after {} bytes",
@@ -595,41 +651,26 @@ impl Fetcher {
                 window_bytes = 0;
             }
             if answer.downloaded > cap {
-                answer.body = match sink {
+                return Ok(Some(match sink {
                     Sink::Store if success => Body::TooLarge,
                     Sink::Memory(_) => {
                         let room = cap as usize - memory.len().min(cap as usize);
                         memory.extend_from_slice(&chunk[..room.min(chunk.len())]);
-                        Body::Memory(memory)
+                        Body::Memory(std::mem::take(memory))
                     }
                     Sink::Store => Body::Skipped,
-                };
-                return Ok(answer);
+                }));
             }
-            match writer.as_mut() {
-                Some(w) => w.write(&chunk).map_err(|e| store_failure(e, &answer))?,
+            match pipe {
+                // The writer failed (disk full): stop receiving; `finish` reports its error.
+                Some(p) => {
+                    if !p.send(chunk).await {
+                        return Ok(None);
+                    }
+                }
                 None => memory.extend_from_slice(&chunk),
             }
         }
-        answer.body = match writer {
-            Some(w) => {
-                let obj = tokio::task::spawn_blocking(move || w.finish())
-                    .await
-                    .map_err(|e| {
-                        store_failure(
-                            WriteError::Io {
-                                path: self.store.root().to_path_buf(),
-                                source: std::io::Error::other(e),
-                            },
-                            &answer,
-                        )
-                    })?
-                    .map_err(|e| store_failure(e, &answer))?;
-                Body::Stored(obj)
-            }
-            None => Body::Memory(memory),
-        };
-        Ok(answer)
     }
 
     /// Does a made-up sibling of `url` serve the same page? One probe per site section per run.

@@ -6,6 +6,7 @@
 pub mod address;
 mod check;
 mod client;
+mod pipe;
 pub mod politeness;
 mod probe;
 pub mod similarity;
