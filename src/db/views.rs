@@ -138,6 +138,20 @@ pub struct LinkFilter {
     pub include_alive: bool,
 }
 
+/// Reads a row selected as `sha256, bytes, content_type, http_status, captured_at, good, role, tool`.
+fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
+    Ok(SnapshotRow {
+        sha256: r.get(0)?,
+        bytes: r.get(1)?,
+        content_type: r.get(2)?,
+        http_status: r.get(3)?,
+        captured_at: r.get(4)?,
+        good: r.get(5)?,
+        role: r.get(6)?,
+        tool: r.get(7)?,
+    })
+}
+
 fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
     let sha: Option<String> = r.get(14)?;
     Ok(LinkRow {
@@ -380,19 +394,8 @@ impl Db {
              FROM snapshots WHERE ref_id = ?1 ORDER BY captured_at, id",
         ))?;
         let rows = self.wrap(
-            stmt.query_map([ref_id], |r| {
-                Ok(SnapshotRow {
-                    sha256: r.get(0)?,
-                    bytes: r.get(1)?,
-                    content_type: r.get(2)?,
-                    http_status: r.get(3)?,
-                    captured_at: r.get(4)?,
-                    good: r.get(5)?,
-                    role: r.get(6)?,
-                    tool: r.get(7)?,
-                })
-            })
-            .and_then(|m| m.collect()),
+            stmt.query_map([ref_id], snapshot_row)
+                .and_then(|m| m.collect()),
         )?;
         Ok(rows)
     }
@@ -457,19 +460,8 @@ impl Db {
              ORDER BY s.captured_at, s.id",
         ))?;
         let rows = self.wrap(
-            stmt.query_map([url], |r| {
-                Ok(SnapshotRow {
-                    sha256: r.get(0)?,
-                    bytes: r.get(1)?,
-                    content_type: r.get(2)?,
-                    http_status: r.get(3)?,
-                    captured_at: r.get(4)?,
-                    good: r.get(5)?,
-                    role: r.get(6)?,
-                    tool: r.get(7)?,
-                })
-            })
-            .and_then(|m| m.collect()),
+            stmt.query_map([url], snapshot_row)
+                .and_then(|m| m.collect()),
         )?;
         Ok(rows)
     }
@@ -544,18 +536,7 @@ impl Db {
                        AND (?2 IS NULL OR s.captured_at <= ?2)
                      ORDER BY s.role = 'video' DESC, s.captured_at DESC, s.id DESC LIMIT 1",
                     params![url, at],
-                    |r| {
-                        Ok(SnapshotRow {
-                            sha256: r.get(0)?,
-                            bytes: r.get(1)?,
-                            content_type: r.get(2)?,
-                            http_status: r.get(3)?,
-                            captured_at: r.get(4)?,
-                            good: r.get(5)?,
-                            role: r.get(6)?,
-                            tool: r.get(7)?,
-                        })
-                    },
+                    snapshot_row,
                 )
                 .optional(),
         )
