@@ -47,6 +47,24 @@ impl Default for RefStatus {
     }
 }
 
+/// One snapshot as it is recorded: the response body (`role` body), or a capture made by a
+/// tool (yt-dlp's `video` media and `video_info` JSON, linked by `parent_id`).
+#[derive(Debug, Clone)]
+pub struct NewSnapshot<'a> {
+    pub ref_id: i64,
+    pub check_id: i64,
+    pub sha256: &'a str,
+    pub bytes: u64,
+    pub content_type: Option<&'a str>,
+    pub http_status: u16,
+    pub captured_at: Timestamp,
+    pub good: bool,
+    pub headers_json: Option<&'a str>,
+    pub role: &'a str,
+    pub parent_id: Option<i64>,
+    pub tool: Option<&'a str>,
+}
+
 /// One check as it is recorded.
 #[derive(Debug, Clone)]
 pub struct NewCheck<'a> {
@@ -190,69 +208,26 @@ impl Tx<'_> {
             .optional()
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert_snapshot(
-        &self,
-        ref_id: i64,
-        check_id: i64,
-        sha256: &str,
-        bytes: u64,
-        content_type: Option<&str>,
-        http_status: u16,
-        captured_at: Timestamp,
-        good: bool,
-        headers_json: Option<&str>,
-    ) -> rusqlite::Result<i64> {
+    pub fn insert_snapshot(&self, n: &NewSnapshot<'_>) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
-                   captured_at, good, headers)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                   captured_at, good, headers, role, parent_id, tool)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
-                ref_id,
-                check_id,
-                sha256,
-                bytes,
-                content_type,
-                http_status,
-                captured_at,
-                good,
-                headers_json
-            ])?;
-        Ok(self.conn().last_insert_rowid())
-    }
-
-    /// Records a capture made by an external tool (yt-dlp): `role` is `video` or `video_info`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn insert_tool_snapshot(
-        &self,
-        ref_id: i64,
-        check_id: i64,
-        sha256: &str,
-        bytes: u64,
-        content_type: &str,
-        captured_at: Timestamp,
-        role: &str,
-        parent_id: Option<i64>,
-        tool: &str,
-    ) -> rusqlite::Result<i64> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
-                   captured_at, good, role, parent_id, tool)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 200, ?6, 1, ?7, ?8, ?9)",
-            )?
-            .execute(params![
-                ref_id,
-                check_id,
-                sha256,
-                bytes,
-                content_type,
-                captured_at,
-                role,
-                parent_id,
-                tool
+                n.ref_id,
+                n.check_id,
+                n.sha256,
+                n.bytes,
+                n.content_type,
+                n.http_status,
+                n.captured_at,
+                n.good,
+                n.headers_json,
+                n.role,
+                n.parent_id,
+                n.tool
             ])?;
         Ok(self.conn().last_insert_rowid())
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use articles::{ArticleRead, ArticleRow};
-pub use checks::{NewCheck, RefStatus};
+pub use checks::{NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
 pub use views::{
     CheckRow, ExportPage, ExportSnapshot, HistoryRow, LinkFilter, LinkRow, ObjectRow, SnapshotInfo,

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::checks::CheckOutcome;
 use super::RunError;
 use crate::config::Config;
-use crate::db::{Db, DbError, NewCheck, Tx};
+use crate::db::{Db, DbError, NewCheck, NewSnapshot, Tx};
 use crate::fetch::CheckResult;
 use crate::model::State;
 use crate::progress::Progress;
@@ -179,17 +179,20 @@ fn record_check(
             let snapshot_id = if latest.as_deref() != Some(b.sha256.as_str()) {
                 new_snapshot = true;
                 let headers = serde_json::to_string(&r.headers).ok();
-                Some(tx.insert_snapshot(
-                    r.ref_id,
+                Some(tx.insert_snapshot(&NewSnapshot {
+                    ref_id: r.ref_id,
                     check_id,
-                    &b.sha256,
-                    b.bytes,
-                    r.content_type.as_deref(),
-                    r.http_status.unwrap_or(0),
-                    r.checked_at,
+                    sha256: &b.sha256,
+                    bytes: b.bytes,
+                    content_type: r.content_type.as_deref(),
+                    http_status: r.http_status.unwrap_or(0),
+                    captured_at: r.checked_at,
                     good,
-                    headers.as_deref(),
-                )?)
+                    headers_json: headers.as_deref(),
+                    role: "body",
+                    parent_id: None,
+                    tool: None,
+                })?)
             } else {
                 None
             };
@@ -226,35 +229,39 @@ fn record_video(
     let mut first = None;
     for m in media {
         tx.insert_object(&m.object.sha256, m.object.bytes, r.checked_at)?;
-        let id = tx.insert_tool_snapshot(
-            r.ref_id,
-            check_id,
-            &m.object.sha256,
-            m.object.bytes,
-            &m.content_type,
-            r.checked_at,
-            "video",
-            None,
-            tool,
-        )?;
+        let id = tx.insert_snapshot(&tool_snapshot(r, check_id, m, "video", None, tool))?;
         first.get_or_insert(id);
     }
     if let Some(i) = info {
         tx.insert_object(&i.object.sha256, i.object.bytes, r.checked_at)?;
-        tx.insert_tool_snapshot(
-            r.ref_id,
-            check_id,
-            &i.object.sha256,
-            i.object.bytes,
-            &i.content_type,
-            r.checked_at,
-            "video_info",
-            first,
-            tool,
-        )?;
+        tx.insert_snapshot(&tool_snapshot(r, check_id, i, "video_info", first, tool))?;
     }
     if let Some(id) = first {
         tx.set_video_snapshot(r.ref_id, id)?;
     }
     Ok(first.is_some())
+}
+
+fn tool_snapshot<'a>(
+    r: &CheckResult,
+    check_id: i64,
+    file: &'a crate::video::CapturedFile,
+    role: &'a str,
+    parent_id: Option<i64>,
+    tool: &'a str,
+) -> NewSnapshot<'a> {
+    NewSnapshot {
+        ref_id: r.ref_id,
+        check_id,
+        sha256: &file.object.sha256,
+        bytes: file.object.bytes,
+        content_type: Some(&file.content_type),
+        http_status: 200,
+        captured_at: r.checked_at,
+        good: true,
+        headers_json: None,
+        role,
+        parent_id,
+        tool: Some(tool),
+    }
 }
