@@ -25,38 +25,43 @@ pub(super) fn register_articles(
     progress: &Progress,
     now: Timestamp,
 ) -> Result<Vec<(ArticleRow, Source)>, RunError> {
-    // One entry per article; an article given on the command line stays `cli` for good.
-    let mut wanted: Vec<(Source, String)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut want = |source: Source, origin: &str| match index.get(&source.key()) {
-        Some(&i) if origin == "cli" => wanted[i].1 = origin.to_string(),
-        Some(_) => {}
-        None => {
-            index.insert(source.key(), wanted.len());
-            wanted.push((source, origin.to_string()));
-        }
-    };
+    // Articles registered before are read as they are: no write for them unless the command
+    // line promotes one to `cli` (thousands of registered feed items cost nothing per run).
+    let mut registered: HashMap<String, ArticleRow> = db
+        .registered_articles()?
+        .into_iter()
+        .map(|row| (row.source.clone(), row))
+        .collect();
+    let mut given: Vec<(Source, &str)> = Vec::new();
     for spec in &cfg.articles {
         match input::resolve(spec) {
-            Ok(sources) => sources.into_iter().for_each(|s| want(s, "config")),
+            Ok(sources) => given.extend(sources.into_iter().map(|s| (s, "config"))),
             Err(e) => progress.say(&format!("warning: config article skipped: {e}")),
         }
     }
-    cli.into_iter().for_each(|s| want(s, "cli"));
-    for row in db.registered_articles()? {
-        want(Source::from_key(&row.source), &row.origin);
-    }
-    let rows = db.transaction(|tx| {
-        wanted
-            .iter()
-            .map(|(source, origin)| {
-                Ok((
-                    tx.upsert_article(&source.key(), origin, None, now)?,
-                    source.clone(),
-                ))
-            })
-            .collect::<rusqlite::Result<Vec<_>>>()
+    given.extend(cli.into_iter().map(|s| (s, "cli")));
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut rows = db.transaction(|tx| {
+        let mut rows = Vec::new();
+        for (source, origin) in &given {
+            let key = source.key();
+            let known = registered.remove(&key);
+            let row = match known {
+                Some(row) if row.origin == "cli" || *origin != "cli" => row,
+                _ => tx.upsert_article(&key, origin, None, now)?,
+            };
+            if seen.insert(key) {
+                rows.push((row, source.clone()));
+            }
+        }
+        Ok(rows)
     })?;
+    let mut rest: Vec<ArticleRow> = registered.into_values().collect();
+    rest.sort_by_key(|r| r.id);
+    rows.extend(rest.into_iter().map(|row| {
+        let source = Source::from_key(&row.source);
+        (row, source)
+    }));
     Ok(rows)
 }
 
