@@ -6,9 +6,13 @@
 //!
 //! Deeper, open-ended runs live in `fuzz/` (cargo-fuzz), outside CI.
 
+mod common;
+
 use std::collections::HashSet;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+
+use std::path::PathBuf;
+
+use common::corpus::{corpus_dir, gunzip};
 use std::sync::OnceLock;
 
 use linkvault::extract::{
@@ -689,19 +693,6 @@ fn xml_escape(s: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 // The real pages, mutated.
-
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-articles")
-}
-
-fn gunzip(path: &Path) -> Vec<u8> {
-    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut html = Vec::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_end(&mut html)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    html
-}
 
 /// `html` cut at a random offset (often inside a tag, an attribute or a UTF-8 sequence).
 fn truncated(html: &[u8], rng: &mut fastrand::Rng) -> Vec<u8> {

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+pub mod corpus;
 pub mod socks;
 
 /// A request as the server saw it.
