@@ -268,8 +268,7 @@ def main():
       "404 page as evidence (one object, deduplicated). Their exit code is non-zero because of the 404s.")
     w("- lychee: no cache (`--cache` not given), `--max-retries 0`, `--accept 100..=599` so the 404s do "
       "not change the work. It sends plain GETs (no If-None-Match); the bytes column shows how much of the bodies nginx got to send it.")
-    w("- Scenario 3: `lychee --dump` tokenizes files on all cores (its CPU time exceeds its wall time); "
-      "`linkvault extract` on one. Without `--base-url`, lychee warns about (and drops) root-relative links "
+    w("- Scenario 3: both tools tokenize files on all cores (their CPU time exceeds their wall time). Without `--base-url`, lychee warns about (and drops) root-relative links "
       "in these saved pages; its warnings go to stderr, which hyperfine discards.")
     w("- nginx: static files with its default ETag/Last-Modified (conditional GETs get 304), "
       "`sendfile on`, `worker_processes auto`, keep-alive; on the same 2 cores as the clients.")
