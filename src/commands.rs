@@ -317,7 +317,7 @@ fn run(cfg: &Config, opts: &RunOptions, every: Option<&str>, quiet: bool) -> Res
 
 fn print_summary(s: &RunSummary, progress: &Progress) {
     if s.network_down {
-        progress.say("NETWORK DOWN: no server answered at all in this run (every host failed to resolve or connect).");
+        progress.say("NETWORK DOWN: no server answered at all in this run (every host failed to resolve or connect), nor did any witness (fetch.witnesses, hosts that answered before).");
         progress.say("Nothing was marked dead. Check this machine's network, DNS or proxy settings; the references will be checked again on the next run.");
     }
     progress.say(&format!(

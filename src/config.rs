@@ -84,6 +84,9 @@ pub struct FetchConfig {
     pub proxy: Option<String>,
     /// Allow loopback, private and link-local addresses (off: linkvault is not an open door).
     pub allow_private: bool,
+    /// URLs asked (HEAD) when no cited server answered in a run, before the run is called
+    /// network-down; hosts that answered in earlier runs are asked as well.
+    pub witnesses: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +132,7 @@ impl Default for Config {
                 soft404_probe: true,
                 proxy: None,
                 allow_private: false,
+                witnesses: Vec::new(),
             },
             schedule: ScheduleConfig {
                 recheck_alive: Duration::from_secs(7 * 86_400),
@@ -233,6 +237,7 @@ struct RawFetch {
     soft404_probe: Option<bool>,
     proxy: Option<String>,
     allow_private: Option<bool>,
+    witnesses: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -342,6 +347,7 @@ impl Config {
         set(&mut cf.soft404_probe, f.soft404_probe);
         cf.proxy = f.proxy.filter(|p| !p.trim().is_empty());
         set(&mut cf.allow_private, f.allow_private);
+        set(&mut cf.witnesses, f.witnesses);
 
         let s = raw.schedule.unwrap_or_default();
         let cs = &mut c.schedule;
@@ -418,6 +424,15 @@ impl Config {
                 ));
             }
         }
+        for w in &f.witnesses {
+            let ok = url::Url::parse(w)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !ok {
+                return Err(format!(
+                    "fetch.witnesses: `{w}` is not an http(s) URL (e.g. \"https://example.org/\")"
+                ));
+            }
+        }
         if self.video.processes == 0 {
             return Err("video.processes must be at least 1".into());
         }
@@ -464,6 +479,9 @@ mod tests {
         let err =
             Config::parse("[schedule]\nrecheck_alive = \"soon\"\n", Path::new("")).unwrap_err();
         assert!(err.contains("schedule.recheck_alive"), "{err}");
+        let err =
+            Config::parse("[fetch]\nwitnesses = [\"archive.org\"]\n", Path::new("")).unwrap_err();
+        assert!(err.contains("fetch.witnesses: `archive.org`"), "{err}");
     }
 
     #[test]
@@ -476,5 +494,18 @@ mod tests {
         assert_eq!(c.fetch.max_bytes, 10 << 20);
         assert!(c.fetch.per_host_interval.is_zero());
         assert_eq!(c.archive, PathBuf::from("/tmp/a"));
+    }
+
+    #[test]
+    fn witnesses_are_read_as_given() {
+        let c = Config::parse(
+            "[fetch]\nwitnesses = [\"https://archive.org/\", \"http://example.org/x\"]\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(
+            c.fetch.witnesses,
+            ["https://archive.org/", "http://example.org/x"]
+        );
     }
 }

@@ -474,6 +474,112 @@ fn a_run_with_the_network_down_marks_nothing_dead() {
     assert_eq!(h["checks"][0]["network_down"], true);
 }
 
+/// An archive citing two hosts, stepped through time so that the third run has one reference
+/// due: the one on `gone` (checked first, so due first). `witness` answered in the second run.
+/// Returns the workspace set to the third run's time and the due reference's URL.
+fn two_hosts_one_due(witness: &Server, gone: &Server) -> (Workspace, String) {
+    let mut ws = Workspace::new();
+    let gone_url = gone.url("/b.png");
+    gone.resource("/b.png", "image/png", PNG);
+    witness.resource("/a.png", "image/png", PNG.repeat(2));
+    // Another name for loopback, so the two are two hosts in the archive.
+    let witness_url = format!("http://localhost:{}/a.png", witness.port);
+    let b = ws.write("b.html", &format!(r#"<img src="{gone_url}">"#));
+    let a = ws.write("a.html", &format!(r#"<img src="{witness_url}">"#));
+    let t0: i64 = 1_800_000_000;
+    let day = 86_400;
+    for (t, page) in [(t0, &b), (t0 + 2 * day, &a)] {
+        ws.extra_env = vec![("LINKVAULT_NOW".into(), t.to_string())];
+        ws.ok(&["run", page.to_str().unwrap()]);
+    }
+    let r = ws.report_json();
+    assert_eq!(link(&r, &gone_url)["state"], "alive", "{r:#}");
+    assert_eq!(link(&r, &witness_url)["state"], "alive", "{r:#}");
+    // Day 7.5: `gone`'s reference is due (alive for 7 days), `witness`'s is not.
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), (t0 + 15 * day / 2).to_string())];
+    (ws, gone_url)
+}
+
+fn last_check(ws: &Workspace, url: &str) -> serde_json::Value {
+    let h = ws.history_json(url);
+    h["checks"].as_array().unwrap().last().unwrap().clone()
+}
+
+#[test]
+fn a_vanished_host_counts_as_gone_when_a_host_that_answered_before_still_answers() {
+    let (witness, gone) = (Server::start(), Server::start());
+    let (ws, gone_url) = two_hosts_one_due(&witness, &gone);
+    gone.stop();
+    let before = witness.requests().len();
+    let out = ws.run(&["run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("NETWORK DOWN"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the network is up"),
+        "{}",
+        stderr(&out)
+    );
+    let asked: Vec<_> = witness.requests()[before..].to_vec();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.method == "HEAD" && r.path() == "/a.png"),
+        "the witness was asked: {asked:?}"
+    );
+    let c = last_check(&ws, &gone_url);
+    assert_eq!(c["network_down"], false, "{c:#}");
+    assert_eq!(c["state"], "dead", "{c:#}");
+    assert_eq!(c["reason"], "connection_refused", "{c:#}");
+    let r = ws.report_json();
+    assert_eq!(link(&r, &gone_url)["state"], "dead", "{r:#}");
+}
+
+#[test]
+fn with_every_host_silent_including_those_that_answered_before_the_network_is_down() {
+    let (witness, gone) = (Server::start(), Server::start());
+    let (ws, gone_url) = two_hosts_one_due(&witness, &gone);
+    gone.stop();
+    witness.stop();
+    let out = ws.run(&["run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("NETWORK DOWN"), "{}", stderr(&out));
+    let c = last_check(&ws, &gone_url);
+    assert_eq!(c["network_down"], true, "{c:#}");
+    let r = ws.report_json();
+    assert_eq!(
+        link(&r, &gone_url)["state"],
+        "alive",
+        "a check while the network was down changes nothing: {r:#}"
+    );
+}
+
+#[test]
+fn a_configured_witness_that_answers_shows_the_network_is_up() {
+    let witness = Server::start();
+    witness.route("/", |_| Reply::status(204));
+    let ws = Workspace::with_config(&format!(
+        "{}witnesses = [\"{}\"]\n",
+        common::TEST_CONFIG,
+        witness.url("/")
+    ));
+    let page = ws.write("p.html", r#"<img src="http://gone.invalid/x.png">"#);
+    let out = ws.run(&["run", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("NETWORK DOWN"), "{}", stderr(&out));
+    assert!(
+        witness
+            .requests()
+            .iter()
+            .any(|r| r.method == "HEAD" && r.path() == "/"),
+        "the configured witness was asked"
+    );
+    let c = last_check(&ws, "http://gone.invalid/x.png");
+    assert_eq!(c["network_down"], false, "{c:#}");
+    assert_eq!(c["reason"], "dns", "{c:#}");
+    let r = ws.report_json();
+    assert_eq!(r["summary"]["dead"], 1, "{r:#}");
+}
+
 #[test]
 fn two_runs_on_one_archive_never_overlap() {
     let s = Server::start();

@@ -1,5 +1,7 @@
 //! References and citations: which URLs exist, which articles cite them, and which are due.
 
+use std::collections::HashSet;
+
 use rusqlite::params;
 
 use super::{Db, Result, Tx};
@@ -85,6 +87,29 @@ impl Db {
         });
         let rows = self.wrap(rows.and_then(|m| m.collect()))?;
         Ok(rows)
+    }
+
+    /// One reference per host that was alive when last checked, most recently alive host first,
+    /// skipping `exclude`, at most `n`: whom to ask whether the network is up. Runs only when no
+    /// server answered in a run, so a scan of the alive references is affordable.
+    pub fn witness_urls(&self, exclude: &HashSet<String>, n: usize) -> Result<Vec<String>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            // SQLite takes `url` from the row holding the MAX (a bare column in an aggregate).
+            "SELECT host, url, MAX(last_alive) AS seen FROM refs
+             WHERE state = 'alive' AND last_alive IS NOT NULL
+             GROUP BY host ORDER BY seen DESC LIMIT ?1",
+        ))?;
+        let limit = (n + exclude.len()) as i64;
+        let rows = stmt.query_map(params![limit], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        });
+        let rows: Vec<(String, String)> = self.wrap(rows.and_then(|m| m.collect()))?;
+        Ok(rows
+            .into_iter()
+            .filter(|(host, _)| !exclude.contains(host))
+            .map(|(_, url)| url)
+            .take(n)
+            .collect())
     }
 
     pub fn ref_count(&self) -> Result<i64> {

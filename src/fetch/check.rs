@@ -185,6 +185,17 @@ impl Fetcher {
         }
     }
 
+    /// Whether `url`'s server answers at all (any HTTP status) to a HEAD, under the same
+    /// address policy, politeness and timeouts as a check: the test of whether the network is up.
+    pub async fn answers(&self, url: &Url) -> bool {
+        if self.guard_addresses && ip_literal(url).is_some_and(|ip| !address::is_public(ip)) {
+            return false;
+        }
+        let _permit = self.politeness.acquire(&host_of(url)).await;
+        let request = self.client.head(url.clone()).send();
+        matches!(timeout(self.cfg.stall_timeout, request).await, Ok(Ok(_)))
+    }
+
     /// Where the store keeps an object (for reading an article back after archiving it).
     pub fn store_path(&self, sha256: &str) -> std::path::PathBuf {
         self.store.object_path(sha256)

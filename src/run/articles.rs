@@ -69,6 +69,8 @@ pub(super) fn register_articles(
 pub(super) struct NetSeen {
     pub(super) any_response: bool,
     pub(super) network_failures: u64,
+    /// Hosts of the article URLs that failed without an answer (never asked as witnesses).
+    pub(super) failing_hosts: HashSet<String>,
 }
 
 /// What reading one article produced, before it is recorded.
@@ -126,6 +128,10 @@ pub(super) async fn read_articles(
                 && matches!(outcome.source, Source::Url(_))
             {
                 net.network_failures += 1;
+                if let Source::Url(u) = &outcome.source {
+                    net.failing_hosts
+                        .insert(u.host_str().unwrap_or_default().to_string());
+                }
             }
             let new_items =
                 record_article(db, &outcome, &extract_opts, progress, summary, &mut cited)?;

@@ -67,7 +67,10 @@ pub(super) struct CheckOutcome {
     pub(super) transient: u64,
     pub(super) downloaded: u64,
     pub(super) new_snapshots: u64,
-    pub(super) network_down: bool,
+    /// Some server answered at the HTTP level in this run (article reads included).
+    pub(super) any_response: bool,
+    /// Network-level failures not yet recorded because no server answered at all.
+    pub(super) held: Vec<CheckResult>,
     pub(super) video_page_only: u64,
     pub(super) videos_captured: u64,
     pub(super) fatal: Option<RunError>,

@@ -2,10 +2,12 @@
 //! due, and record the results. Articles are read concurrently ([`articles`]); checks run as
 //! concurrent tasks feeding a bounded channel ([`checks`]); one writer thread owns the database
 //! and commits results in batched transactions ([`record`]), always after the objects they
-//! point at are durable.
+//! point at are durable. A run in which no server answered at all asks witnesses before its
+//! failures count ([`network`]).
 
 mod articles;
 mod checks;
+mod network;
 mod record;
 
 use std::sync::Arc;
@@ -132,11 +134,11 @@ pub async fn run_pass(
         .enabled
         .then(|| Arc::new(VideoCapturer::new(&cfg.video, &cfg.fetch, store.clone())));
     let checks = Checks {
-        fetcher,
+        fetcher: fetcher.clone(),
         video,
         recapture: cfg.video.recapture,
     };
-    let (db, outcome) = check_refs(
+    let (mut db, mut outcome) = check_refs(
         db,
         cfg,
         due,
@@ -146,7 +148,16 @@ pub async fn run_pass(
         net.any_response,
     )
     .await?;
-    let mut db = db;
+    summary.network_down = network::settle(
+        &mut db,
+        cfg,
+        &fetcher,
+        run_id,
+        &net,
+        &mut outcome,
+        &progress,
+    )
+    .await;
     summary.checked = outcome.checked;
     summary.alive = outcome.alive;
     summary.dead = outcome.dead;
@@ -156,8 +167,6 @@ pub async fn run_pass(
     summary.new_snapshots = outcome.new_snapshots;
     summary.video_page_only = outcome.video_page_only;
     summary.videos_captured = outcome.videos_captured;
-    summary.network_down = outcome.network_down
-        || (outcome.checked == 0 && net.network_failures > 0 && !net.any_response);
     progress.finish();
 
     let status = match (&outcome.fatal, summary.network_down) {

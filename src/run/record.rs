@@ -1,6 +1,6 @@
 //! The single writer: results arrive over a channel and are committed in batched
 //! transactions — check rows, objects, snapshots, the reference's new status — holding back
-//! network-level failures until some server has answered (if none does, the network is down).
+//! network-level failures until some server has answered (if none does, `network` decides).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -67,17 +67,13 @@ pub(super) fn write_results(
             break;
         }
     }
-    if !held.is_empty() {
-        let down = !seen_response;
-        out.network_down = down;
-        if let Err(e) = record_batch(&mut db, &held, cfg, run_id, down, &mut out) {
-            out.fatal.get_or_insert(RunError::Db(e));
-        }
-    }
+    // Only when no server answered at all: whether they count is `network::settle`'s call.
+    out.held = held;
+    out.any_response = seen_response;
     (db, out)
 }
 
-fn record_batch(
+pub(super) fn record_batch(
     db: &mut Db,
     results: &[CheckResult],
     cfg: &Config,

@@ -130,6 +130,7 @@ struct State {
     log: Mutex<Vec<Request>>,
     seen: Condvar,
     body_bytes_sent: Mutex<u64>,
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 /// A real HTTP server on an ephemeral loopback port. Routes match the request path (query
@@ -137,6 +138,7 @@ struct State {
 pub struct Server {
     pub port: u16,
     state: Arc<State>,
+    accept: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Server {
@@ -145,14 +147,34 @@ impl Server {
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State::default());
         let st = state.clone();
-        std::thread::spawn(move || {
+        let accept = std::thread::spawn(move || {
             for conn in listener.incoming() {
+                if st.stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
                 let Ok(conn) = conn else { continue };
                 let st = st.clone();
                 std::thread::spawn(move || serve(conn, st));
             }
         });
-        Server { port, state }
+        Server {
+            port,
+            state,
+            accept: Mutex::new(Some(accept)),
+        }
+    }
+
+    /// Closes the listening socket and returns once it is closed: from now on connections are
+    /// refused, as by a host that has gone.
+    pub fn stop(&self) {
+        self.state
+            .stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wake the accept loop so it sees the flag and drops the listener.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(accept) = self.accept.lock().unwrap().take() {
+            accept.join().unwrap();
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

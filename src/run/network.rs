@@ -1,0 +1,86 @@
+//! Network down, or hosts gone? When no server answered at all in a run, the failures may be
+//! ours (cable out, DNS broken, proxy down) or theirs (every host this run needed vanished).
+//! Before deciding, witnesses are asked: the configured `fetch.witnesses` and a few hosts that
+//! answered in earlier runs, never one that just failed. Any HTTP answer from one of them means
+//! the network is up and the failures count; none means the network is down, and the held
+//! failures are recorded as such (they mark nothing dead).
+
+use std::collections::HashSet;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use url::Url;
+
+use super::articles::NetSeen;
+use super::checks::CheckOutcome;
+use super::record::record_batch;
+use super::RunError;
+use crate::config::Config;
+use crate::db::Db;
+use crate::fetch::Fetcher;
+use crate::progress::Progress;
+
+/// Hosts from the archive's history asked, besides the configured witnesses.
+const HISTORY_WITNESSES: usize = 3;
+
+/// Decides whether the network was down in this run and records the failures held back until
+/// that was known. Returns true for "network down".
+pub(super) async fn settle(
+    db: &mut Db,
+    cfg: &Config,
+    fetcher: &Fetcher,
+    run_id: i64,
+    net: &NetSeen,
+    out: &mut CheckOutcome,
+    progress: &Progress,
+) -> bool {
+    let silent = !net.any_response && !out.any_response;
+    let failed = !out.held.is_empty() || net.network_failures > 0;
+    // A run that stopped on its own error (disk full) asks nobody: the failures wait, as if
+    // the network had been down, and are checked again next run.
+    let down = if silent && failed && out.fatal.is_none() {
+        let mut failing: HashSet<String> = out.held.iter().map(|r| r.host.clone()).collect();
+        failing.extend(net.failing_hosts.iter().cloned());
+        match answering_witness(db, cfg, fetcher, &failing).await {
+            Ok(Some(witness)) => {
+                progress.info(&format!(
+                    "no cited server answered, but {witness} did: the network is up, so these failures count"
+                ));
+                false
+            }
+            Ok(None) => true,
+            Err(e) => {
+                out.fatal.get_or_insert(e);
+                true
+            }
+        }
+    } else {
+        silent && failed
+    };
+    let held = std::mem::take(&mut out.held);
+    if let Err(e) = record_batch(db, &held, cfg, run_id, down, out) {
+        out.fatal.get_or_insert(RunError::Db(e));
+    }
+    down
+}
+
+/// The first witness to answer, asked all at once; None when none answers.
+async fn answering_witness(
+    db: &Db,
+    cfg: &Config,
+    fetcher: &Fetcher,
+    failing_hosts: &HashSet<String>,
+) -> Result<Option<String>, RunError> {
+    let mut urls = cfg.fetch.witnesses.clone();
+    urls.extend(db.witness_urls(failing_hosts, HISTORY_WITNESSES)?);
+    let mut asks: FuturesUnordered<_> = urls
+        .into_iter()
+        .filter_map(|u| Url::parse(&u).ok().map(|url| (u, url)))
+        .map(|(u, url)| async move { fetcher.answers(&url).await.then_some(u) })
+        .collect();
+    while let Some(answer) = asks.next().await {
+        if answer.is_some() {
+            return Ok(answer);
+        }
+    }
+    Ok(None)
+}
