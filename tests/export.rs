@@ -112,6 +112,55 @@ fn warc_export_passes_warcio_check_and_has_revisits_and_a_surt_index() {
 }
 
 #[test]
+fn warc_records_keep_the_status_line_as_received() {
+    let s = Server::start();
+    s.route("/fine.png", |_| {
+        Reply::new(200, "image/png", PNG).status_line("HTTP/1.1", "Fine, Thanks")
+    });
+    s.route("/old.png", |_| {
+        Reply::new(200, "image/png", b"old server".to_vec()).status_line("HTTP/1.0", "OK")
+    });
+    s.route("/gone.png", |_| {
+        Reply::status(404).status_line("HTTP/1.1", "Nothing Here")
+    });
+    let ws = Workspace::new();
+    let page = ws.write(
+        "p.html",
+        &["/fine.png", "/old.png", "/gone.png"]
+            .map(|p| format!(r#"<img src="{}">"#, s.url(p)))
+            .concat(),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let warc = ws.path().join("out.warc.gz");
+    ws.ok(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    // Read back with warcio's own parser: URI | protocol and status line | WARC-Protocol.
+    let script = "import sys\nfrom warcio.archiveiterator import ArchiveIterator\n\
+        for r in ArchiveIterator(open(sys.argv[1], 'rb')):\n\
+        \x20   if r.rec_type == 'response':\n\
+        \x20       h = r.http_headers\n\
+        \x20       print(r.rec_headers.get_header('WARC-Target-URI'), h.protocol, h.statusline, r.rec_headers.get_header('WARC-Protocol'), sep='|')";
+    tool("warcio");
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&warc)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in [
+        format!("{}|HTTP/1.1|200 Fine, Thanks|http/1.1", s.url("/fine.png")),
+        format!("{}|HTTP/1.0|200 OK|http/1.0", s.url("/old.png")),
+        format!("{}|HTTP/1.1|404 Nothing Here|http/1.1", s.url("/gone.png")),
+    ] {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    }
+}
+
+#[test]
 fn a_corrupted_warc_fails_warcio_check() {
     let (_s, ws) = archive();
     let warc = ws.path().join("out.warc.gz");

@@ -60,6 +60,8 @@ pub struct NewSnapshot<'a> {
     pub captured_at: Timestamp,
     pub good: bool,
     pub headers_json: Option<&'a str>,
+    pub http_version: Option<&'a str>,
+    pub reason_phrase: Option<&'a str>,
     pub role: &'a str,
     pub parent_id: Option<i64>,
     pub tool: Option<&'a str>,
@@ -212,8 +214,8 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
-                   captured_at, good, headers, role, parent_id, tool)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   captured_at, good, headers, role, parent_id, tool, http_version, reason_phrase)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 n.ref_id,
@@ -227,7 +229,9 @@ impl Tx<'_> {
                 n.headers_json,
                 n.role,
                 n.parent_id,
-                n.tool
+                n.tool,
+                n.http_version,
+                n.reason_phrase
             ])?;
         Ok(self.conn().last_insert_rowid())
     }

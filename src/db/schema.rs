@@ -117,6 +117,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE refs ADD COLUMN video_status TEXT;  -- captured | page_only | not_video | failed
     ALTER TABLE checks ADD COLUMN video TEXT;       -- what the video step did, in words
     "#,
+    // 3: the status line as received, so an exported WARC record is the response as served.
+    r#"
+    ALTER TABLE snapshots ADD COLUMN http_version TEXT;   -- HTTP/1.0 | HTTP/1.1 | HTTP/2 | HTTP/3
+    ALTER TABLE snapshots ADD COLUMN reason_phrase TEXT;  -- HTTP/1 only; NULL before version 3
+    "#,
 ];
 
 /// Brings the database up to the latest schema.

@@ -105,6 +105,9 @@ pub struct ExportSnapshot {
     pub role: String,
     /// JSON `[[name, value], …]` as received.
     pub headers: Option<String>,
+    /// `HTTP/1.1`, `HTTP/2`…; None for captures recorded before these were kept.
+    pub http_version: Option<String>,
+    pub reason_phrase: Option<String>,
 }
 
 /// An article as `pages.jsonl` lists it.
@@ -408,7 +411,8 @@ impl Db {
         since: Option<Timestamp>,
     ) -> Result<Vec<ExportSnapshot>> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role, s.headers
+            "SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role, s.headers,
+                    s.http_version, s.reason_phrase
              FROM snapshots s JOIN refs r ON r.id = s.ref_id
              WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
                AND (?2 IS NULL OR s.captured_at >= ?2)
@@ -425,6 +429,8 @@ impl Db {
                     captured_at: r.get(5)?,
                     role: r.get(6)?,
                     headers: r.get(7)?,
+                    http_version: r.get(8)?,
+                    reason_phrase: r.get(9)?,
                 })
             })
             .and_then(|m| m.collect()),

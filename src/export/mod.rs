@@ -125,6 +125,9 @@ pub fn export_warc(
             ("Content-Type", "application/http;msgtype=response".into()),
             ("WARC-Payload-Digest", format!("sha256:{}", s.sha256)),
         ];
+        if let Some(protocol) = s.http_version.as_deref().and_then(alpn_id) {
+            fields.push(("WARC-Protocol", protocol.into()));
+        }
         let (kind, block, mime) = match first.get(&s.sha256) {
             Some((uri, when)) => {
                 fields.insert(0, ("WARC-Type", "revisit".into()));
@@ -244,6 +247,18 @@ fn write_resource<W: Write>(
     )
 }
 
+/// The protocol as `WARC-Protocol` names it (its ALPN identifier, as the IIPC proposal for
+/// WARC 1.1 extensions has it).
+fn alpn_id(http_version: &str) -> Option<&'static str> {
+    Some(match http_version {
+        "HTTP/1.0" => "http/1.0",
+        "HTTP/1.1" => "http/1.1",
+        "HTTP/2" => "h2",
+        "HTTP/3" => "h3",
+        _ => return None,
+    })
+}
+
 fn mime_of(s: &ExportSnapshot) -> String {
     s.content_type
         .as_deref()
@@ -254,13 +269,23 @@ fn mime_of(s: &ExportSnapshot) -> String {
 }
 
 /// The status line and headers as received; the length and transfer coding are restated for
-/// the body as stored (de-chunked, as served otherwise).
+/// the body as stored (de-chunked, as served otherwise). HTTP/2 and 3 have no status line: they
+/// get the HTTP/1.1 one replay tools expect (`WARC-Protocol` says what was spoken), as do
+/// captures recorded before the status line was kept.
 fn http_head(s: &ExportSnapshot) -> Vec<u8> {
-    let reason = reqwest::StatusCode::from_u16(s.http_status)
-        .ok()
-        .and_then(|c| c.canonical_reason())
-        .unwrap_or("");
-    let mut head = format!("HTTP/1.1 {} {reason}\r\n", s.http_status);
+    let canonical = || {
+        reqwest::StatusCode::from_u16(s.http_status)
+            .ok()
+            .and_then(|c| c.canonical_reason())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (version, reason) = match (s.http_version.as_deref(), &s.reason_phrase) {
+        (Some(v @ ("HTTP/1.0" | "HTTP/1.1")), Some(r)) => (v, warc::one_line(r)),
+        (Some(v @ ("HTTP/1.0" | "HTTP/1.1")), None) => (v, canonical()),
+        _ => ("HTTP/1.1", canonical()),
+    };
+    let mut head = format!("{version} {} {reason}\r\n", s.http_status);
     let headers: Vec<(String, String)> = s
         .headers
         .as_deref()

@@ -73,6 +73,8 @@ struct Answer {
     redirects: Vec<Hop>,
     status: u16,
     headers: Vec<(String, String)>,
+    http_version: &'static str,
+    reason_phrase: Option<String>,
     content_type: Option<String>,
     etag: Option<String>,
     last_modified: Option<String>,
@@ -219,6 +221,8 @@ impl Fetcher {
             body: None,
             content_type: None,
             headers: Vec::new(),
+            http_version: None,
+            reason_phrase: None,
             etag: None,
             last_modified: None,
             elapsed_ms: 0,
@@ -314,6 +318,8 @@ impl Fetcher {
         r.http_status = Some(a.status);
         r.final_url = Some(a.final_url.to_string());
         r.headers = a.headers;
+        r.http_version = Some(a.http_version);
+        r.reason_phrase = a.reason_phrase;
         r.content_type = a.content_type.clone();
         r.etag = a.etag;
         r.last_modified = a.last_modified;
@@ -534,11 +540,14 @@ impl Fetcher {
                 )
             })
             .collect();
+        let (http_version, reason_phrase) = status_line(&resp);
         let mut answer = Answer {
             final_url,
             redirects,
             status,
             headers: header_list,
+            http_version,
+            reason_phrase,
             content_type,
             etag,
             last_modified,
@@ -750,6 +759,26 @@ impl Fetcher {
             _ => true,
         }
     }
+}
+
+/// The response's protocol name and, for HTTP/1, its reason phrase exactly as sent (hyper
+/// keeps a reason only when it differs from the canonical one, so no extension means canonical).
+fn status_line(resp: &reqwest::Response) -> (&'static str, Option<String>) {
+    let version = match resp.version() {
+        reqwest::Version::HTTP_09 => "HTTP/0.9",
+        reqwest::Version::HTTP_10 => "HTTP/1.0",
+        reqwest::Version::HTTP_2 => "HTTP/2",
+        reqwest::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    if resp.version() >= reqwest::Version::HTTP_2 {
+        return (version, None);
+    }
+    let reason = match resp.extensions().get::<hyper::ext::ReasonPhrase>() {
+        Some(r) => Some(String::from_utf8_lossy(r.as_bytes()).into_owned()),
+        None => resp.status().canonical_reason().map(str::to_owned),
+    };
+    (version, reason)
 }
 
 fn ip_literal(url: &Url) -> Option<std::net::IpAddr> {

@@ -43,6 +43,10 @@ pub struct CheckResult {
     pub body: Option<StoredObject>,
     pub content_type: Option<String>,
     pub headers: Vec<(String, String)>,
+    /// The status line's protocol and reason phrase as received (`HTTP/1.1`, `Not Found`);
+    /// HTTP/2 and later have no reason phrase.
+    pub http_version: Option<&'static str>,
+    pub reason_phrase: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub elapsed_ms: u64,

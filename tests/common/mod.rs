@@ -54,6 +54,9 @@ pub struct Reply {
     pub endless: bool,
     /// After `stop_after` bytes, reset the connection (TCP RST) instead of closing it.
     pub reset: bool,
+    /// The status line's protocol and reason phrase (`HTTP/1.1`, `X` unless set).
+    pub http_version: &'static str,
+    pub reason: String,
 }
 
 impl Reply {
@@ -68,7 +71,15 @@ impl Reply {
             drip: None,
             endless: false,
             reset: false,
+            http_version: "HTTP/1.1",
+            reason: "X".into(),
         }
+    }
+    /// Answers with this status line: `HTTP/1.0 200 Fine` is `.status_line("HTTP/1.0", "Fine")`.
+    pub fn status_line(mut self, http_version: &'static str, reason: &str) -> Reply {
+        self.http_version = http_version;
+        self.reason = reason.into();
+        self
     }
     /// Sends `n` body bytes, then resets the connection (RST, not a clean close).
     pub fn reset_after(mut self, n: usize) -> Reply {
@@ -311,7 +322,10 @@ fn serve(conn: TcpStream, st: Arc<State>) {
             Some(h) => h(&req),
             None => Reply::status(404),
         };
-        let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
+        let mut head = format!(
+            "{} {} {}\r\n",
+            reply.http_version, reply.status, reply.reason
+        );
         for (k, v) in &reply.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
