@@ -155,6 +155,21 @@ fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
     })
 }
 
+fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportSnapshot> {
+    Ok(ExportSnapshot {
+        ref_url: r.get(0)?,
+        sha256: r.get(1)?,
+        bytes: r.get(2)?,
+        content_type: r.get(3)?,
+        http_status: r.get(4)?,
+        captured_at: r.get(5)?,
+        role: r.get(6)?,
+        headers: r.get(7)?,
+        http_version: r.get(8)?,
+        reason_phrase: r.get(9)?,
+    })
+}
+
 fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
     let sha: Option<String> = r.get(14)?;
     Ok(LinkRow {
@@ -349,14 +364,16 @@ impl Db {
         let sql = format!(
             "SELECT {LINK_COLUMNS} FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot WHERE r.url = ?1"
         );
-        self.wrap(self.conn.query_row(&sql, [url], link_row).optional())
+        let mut stmt = self.wrap(self.conn.prepare_cached(&sql))?;
+        self.wrap(stmt.query_row([url], link_row).optional())
     }
 
     pub fn history(&self, url: &str) -> Result<Option<HistoryRow>> {
         let Some(link) = self.link_by_url(url)? else {
             return Ok(None);
         };
-        let mut stmt = self.wrap(self.conn.prepare(
+        // Cached: `export` asks for every reference's history in turn.
+        let mut stmt = self.wrap(self.conn.prepare_cached(
             "SELECT checked_at, state, reason, http_status, final_url, redirects, error, bytes, sha256,
                     content_type, elapsed_ms, attempts, network_down, drift, video
              FROM checks WHERE ref_id = ?1 ORDER BY checked_at, id",
@@ -392,7 +409,7 @@ impl Db {
     }
 
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {
-        let mut stmt = self.wrap(self.conn.prepare(
+        let mut stmt = self.wrap(self.conn.prepare_cached(
             "SELECT sha256, bytes, content_type, http_status, captured_at, good, role, tool
              FROM snapshots WHERE ref_id = ?1 ORDER BY captured_at, id",
         ))?;
@@ -405,11 +422,12 @@ impl Db {
 
     /// Snapshots to export, oldest first: all, or those of references one article cites,
     /// captured at or after `since`.
-    pub fn export_snapshots(
+    pub fn for_each_export_snapshot<E: From<DbError>>(
         &self,
         article: Option<i64>,
         since: Option<Timestamp>,
-    ) -> Result<Vec<ExportSnapshot>> {
+        mut visit: impl FnMut(ExportSnapshot) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role, s.headers,
                     s.http_version, s.reason_phrase
@@ -418,24 +436,12 @@ impl Db {
                AND (?2 IS NULL OR s.captured_at >= ?2)
              ORDER BY s.captured_at, s.id",
         ))?;
-        let rows = self.wrap(
-            stmt.query_map(params![article, since], |r| {
-                Ok(ExportSnapshot {
-                    ref_url: r.get(0)?,
-                    sha256: r.get(1)?,
-                    bytes: r.get(2)?,
-                    content_type: r.get(3)?,
-                    http_status: r.get(4)?,
-                    captured_at: r.get(5)?,
-                    role: r.get(6)?,
-                    headers: r.get(7)?,
-                    http_version: r.get(8)?,
-                    reason_phrase: r.get(9)?,
-                })
-            })
-            .and_then(|m| m.collect()),
-        )?;
-        Ok(rows)
+        let mut rows = self.wrap(stmt.query(params![article, since]))?;
+        while let Some(r) = self.wrap(rows.next())? {
+            let snapshot = self.wrap(export_row(r))?;
+            visit(snapshot)?;
+        }
+        Ok(())
     }
 
     /// The articles (not feeds) to list as pages.

@@ -6,7 +6,7 @@ pub mod surt;
 mod wacz;
 mod warc;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, DbError, ExportSnapshot};
 use crate::store::Store;
-use warc::{write_record, Block, Counting};
+use warc::{Block, WarcWriter};
 
 pub use wacz::write_wacz;
 
@@ -78,7 +78,7 @@ pub fn export_warc(
         source,
     };
     let file = File::create(out).map_err(io_err)?;
-    let mut w = Counting::new(BufWriter::with_capacity(1 << 20, file));
+    let mut w = WarcWriter::new(BufWriter::with_capacity(1 << 20, file));
     let mut summary = ExportSummary {
         pages: db.export_pages(article)?,
         ..ExportSummary::default()
@@ -87,8 +87,7 @@ pub fn export_warc(
         "software: linkvault/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: references archived by linkvault\r\n",
         env!("CARGO_PKG_VERSION")
     );
-    write_record(
-        &mut w,
+    w.write_record(
         &[
             ("WARC-Type", "warcinfo".into()),
             ("WARC-Record-ID", warc::record_id()),
@@ -102,19 +101,21 @@ pub fn export_warc(
 
     // The first record of each payload: later captures of the same bytes are revisits.
     let mut first: HashMap<String, (String, Timestamp)> = HashMap::new();
+    // Each reference's history goes in once, in order of first capture.
     let mut refs_seen: Vec<String> = Vec::new();
-    for s in db.export_snapshots(article, since)? {
+    let mut refs_known: HashSet<String> = HashSet::new();
+    db.for_each_export_snapshot(article, since, |s| {
         let path = store.object_path(&s.sha256);
         if !path.is_file() {
             return Err(ExportError::MissingObject(s.sha256));
         }
-        if !refs_seen.contains(&s.ref_url) {
+        if refs_known.insert(s.ref_url.clone()) {
             refs_seen.push(s.ref_url.clone());
         }
         if s.role != "body" {
             write_resource(&mut w, &s, &path).map_err(io_err)?;
             summary.resources += 1;
-            continue;
+            return Ok(());
         }
         let head = http_head(&s);
         let date = clock::format(s.captured_at);
@@ -128,7 +129,7 @@ pub fn export_warc(
         if let Some(protocol) = s.http_version.as_deref().and_then(alpn_id) {
             fields.push(("WARC-Protocol", protocol.into()));
         }
-        let (kind, block, mime) = match first.get(&s.sha256) {
+        let (block, mime) = match first.get(&s.sha256) {
             Some((uri, when)) => {
                 fields.insert(0, ("WARC-Type", "revisit".into()));
                 fields.push((
@@ -138,14 +139,13 @@ pub fn export_warc(
                 fields.push(("WARC-Refers-To-Target-URI", uri.clone()));
                 fields.push(("WARC-Refers-To-Date", clock::format(*when)));
                 summary.revisits += 1;
-                ("revisit", Block::Bytes(&head), "warc/revisit".to_string())
+                (Block::Bytes(&head), "warc/revisit".to_string())
             }
             None => {
                 fields.insert(0, ("WARC-Type", "response".into()));
                 first.insert(s.sha256.clone(), (s.ref_url.clone(), s.captured_at));
                 summary.responses += 1;
                 (
-                    "response",
                     Block::HeadAndFile {
                         head: &head,
                         file: &path,
@@ -155,8 +155,7 @@ pub fn export_warc(
                 )
             }
         };
-        let (offset, length) = write_record(&mut w, &fields, block).map_err(io_err)?;
-        let _ = kind;
+        let (offset, length) = w.write_record(&fields, block).map_err(io_err)?;
         summary.cdxj_lines.push(format!(
             "{} {} {}",
             surt::surt(&s.ref_url),
@@ -171,12 +170,12 @@ pub fn export_warc(
                 "filename": warc_name,
             })
         ));
-    }
+        Ok(())
+    })?;
     for url in &refs_seen {
         if let Some(h) = db.history(url)? {
             let body = crate::history::render_json(&h);
-            write_record(
-                &mut w,
+            w.write_record(
                 &[
                     ("WARC-Type", "metadata".into()),
                     ("WARC-Record-ID", warc::record_id()),
@@ -216,12 +215,11 @@ pub fn write_cdxj(lines: &[String], path: &Path) -> Result<(), ExportError> {
 
 /// A capture made by a tool (yt-dlp's media and info JSON): a `resource` record.
 fn write_resource<W: Write>(
-    w: &mut Counting<W>,
+    w: &mut WarcWriter<W>,
     s: &ExportSnapshot,
     path: &Path,
 ) -> io::Result<(u64, u64)> {
-    write_record(
-        w,
+    w.write_record(
         &[
             ("WARC-Type", "resource".into()),
             ("WARC-Record-ID", warc::record_id()),

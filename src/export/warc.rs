@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-use flate2::write::GzEncoder;
-use flate2::Compression;
+use flate2::write::DeflateEncoder;
+use flate2::{Compression, Crc};
 use sha2::{Digest, Sha256};
 
 /// Counts the bytes written through it (the compressed offsets of records).
@@ -54,40 +54,26 @@ impl Block<'_> {
         }
     }
 
-    fn sha256(&self) -> io::Result<String> {
-        let mut h = Sha256::new();
-        self.stream(&mut HashWriter(&mut h))?;
-        Ok(crate::store::hex_digest(&h.finalize()))
-    }
-
-    fn stream(&self, out: &mut dyn Write) -> io::Result<()> {
+    /// Hands the block to `f` in pieces, reading the file through `buf`.
+    fn for_each_chunk(
+        &self,
+        buf: &mut [u8],
+        mut f: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
         match self {
-            Block::Bytes(b) => out.write_all(b),
+            Block::Bytes(b) => f(b),
             Block::HeadAndFile { head, file, .. } => {
-                out.write_all(head)?;
-                let mut f = File::open(file)?;
-                let mut buf = vec![0u8; 256 * 1024];
+                f(head)?;
+                let mut file = File::open(file)?;
                 loop {
-                    let n = f.read(&mut buf)?;
+                    let n = file.read(buf)?;
                     if n == 0 {
                         return Ok(());
                     }
-                    out.write_all(&buf[..n])?;
+                    f(&buf[..n])?;
                 }
             }
         }
-    }
-}
-
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -107,26 +93,74 @@ pub fn record_id() -> String {
     )
 }
 
-/// Writes one record as its own gzip member; returns (offset, compressed length).
-pub fn write_record<W: Write>(
-    out: &mut Counting<W>,
-    fields: &[(&str, String)],
-    block: Block<'_>,
-) -> io::Result<(u64, u64)> {
-    let digest = block.sha256()?;
-    let offset = out.written;
-    let mut gz = GzEncoder::new(&mut *out, Compression::default());
-    let mut head = String::from("WARC/1.1\r\n");
-    for (k, v) in fields {
-        head.push_str(&format!("{k}: {}\r\n", one_line(v)));
+/// The gzip member header flate2 writes by default: no name, no mtime, OS "unknown".
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+
+/// Writes records to `out`, each its own gzip member (RFC 1952), reusing one compressor and
+/// one read buffer: a fresh compressor per record costs more than compressing a small record.
+pub struct WarcWriter<W: Write> {
+    out: Counting<W>,
+    deflate: DeflateEncoder<Vec<u8>>,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> WarcWriter<W> {
+    pub fn new(out: W) -> Self {
+        WarcWriter {
+            out: Counting::new(out),
+            deflate: DeflateEncoder::new(Vec::new(), Compression::default()),
+            buf: vec![0; 256 * 1024],
+        }
     }
-    head.push_str(&format!("WARC-Block-Digest: sha256:{digest}\r\n"));
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
-    gz.write_all(head.as_bytes())?;
-    block.stream(&mut gz)?;
-    gz.write_all(b"\r\n\r\n")?;
-    gz.finish()?;
-    Ok((offset, out.written - offset))
+
+    pub fn into_inner(self) -> W {
+        self.out.into_inner()
+    }
+
+    /// Writes one record; returns (offset, compressed length) for the index.
+    pub fn write_record(
+        &mut self,
+        fields: &[(&str, String)],
+        block: Block<'_>,
+    ) -> io::Result<(u64, u64)> {
+        let mut hasher = Sha256::new();
+        block.for_each_chunk(&mut self.buf, |c| {
+            hasher.update(c);
+            Ok(())
+        })?;
+        let digest = crate::store::hex_digest(&hasher.finalize());
+        let mut head = String::from("WARC/1.1\r\n");
+        for (k, v) in fields {
+            head.push_str(&format!("{k}: {}\r\n", one_line(v)));
+        }
+        head.push_str(&format!("WARC-Block-Digest: sha256:{digest}\r\n"));
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
+
+        let offset = self.out.written;
+        self.out.write_all(&GZIP_HEADER)?;
+        self.deflate.reset(Vec::new())?;
+        let mut crc = Crc::new();
+        let (out, deflate) = (&mut self.out, &mut self.deflate);
+        let mut put = |chunk: &[u8]| -> io::Result<()> {
+            crc.update(chunk);
+            deflate.write_all(chunk)?;
+            // Pass on what the compressor produced: a record's output never piles up here.
+            let produced = deflate.get_mut();
+            out.write_all(produced)?;
+            produced.clear();
+            Ok(())
+        };
+        put(head.as_bytes())?;
+        block.for_each_chunk(&mut self.buf, &mut put)?;
+        put(b"\r\n\r\n")?;
+        self.deflate.try_finish()?;
+        let produced = self.deflate.get_mut();
+        self.out.write_all(produced)?;
+        produced.clear();
+        self.out.write_all(&crc.sum().to_le_bytes())?;
+        self.out.write_all(&crc.amount().to_le_bytes())?;
+        Ok((offset, self.out.written - offset))
+    }
 }
 
 /// Header values never carry line breaks into the record.
