@@ -295,3 +295,86 @@ fn by_default_loopback_and_private_addresses_are_refused() {
         );
     }
 }
+
+/// A public address (11.22.33.44, publicly routable, not ours) added to the loopback interface
+/// for one test, removed when dropped: lets a test server play a public host.
+struct PublicAddress(&'static str);
+
+impl PublicAddress {
+    fn add() -> PublicAddress {
+        let ip = "11.22.33.44";
+        // A leftover from an interrupted run would make `add` fail: remove it first.
+        let _ = std::process::Command::new("ip")
+            .args(["addr", "del", &format!("{ip}/32"), "dev", "lo"])
+            .stderr(Stdio::null())
+            .status();
+        let ok = std::process::Command::new("ip")
+            .args(["addr", "add", &format!("{ip}/32"), "dev", "lo"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test adds a public address to the loopback interface and needs root (as CI has)"
+        );
+        PublicAddress(ip)
+    }
+}
+
+impl Drop for PublicAddress {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["addr", "del", &format!("{}/32", self.0), "dev", "lo"])
+            .status();
+    }
+}
+
+#[test]
+fn a_public_host_cannot_redirect_linkvault_into_private_addresses() {
+    let public_ip = PublicAddress::add();
+    let public = Server::start_on(public_ip.0);
+    let inside = Server::start();
+    inside.resource("/secret.png", "image/png", b"internal".to_vec());
+    let secret = inside.url("/secret.png");
+    let by_name = format!("http://localhost:{}/secret.png", inside.port);
+    public.resource("/ok.png", "image/png", b"a public picture".to_vec());
+    public.route("/to-literal.png", move |_| Reply::redirect(302, &secret));
+    public.route("/to-name.png", move |_| Reply::redirect(302, &by_name));
+    public.route("/to-metadata.png", |_| {
+        Reply::redirect(302, "http://169.254.169.254/latest/meta-data/")
+    });
+    // The built-in default policy, as a user gets it.
+    let ws = Workspace::with_config("[fetch]\nper_host_interval = \"0s\"\nretries = 0\n");
+    let paths = [
+        "/ok.png",
+        "/to-literal.png",
+        "/to-name.png",
+        "/to-metadata.png",
+    ];
+    let page = ws.write(
+        "p.html",
+        &paths
+            .map(|p| format!(r#"<img src="{}">"#, public.url(p)))
+            .concat(),
+    );
+    let out = ws.run(&["run", page.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for p in paths {
+        assert_eq!(public.hits(p), 1, "the public host was asked for {p}");
+    }
+    assert_eq!(
+        inside.requests().len(),
+        0,
+        "no redirect reached the loopback server"
+    );
+    let r = ws.report_json();
+    let ok = link(&r, &public.url("/ok.png"));
+    assert_eq!(ok["state"], "alive", "a public address is fetched: {ok:#}");
+    for p in &paths[1..] {
+        let l = link(&r, &public.url(p));
+        assert_eq!(
+            (l["state"].as_str(), l["reason"].as_str()),
+            (Some("blocked"), Some("private_address")),
+            "{p}: {l:#}"
+        );
+    }
+}

@@ -148,13 +148,20 @@ struct State {
 /// ignored unless a route for the full target exists); unknown paths get a plain 404.
 pub struct Server {
     pub port: u16,
+    /// The address it listens on (127.0.0.1 unless started with `start_on`).
+    pub ip: String,
     state: Arc<State>,
     accept: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Server {
     pub fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        Server::start_on("127.0.0.1")
+    }
+
+    /// A server on another local address (one a test has added to the loopback interface).
+    pub fn start_on(ip: &str) -> Server {
+        let listener = TcpListener::bind((ip, 0)).expect("bind a local address");
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State::default());
         let st = state.clone();
@@ -170,6 +177,7 @@ impl Server {
         });
         Server {
             port,
+            ip: ip.to_string(),
             state,
             accept: Mutex::new(Some(accept)),
         }
@@ -182,14 +190,14 @@ impl Server {
             .stopped
             .store(true, std::sync::atomic::Ordering::SeqCst);
         // Wake the accept loop so it sees the flag and drops the listener.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        let _ = TcpStream::connect((self.ip.as_str(), self.port));
         if let Some(accept) = self.accept.lock().unwrap().take() {
             accept.join().unwrap();
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, path)
+        format!("http://{}:{}{}", self.ip, self.port, path)
     }
 
     pub fn route(&self, path: &str, f: impl Fn(&Request) -> Reply + Send + Sync + 'static) {
