@@ -225,6 +225,10 @@ fn soft_404_is_detected_by_probing_a_made_up_sibling() {
     s.route("/stories/real-story", |_| {
         Reply::html("<html><body><h1>Rallies in 83 towns</h1><p>Tens of thousands demonstrated on Friday against the regime.</p></body></html>")
     });
+    // A single-page app: every address gets the same shell, which its script fills in.
+    s.route("/app/*", |_| {
+        Reply::html("<html><head><title>Newsroom</title><script src=\"/app.js\"></script></head><body><div id=\"root\"></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>")
+    });
     // A video platform addressing videos by query parameter.
     s.route("/watch", |r| {
         if r.target.contains("v=realvideo1") {
@@ -237,10 +241,11 @@ fn soft_404_is_detected_by_probing_a_made_up_sibling() {
     let page = ws.write(
         "page.html",
         &format!(
-            r#"<a href="{}">v</a><a href="{}">s</a><a href="{}">w</a>"#,
+            r#"<a href="{}">v</a><a href="{}">s</a><a href="{}">w</a><a href="{}">a</a>"#,
             s.url("/videos/abc123"),
             s.url("/stories/real-story"),
-            s.url("/watch?v=realvideo1")
+            s.url("/watch?v=realvideo1"),
+            s.url("/app/articles/42")
         ),
     );
     ws.ok(&["run", page.to_str().unwrap()]);
@@ -261,6 +266,11 @@ fn soft_404_is_detected_by_probing_a_made_up_sibling() {
     );
     let w = link(&report, &s.url("/watch?v=realvideo1"));
     assert_eq!(w["state"], "alive", "{w:#}");
+    let app = link(&report, &s.url("/app/articles/42"));
+    assert_eq!(
+        app["state"], "alive",
+        "a script-rendered shell is not called a soft 404: {app:#}"
+    );
     assert_eq!(w["kind"], "page");
     // The probes really went to made-up siblings.
     let probes: Vec<_> = s

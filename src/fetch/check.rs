@@ -740,6 +740,9 @@ impl Fetcher {
             return true;
         }
         match self.read_text(sha256) {
+            // A page with no text of its own (a script-rendered shell) may well be the real
+            // thing: without running its scripts nobody can tell, so it is not called dead.
+            Some(mine) if !mine.has_text() => false,
             Some(mine) => mine.similarity(&probed.text) >= SOFT_404_SIMILARITY,
             None => false,
         }

@@ -15,9 +15,14 @@ pub const UNCHANGED_TEXT_SIMILARITY: f64 = 0.9;
 /// Only the start of a page is compared: enough to recognise it, bounded in memory.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
+/// Fewer visible words than this (title included, `<noscript>` not) and a page has no text of
+/// its own: a shell that scripts fill in, whose sameness with another page proves nothing.
+const MIN_WORDS_TO_COMPARE: usize = 5;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextSignature {
     shingles: HashSet<u64>,
+    words: usize,
 }
 
 impl TextSignature {
@@ -34,7 +39,16 @@ impl TextSignature {
                 shingles.insert(hash(&[&win[0], &win[1], &win[2]]));
             }
         }
-        TextSignature { shingles }
+        TextSignature {
+            shingles,
+            words: words.len(),
+        }
+    }
+
+    /// Whether the page shows enough text of its own to be compared with another page (a
+    /// single-page app's shell does not: every address serves it until a script runs).
+    pub fn has_text(&self) -> bool {
+        self.words >= MIN_WORDS_TO_COMPARE
     }
 
     /// Jaccard similarity in 0..=1; two empty pages are identical.
@@ -54,7 +68,8 @@ fn hash(parts: &[&str]) -> u64 {
     h.finish()
 }
 
-/// Lowercased words outside tags, skipping `<script>` and `<style>` bodies and comments.
+/// Lowercased words outside tags, skipping `<script>`, `<style>` and `<noscript>` bodies (the
+/// last is for browsers that run no scripts: "enable JavaScript") and comments.
 fn visible_words(html: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(html);
     let lower = text.to_lowercase();
@@ -68,6 +83,8 @@ fn visible_words(html: &[u8]) -> Vec<String> {
                 "</script"
             } else if after.starts_with("style") {
                 "</style"
+            } else if after.starts_with("noscript") {
+                "</noscript"
             } else if after.starts_with("!--") {
                 "-->"
             } else {
@@ -114,6 +131,16 @@ mod tests {
         let a = TextSignature::of_html(b"<html><body><h1>Sorry</h1><p>The page you asked for could not be found on this site. Try the search box or go home.</p><p>/videos/abc123</p></body></html>");
         let b = TextSignature::of_html(b"<html><body><h1>Sorry</h1><p>The page you asked for could not be found on this site. Try the search box or go home.</p><p>/videos/zzzzzzzzz</p></body></html>");
         assert!(a.similarity(&b) >= 0.75, "{}", a.similarity(&b));
+    }
+
+    #[test]
+    fn a_script_rendered_shell_has_no_text_of_its_own() {
+        let shell = TextSignature::of_html(b"<html><head><title>Newsroom</title><script src=\"/app.js\"></script></head><body><div id=\"root\"></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>");
+        assert!(!shell.has_text());
+        let error_page = TextSignature::of_html(
+            b"<html><body><h1>Video unavailable</h1><p>This video is private.</p></body></html>",
+        );
+        assert!(error_page.has_text());
     }
 
     #[test]
