@@ -32,8 +32,6 @@ pub enum ExportError {
     MissingObject(String),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
-    #[error("{0}")]
-    TooLarge(String),
 }
 
 /// What to export.

@@ -1,6 +1,7 @@
 //! WACZ 1.1.1: a zip (entries stored, not deflated) holding `archive/data.warc.gz`,
 //! `indexes/index.cdxj`, `pages/pages.jsonl` and `datapackage.json` with the sha256 and size
-//! of every file. The zip is written by hand: stored entries need only CRC-32 and sizes.
+//! of every file. The zip is written by hand: stored entries need only CRC-32 and sizes, and
+//! ZIP64 records where the archive passes 4 GiB.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -89,17 +90,15 @@ pub fn write_wacz(
     ));
 
     let tmp = sibling(out, "part");
-    let written = write_zip(&tmp, &described);
+    let written = write_zip(&tmp, &described, ZIP64_FROM);
     let _ = std::fs::remove_file(&warc_tmp);
     match written {
         Ok(()) => std::fs::rename(&tmp, out).map_err(io_err(out))?,
-        Err(e) => {
+        Err(source) => {
             let _ = std::fs::remove_file(&tmp);
-            return Err(match e {
-                ZipError::Io(source) => ExportError::Io { path: out.to_path_buf(), source },
-                ZipError::TooLarge => ExportError::TooLarge(
-                    "this WACZ would be over 4 GiB, which needs ZIP64 (not supported yet); export less with --article or --since".into(),
-                ),
+            return Err(ExportError::Io {
+                path: out.to_path_buf(),
+                source,
             });
         }
     }
@@ -158,66 +157,182 @@ fn crc32(b: &[u8]) -> u32 {
     c.sum()
 }
 
-enum ZipError {
-    Io(io::Error),
-    TooLarge,
-}
+/// From this size or offset on, a field does not fit the classic zip format and goes in a
+/// ZIP64 extra field (0xFFFFFFFF itself is the "see ZIP64" marker, so it counts).
+const ZIP64_FROM: u64 = u32::MAX as u64;
 
-impl From<io::Error> for ZipError {
-    fn from(e: io::Error) -> Self {
-        ZipError::Io(e)
-    }
-}
-
-/// A zip of stored entries (method 0), with a central directory.
-fn write_zip(path: &Path, entries: &[(&str, Source, u64, u32)]) -> Result<(), ZipError> {
+/// A zip of stored entries (method 0), with a central directory; ZIP64 records where a size or
+/// offset needs them (a WACZ holding hours of video is larger than 4 GiB), classic otherwise.
+/// Sizes and CRCs are known before writing, so no data descriptors are needed.
+fn write_zip(path: &Path, entries: &[(&str, Source, u64, u32)], zip64_from: u64) -> io::Result<()> {
+    const MARK: u32 = u32::MAX;
     let mut w = super::warc::Counting::new(BufWriter::with_capacity(1 << 20, File::create(path)?));
     let mut central = Vec::new();
     for (name, src, len, crc) in entries {
         let offset = w.written;
-        if *len >= u32::MAX as u64 || offset >= u32::MAX as u64 {
-            return Err(ZipError::TooLarge);
-        }
-        let (len, offset) = (*len as u32, offset as u32);
+        let big_len = *len >= zip64_from;
+        let big_offset = offset >= zip64_from;
+        let version: u16 = if big_len || big_offset { 45 } else { 20 };
         let name = name.as_bytes();
-        let mut local = Vec::with_capacity(30 + name.len());
+        let len32 = if big_len { MARK } else { *len as u32 };
+
+        // Local header: the ZIP64 extra carries both sizes whenever either overflows.
+        let mut local_extra = Vec::new();
+        if big_len {
+            local_extra.extend_from_slice(&1u16.to_le_bytes());
+            local_extra.extend_from_slice(&16u16.to_le_bytes());
+            local_extra.extend_from_slice(&len.to_le_bytes());
+            local_extra.extend_from_slice(&len.to_le_bytes());
+        }
+        let mut local = Vec::with_capacity(30 + name.len() + local_extra.len());
         local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        local.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]); // version, flags, stored, time 0, date 1980-01-01
+        local.extend_from_slice(&version.to_le_bytes());
+        local.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x21, 0]); // flags, stored, time 0, date 1980-01-01
         local.extend_from_slice(&crc.to_le_bytes());
-        local.extend_from_slice(&len.to_le_bytes());
-        local.extend_from_slice(&len.to_le_bytes());
+        local.extend_from_slice(&len32.to_le_bytes());
+        local.extend_from_slice(&len32.to_le_bytes());
         local.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        local.extend_from_slice(&0u16.to_le_bytes());
+        local.extend_from_slice(&(local_extra.len() as u16).to_le_bytes());
         local.extend_from_slice(name);
+        local.extend_from_slice(&local_extra);
         w.write_all(&local)?;
         src.for_each_chunk(|c| w.write_all(c))?;
+
+        // Central header: the ZIP64 extra holds just the fields that overflowed, in order.
+        let mut extra = Vec::new();
+        if big_len {
+            extra.extend_from_slice(&len.to_le_bytes());
+            extra.extend_from_slice(&len.to_le_bytes());
+        }
+        if big_offset {
+            extra.extend_from_slice(&offset.to_le_bytes());
+        }
+        if !extra.is_empty() {
+            let body = extra;
+            extra = Vec::with_capacity(4 + body.len());
+            extra.extend_from_slice(&1u16.to_le_bytes());
+            extra.extend_from_slice(&(body.len() as u16).to_le_bytes());
+            extra.extend_from_slice(&body);
+        }
+        let offset32 = if big_offset { MARK } else { offset as u32 };
         central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0x21, 0]);
+        central.extend_from_slice(&version.to_le_bytes()); // made by
+        central.extend_from_slice(&version.to_le_bytes()); // needed
+        central.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0x21, 0]);
         central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&len.to_le_bytes());
-        central.extend_from_slice(&len.to_le_bytes());
+        central.extend_from_slice(&len32.to_le_bytes());
+        central.extend_from_slice(&len32.to_le_bytes());
         central.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        central.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // extra, comment, disk, attrs
-        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(&(extra.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // comment, disk, attrs
+        central.extend_from_slice(&offset32.to_le_bytes());
         central.extend_from_slice(name);
+        central.extend_from_slice(&extra);
     }
     let cd_offset = w.written;
-    if cd_offset >= u32::MAX as u64 {
-        return Err(ZipError::TooLarge);
-    }
+    let cd_len = central.len() as u64;
+    let n = entries.len() as u64;
     w.write_all(&central)?;
-    let n = entries.len() as u16;
+    let zip64 = cd_offset >= zip64_from || cd_len >= zip64_from || n >= 0xFFFF;
+    if zip64 {
+        let eocd64_offset = w.written;
+        let mut eocd64 = Vec::with_capacity(56 + 20);
+        eocd64.extend_from_slice(&0x0606_4b50u32.to_le_bytes());
+        eocd64.extend_from_slice(&44u64.to_le_bytes()); // size of the rest of this record
+        eocd64.extend_from_slice(&45u16.to_le_bytes());
+        eocd64.extend_from_slice(&45u16.to_le_bytes());
+        eocd64.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]); // this disk, disk of the directory
+        eocd64.extend_from_slice(&n.to_le_bytes());
+        eocd64.extend_from_slice(&n.to_le_bytes());
+        eocd64.extend_from_slice(&cd_len.to_le_bytes());
+        eocd64.extend_from_slice(&cd_offset.to_le_bytes());
+        // The locator: where the record above is.
+        eocd64.extend_from_slice(&0x0706_4b50u32.to_le_bytes());
+        eocd64.extend_from_slice(&0u32.to_le_bytes());
+        eocd64.extend_from_slice(&eocd64_offset.to_le_bytes());
+        eocd64.extend_from_slice(&1u32.to_le_bytes());
+        w.write_all(&eocd64)?;
+    }
+    let clamp32 = |v: u64| {
+        if zip64 && v >= zip64_from {
+            MARK
+        } else {
+            v as u32
+        }
+    };
+    let n16 = if n >= 0xFFFF { 0xFFFF } else { n as u16 };
     let mut end = Vec::with_capacity(22);
     end.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
     end.extend_from_slice(&[0, 0, 0, 0]);
-    end.extend_from_slice(&n.to_le_bytes());
-    end.extend_from_slice(&n.to_le_bytes());
-    end.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    end.extend_from_slice(&(cd_offset as u32).to_le_bytes());
+    end.extend_from_slice(&n16.to_le_bytes());
+    end.extend_from_slice(&n16.to_le_bytes());
+    end.extend_from_slice(&clamp32(cd_len).to_le_bytes());
+    end.extend_from_slice(&clamp32(cd_offset).to_le_bytes());
     end.extend_from_slice(&0u16.to_le_bytes());
     w.write_all(&end)?;
     let mut buf = w.into_inner();
     buf.flush()?;
     buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes the same entries with ZIP64 records forced on every field, then has Python's
+    /// `zipfile` (a reader that knows ZIP64) list and CRC-check them.
+    #[test]
+    fn zip64_records_are_read_back_by_python_zipfile() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("payload.bin");
+        let payload: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, &payload).unwrap();
+        let small = b"{\"hello\": \"world\"}".to_vec();
+        let entries = [
+            (
+                "archive/data.warc.gz",
+                Source::File(file),
+                payload.len() as u64,
+                crc32(&payload),
+            ),
+            (
+                "datapackage.json",
+                Source::Bytes(small.clone()),
+                small.len() as u64,
+                crc32(&small),
+            ),
+        ];
+        for (zip64_from, expect_zip64) in [(0u64, true), (ZIP64_FROM, false)] {
+            let zip = dir.path().join(format!("t{zip64_from}.zip"));
+            write_zip(&zip, &entries, zip64_from).unwrap();
+            let bytes = std::fs::read(&zip).unwrap();
+            let has_eocd64 = bytes.windows(4).any(|w| w == 0x0606_4b50u32.to_le_bytes());
+            assert_eq!(has_eocd64, expect_zip64);
+            let out = std::process::Command::new("python3")
+                .args([
+                    "-c",
+                    "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nassert z.testzip() is None\nfor i in z.infolist(): print(i.filename, i.file_size, i.header_offset)",
+                ])
+                .arg(&zip)
+                .output()
+                .expect("python3 runs");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 2, "{text}");
+            assert!(
+                lines[0].starts_with("archive/data.warc.gz 300000 0"),
+                "{text}"
+            );
+            assert!(
+                lines[1].starts_with(&format!("datapackage.json {} ", small.len())),
+                "{text}"
+            );
+        }
+    }
 }
