@@ -94,6 +94,7 @@ pub fn export_warc(
             ("Content-Type", "application/warc-fields".into()),
         ],
         Block::Bytes(info.as_bytes()),
+        Some("application/warc-fields"),
     )
     .map_err(io_err)?;
 
@@ -153,7 +154,9 @@ pub fn export_warc(
                 )
             }
         };
-        let (offset, length) = w.write_record(&fields, block).map_err(io_err)?;
+        let (offset, length) = w
+            .write_record(&fields, block, s.content_type.as_deref())
+            .map_err(io_err)?;
         summary.cdxj_lines.push(format!(
             "{} {} {}",
             surt::surt(&s.ref_url),
@@ -183,6 +186,7 @@ pub fn export_warc(
                     ("Content-Type", "application/json".into()),
                 ],
                 Block::Bytes(body.as_bytes()),
+                Some("application/json"),
             )
             .map_err(io_err)?;
             summary.metadata += 1;
@@ -240,6 +244,7 @@ fn write_resource<W: Write>(
             file: path,
             len: s.bytes,
         },
+        s.content_type.as_deref(),
     )
 }
 
