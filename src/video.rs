@@ -184,8 +184,10 @@ impl VideoCapturer {
         url: &str,
         download: bool,
     ) -> Result<VideoOutcome, WriteError> {
-        let _slot = self.processes.acquire().await.ok();
+        // The host's turn first: a process slot is never held while waiting out a host's
+        // interval, so other hosts' videos keep the slots busy meanwhile.
         let _host = self.politeness.acquire(host).await;
+        let _slot = self.processes.acquire().await.ok();
         let dir = self.store.tmp_dir().join(format!(
             "video-{}-{:016x}",
             std::process::id(),

@@ -258,3 +258,81 @@ fn doctor_lists_yt_dlp_and_its_version() {
         "{doctor}"
     );
 }
+
+#[test]
+fn no_more_than_video_processes_yt_dlp_run_at_once() {
+    // Three hosts (loopback addresses), two video pages each: with one yt-dlp per host at a
+    // time, three could run at once; `video.processes = 2` allows two.
+    let servers: Vec<Server> = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+        .into_iter()
+        .map(Server::start_on)
+        .collect();
+    let mut iframes = String::new();
+    for (i, s) in servers.iter().enumerate() {
+        for j in 0..2u8 {
+            let media = format!("/media/{j}.mp4");
+            s.resource(&media, "video/mp4", clip(i as u8 * 2 + j, 32 * 1024));
+            s.route(&format!("/watch/{j}"), move |_| {
+                Reply::html(&video_page(&media))
+            });
+            iframes.push_str(&format!(
+                r#"<iframe src="{}"></iframe>"#,
+                s.url(&format!("/watch/{j}"))
+            ));
+        }
+    }
+    // yt-dlp behind a wrapper that logs when each run starts and ends (nanoseconds).
+    let ws0 = Workspace::new();
+    let log = ws0.path().join("runs.log");
+    let wrapper = ws0.write(
+        "yt-dlp-logged",
+        &format!(
+            "#!/bin/sh\ncase \"$1\" in --version) exec {tool} --version;; esac\necho \"start $(date +%s%N)\" >> {log}\n{tool} \"$@\"\nrc=$?\necho \"end $(date +%s%N)\" >> {log}\nexit $rc\n",
+            tool = yt_dlp(),
+            log = log.display()
+        ),
+    );
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let ws = Workspace::with_config(&format!(
+        "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\nretries = 0\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\nprocesses = 2\n",
+        wrapper.display()
+    ));
+    let article = ws.write("a.html", &format!("<article>{iframes}</article>"));
+    let out = ws.run(&["run", article.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = ws.report_json();
+    for s in &servers {
+        for j in 0..2 {
+            let l = link(&r, &s.url(&format!("/watch/{j}")));
+            assert_eq!(l["video"], "captured", "{l:#}");
+        }
+    }
+    // The most yt-dlp runs alive at one moment: +1 at each start, -1 at each end.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut events: Vec<(u128, i32)> = text
+        .lines()
+        .map(|l| {
+            let (what, at) = l.split_once(' ').unwrap();
+            (at.parse().unwrap(), if what == "start" { 1 } else { -1 })
+        })
+        .collect();
+    assert_eq!(
+        events.len(),
+        12,
+        "six runs, each started and ended:\n{text}"
+    );
+    events.sort_by_key(|&(at, delta)| (at, delta));
+    let (mut alive, mut most) = (0, 0);
+    for (_, delta) in events {
+        alive += delta;
+        most = most.max(alive);
+    }
+    assert_eq!(
+        most, 2,
+        "video.processes = 2 caps yt-dlp runs at two (and both are used):\n{text}"
+    );
+}
