@@ -272,3 +272,68 @@ fn export_for_one_article_since_a_time() {
     ]);
     assert!(!out.status.success());
 }
+
+/// The CDXJ lines for `url`, as (timestamp, digest).
+fn index_entries(cdxj: &str, url: &str) -> Vec<(String, String)> {
+    cdxj.lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, ' ');
+            let (_, ts, json) = (parts.next()?, parts.next()?, parts.next()?);
+            let v: serde_json::Value = serde_json::from_str(json).ok()?;
+            (v["url"] == url).then(|| {
+                (
+                    ts.to_string(),
+                    v["digest"].as_str().unwrap_or("").to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn every_version_of_an_article_page_is_exported_beside_its_references() {
+    let s = Server::start();
+    let versions = [
+        "<html><head><title>Rallies</title></head><body><article><p>First report.</p><img src=\"/a.png\"></article></body></html>",
+        "<html><head><title>Rallies</title></head><body><article><p>Corrected report: 83 towns.</p><img src=\"/a.png\"></article></body></html>",
+    ];
+    let current = std::sync::Arc::new(std::sync::Mutex::new(versions[0]));
+    let c = current.clone();
+    s.route("/article", move |_| Reply::html(&c.lock().unwrap()));
+    s.resource("/a.png", "image/png", PNG);
+    let mut ws = Workspace::new();
+    let t0: i64 = 1_800_000_000;
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), t0.to_string())];
+    ws.ok(&["run", &s.url("/article")]);
+    // A day later the article is re-read (articles are re-read daily) and has been edited;
+    // the day after, it is read again unchanged.
+    *current.lock().unwrap() = versions[1];
+    for day in [1, 2] {
+        ws.extra_env = vec![("LINKVAULT_NOW".into(), (t0 + day * 86_400).to_string())];
+        ws.ok(&["run"]);
+    }
+    let warc = ws.path().join("out.warc.gz");
+    ws.ok(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    let cdxj = std::fs::read_to_string(ws.path().join("out.cdxj")).unwrap();
+    let article = index_entries(&cdxj, &s.url("/article"));
+    let digests: Vec<String> = versions
+        .iter()
+        .map(|v| format!("sha256:{}", sha256_hex(v.as_bytes())))
+        .collect();
+    assert_eq!(
+        article.iter().map(|(_, d)| d.clone()).collect::<Vec<_>>(),
+        digests,
+        "both versions, once each, oldest first:\n{cdxj}"
+    );
+    assert_eq!(index_entries(&cdxj, &s.url("/a.png")).len(), 1, "{cdxj}");
+    let check = Command::new(tool("warcio"))
+        .args(["check"])
+        .arg(&warc)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}

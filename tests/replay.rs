@@ -1,5 +1,6 @@
 //! pywb as the judge of replay: a collection built from linkvault's WARC export serves a
-//! captured image byte for byte, and pywb's own index agrees with ours on every key.
+//! captured image and the article page that cites it byte for byte, and pywb's own index
+//! agrees with ours on every key.
 
 mod common;
 
@@ -10,13 +11,14 @@ use std::process::{Command, Stdio};
 use common::{Reply, Server, Workspace};
 
 const JPEG: &[u8] = b"\xff\xd8\xff\xe0-a-photo-of-the-rally-in-idlib-\xff\xd9";
+const ARTICLE: &[u8] = b"<article><img src=\"/rally.jpg\"></article>";
 
 #[test]
-fn pywb_replays_a_captured_image_byte_for_byte() {
+fn pywb_replays_a_captured_image_and_the_article_citing_it_byte_for_byte() {
     let s = Server::start();
     s.resource("/rally.jpg", "image/jpeg", JPEG);
     s.route("/article", |_| {
-        Reply::html("<article><img src=\"/rally.jpg\"></article>")
+        Reply::html(std::str::from_utf8(ARTICLE).unwrap())
     });
     let mut ws = Workspace::new();
     ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-02-03T04:05:06Z".into())];
@@ -74,10 +76,9 @@ fn pywb_replays_a_captured_image_byte_for_byte() {
             "pywb exited before it started listening"
         );
     }
-    let url = s.url("/rally.jpg");
     // pywb logs that line just before it binds: retry the connection until it accepts.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let mut conn = loop {
+    let connect = || loop {
         match TcpStream::connect(("127.0.0.1", port)) {
             Ok(c) => break c,
             Err(e) if std::time::Instant::now() < deadline => {
@@ -87,26 +88,36 @@ fn pywb_replays_a_captured_image_byte_for_byte() {
             Err(e) => panic!("pywb never accepted a connection: {e}"),
         }
     };
-    write!(conn, "GET /coll/20270203040506id_/{url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).unwrap();
+    // The raw capture (`id_`) of a URL, as pywb serves it.
+    let replay = |url: &str| -> Vec<u8> {
+        let mut conn = connect();
+        write!(conn, "GET /coll/20270203040506id_/{url} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+        let mut raw = Vec::new();
+        conn.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..split]).to_string();
+        assert!(head.starts_with("HTTP/1.1 200"), "{url}: {head}");
+        let body = &raw[split + 4..];
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_vec()
+        }
+    };
+    let image = replay(&s.url("/rally.jpg"));
+    let page = replay(&s.url("/article"));
     let _ = wayback.kill();
     let _ = wayback.wait();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    let body = &raw[split + 4..];
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(body)
-    } else {
-        body.to_vec()
-    };
     assert_eq!(
-        body, JPEG,
+        image, JPEG,
         "pywb replays exactly the bytes linkvault captured"
+    );
+    assert_eq!(
+        page, ARTICLE,
+        "the article page itself is in the archive, so its page entry replays"
     );
 }
 

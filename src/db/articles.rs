@@ -18,6 +18,21 @@ pub struct ArticleRow {
     pub next_read_at: Timestamp,
 }
 
+/// One version of an article page as read from the web.
+#[derive(Debug, Clone)]
+pub struct NewArticleCapture<'a> {
+    pub article_id: i64,
+    pub url: &'a str,
+    pub sha256: &'a str,
+    pub bytes: u64,
+    pub content_type: Option<&'a str>,
+    pub http_status: u16,
+    pub captured_at: Timestamp,
+    pub headers_json: Option<&'a str>,
+    pub http_version: Option<&'a str>,
+    pub reason_phrase: Option<&'a str>,
+}
+
 /// What one read of an article found.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleRead {
@@ -71,6 +86,40 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(&format!("SELECT {COLS} FROM articles WHERE source = ?1"))?
             .query_row([source], row)
+    }
+
+    /// Keeps a version of an article page, unless it is the version last kept.
+    pub fn insert_article_capture(&self, c: &NewArticleCapture<'_>) -> rusqlite::Result<()> {
+        let latest: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT sha256 FROM article_captures WHERE article_id = ?1
+                 ORDER BY captured_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([c.article_id], |r| r.get(0))
+            .optional()?;
+        if latest.as_deref() == Some(c.sha256) {
+            return Ok(());
+        }
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO article_captures (article_id, url, sha256, bytes, content_type,
+                   http_status, captured_at, headers, http_version, reason_phrase)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                c.article_id,
+                c.url,
+                c.sha256,
+                c.bytes,
+                c.content_type,
+                c.http_status,
+                c.captured_at,
+                c.headers_json,
+                c.http_version,
+                c.reason_phrase
+            ])?;
+        Ok(())
     }
 
     pub fn record_article_read(

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use articles::{ArticleRead, ArticleRow};
+pub use articles::{ArticleRead, ArticleRow, NewArticleCapture};
 pub use checks::{NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
 pub use views::{

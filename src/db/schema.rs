@@ -122,6 +122,31 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE snapshots ADD COLUMN http_version TEXT;   -- HTTP/1.0 | HTTP/1.1 | HTTP/2 | HTTP/3
     ALTER TABLE snapshots ADD COLUMN reason_phrase TEXT;  -- HTTP/1 only; NULL before version 3
     "#,
+    // 4: every version of an article page read from the web, not just the latest, so articles
+    // are exported (and can be replayed) beside their references. Backfilled with the copy
+    // each article already had.
+    r#"
+    CREATE TABLE article_captures (
+        id             INTEGER PRIMARY KEY,
+        article_id     INTEGER NOT NULL REFERENCES articles(id),
+        url            TEXT NOT NULL,          -- the URL that answered (after redirects)
+        sha256         TEXT NOT NULL REFERENCES objects(sha256),
+        bytes          INTEGER NOT NULL,
+        content_type   TEXT,
+        http_status    INTEGER NOT NULL,
+        captured_at    INTEGER NOT NULL,
+        headers        TEXT,                   -- JSON [[name, value], ...] as received
+        http_version   TEXT,
+        reason_phrase  TEXT
+    );
+    CREATE INDEX article_captures_article ON article_captures(article_id, captured_at);
+    INSERT INTO article_captures (article_id, url, sha256, bytes, http_status, captured_at)
+      SELECT a.id, COALESCE(a.url, a.source), a.last_sha256, o.bytes,
+             CASE WHEN a.last_status BETWEEN 200 AND 299 THEN a.last_status ELSE 200 END,
+             COALESCE(a.last_read_at, a.added_at)
+      FROM articles a JOIN objects o ON o.sha256 = a.last_sha256
+      WHERE a.source LIKE 'http://%' OR a.source LIKE 'https://%';
+    "#,
 ];
 
 /// Brings the database up to the latest schema.
@@ -142,4 +167,46 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An archive made before version 4 keeps its articles' copies as their first captures.
+    #[test]
+    fn article_copies_become_captures_on_upgrade() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO objects (sha256, bytes, stored_at) VALUES ('abc', 10, 5);
+             INSERT INTO articles (source, url, origin, added_at, last_read_at, last_status, last_sha256)
+               VALUES ('https://news.example/a', 'https://news.example/a?x', 'cli', 1, 7, 304, 'abc'),
+                      ('/home/me/saved.html', NULL, 'cli', 1, 7, NULL, 'abc');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let rows: Vec<(i64, String, String, i64, i64, i64)> = conn
+            .prepare("SELECT article_id, url, sha256, bytes, http_status, captured_at FROM article_captures")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [(
+                1,
+                "https://news.example/a?x".to_string(),
+                "abc".to_string(),
+                10,
+                200,
+                7
+            )],
+            "the web article's copy, not the saved file's"
+        );
+    }
 }

@@ -93,10 +93,12 @@ pub struct HistoryRow {
     pub snapshots: Vec<SnapshotRow>,
 }
 
-/// A snapshot with what an export needs to write it as a WARC record.
+/// A capture (a reference's snapshot or a version of an article page) with what an export
+/// needs to write it as a WARC record.
 #[derive(Debug, Clone)]
 pub struct ExportSnapshot {
-    pub ref_url: String,
+    /// The URL captured: a reference's, or an article page's.
+    pub url: String,
     pub sha256: String,
     pub bytes: u64,
     pub content_type: Option<String>,
@@ -157,7 +159,7 @@ fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
 
 fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportSnapshot> {
     Ok(ExportSnapshot {
-        ref_url: r.get(0)?,
+        url: r.get(0)?,
         sha256: r.get(1)?,
         bytes: r.get(2)?,
         content_type: r.get(3)?,
@@ -420,7 +422,8 @@ impl Db {
         Ok(rows)
     }
 
-    /// Snapshots to export, oldest first: all, or those of references one article cites,
+    /// Captures to export, oldest first (an article before the references it cites): every
+    /// reference snapshot and article version, or those of one article and what it cites;
     /// captured at or after `since`.
     pub fn for_each_export_snapshot<E: From<DbError>>(
         &self,
@@ -429,12 +432,21 @@ impl Db {
         mut visit: impl FnMut(ExportSnapshot) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role, s.headers,
-                    s.http_version, s.reason_phrase
-             FROM snapshots s JOIN refs r ON r.id = s.ref_id
-             WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
-               AND (?2 IS NULL OR s.captured_at >= ?2)
-             ORDER BY s.captured_at, s.id",
+            "SELECT url, sha256, bytes, content_type, http_status, captured_at, role, headers,
+                    http_version, reason_phrase
+             FROM (
+               SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role,
+                      s.headers, s.http_version, s.reason_phrase, 1 AS source, s.id
+               FROM snapshots s JOIN refs r ON r.id = s.ref_id
+               WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+                 AND (?2 IS NULL OR s.captured_at >= ?2)
+               UNION ALL
+               SELECT c.url, c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 'body',
+                      c.headers, c.http_version, c.reason_phrase, 0 AS source, c.id
+               FROM article_captures c
+               WHERE (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
+             )
+             ORDER BY captured_at, source, id",
         ))?;
         let mut rows = self.wrap(stmt.query(params![article, since]))?;
         while let Some(r) = self.wrap(rows.next())? {
@@ -526,7 +538,8 @@ impl Db {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT sha256 FROM snapshots WHERE sha256 NOT IN (SELECT sha256 FROM objects)
              UNION SELECT last_sha256 FROM articles
-               WHERE last_sha256 IS NOT NULL AND last_sha256 NOT IN (SELECT sha256 FROM objects)",
+               WHERE last_sha256 IS NOT NULL AND last_sha256 NOT IN (SELECT sha256 FROM objects)
+             UNION SELECT sha256 FROM article_captures WHERE sha256 NOT IN (SELECT sha256 FROM objects)",
         ))?;
         let rows = self.wrap(stmt.query_map([], |r| r.get(0)).and_then(|m| m.collect()))?;
         Ok(rows)

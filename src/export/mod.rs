@@ -108,8 +108,8 @@ pub fn export_warc(
         if !path.is_file() {
             return Err(ExportError::MissingObject(s.sha256));
         }
-        if refs_known.insert(s.ref_url.clone()) {
-            refs_seen.push(s.ref_url.clone());
+        if refs_known.insert(s.url.clone()) {
+            refs_seen.push(s.url.clone());
         }
         if s.role != "body" {
             write_resource(&mut w, &s, &path).map_err(io_err)?;
@@ -121,7 +121,7 @@ pub fn export_warc(
         let mut fields = vec![
             ("WARC-Record-ID", warc::record_id()),
             ("WARC-Date", date.clone()),
-            ("WARC-Target-URI", s.ref_url.clone()),
+            ("WARC-Target-URI", s.url.clone()),
             ("Content-Type", "application/http;msgtype=response".into()),
             ("WARC-Payload-Digest", format!("sha256:{}", s.sha256)),
         ];
@@ -142,7 +142,7 @@ pub fn export_warc(
             }
             None => {
                 fields.insert(0, ("WARC-Type", "response".into()));
-                first.insert(s.sha256.clone(), (s.ref_url.clone(), s.captured_at));
+                first.insert(s.sha256.clone(), (s.url.clone(), s.captured_at));
                 summary.responses += 1;
                 (
                     Block::HeadAndFile {
@@ -159,10 +159,10 @@ pub fn export_warc(
             .map_err(io_err)?;
         summary.cdxj_lines.push(format!(
             "{} {} {}",
-            surt::surt(&s.ref_url),
+            surt::surt(&s.url),
             clock::format_compact(s.captured_at),
             json!({
-                "url": s.ref_url,
+                "url": s.url,
                 "mime": mime,
                 "status": s.http_status.to_string(),
                 "digest": format!("sha256:{}", s.sha256),
@@ -230,7 +230,7 @@ fn write_resource<W: Write>(
                 "WARC-Target-URI",
                 format!("urn:linkvault:{}:{}", s.role, s.sha256),
             ),
-            ("WARC-Source-URI", s.ref_url.clone()),
+            ("WARC-Source-URI", s.url.clone()),
             (
                 "Content-Type",
                 s.content_type

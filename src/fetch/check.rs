@@ -115,6 +115,10 @@ pub struct DocumentFetch {
     pub in_memory: Option<Vec<u8>>,
     pub error: Option<String>,
     pub got_response: bool,
+    /// Response headers and status line as received (for the capture's record).
+    pub headers: Vec<(String, String)>,
+    pub http_version: Option<&'static str>,
+    pub reason_phrase: Option<String>,
 }
 
 impl Fetcher {
@@ -145,6 +149,9 @@ impl Fetcher {
                 out.content_type = a.content_type;
                 out.etag = a.etag;
                 out.last_modified = a.last_modified;
+                out.headers = a.headers;
+                out.http_version = Some(a.http_version);
+                out.reason_phrase = a.reason_phrase;
                 match a.body {
                     Body::Stored(o) => out.stored = Some(o),
                     Body::Memory(m) => out.in_memory = Some(m),

@@ -10,7 +10,7 @@ use url::Url;
 use super::{RunError, RunOptions, RunSummary};
 use crate::clock::{self, Timestamp};
 use crate::config::Config;
-use crate::db::{ArticleRead, ArticleRow, Db};
+use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
 use crate::input::{self, Document, Source};
@@ -81,6 +81,16 @@ struct ArticleOutcome {
     content_type: Option<String>,
     bytes: Option<Vec<u8>>,
     not_modified: bool,
+    /// For a page read from the web: the response, kept as a version of the article.
+    response: Option<Response>,
+}
+
+/// What came with an article's body over HTTP.
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    http_version: Option<&'static str>,
+    reason_phrase: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -156,6 +166,7 @@ async fn read_one(
     let mut bytes = None;
     let mut content_type = None;
     let mut not_modified = false;
+    let mut response = None;
     match &source {
         Source::File(path) => match std::fs::read(path) {
             Ok(b) => bytes = Some(b),
@@ -175,7 +186,13 @@ async fn read_one(
             read.last_modified = f.last_modified;
             not_modified = f.status == Some(304);
             if let Some(obj) = f.stored {
-                if f.status.is_some_and(|s| (200..300).contains(&s)) {
+                if let Some(status) = f.status.filter(|s| (200..300).contains(s)) {
+                    response = Some(Response {
+                        status,
+                        headers: f.headers,
+                        http_version: f.http_version,
+                        reason_phrase: f.reason_phrase,
+                    });
                     match std::fs::read(fetcher.store_path(&obj.sha256)) {
                         Ok(b) => bytes = Some(b),
                         Err(e) => {
@@ -201,6 +218,7 @@ async fn read_one(
         content_type,
         bytes,
         not_modified,
+        response,
     })
 }
 
@@ -227,7 +245,28 @@ fn record_article(
         return Ok(Vec::new());
     }
     if let Some(sha) = &read.sha256 {
-        db.transaction(|tx| tx.insert_object(sha, read.bytes, now))?;
+        let headers = o
+            .response
+            .as_ref()
+            .and_then(|r| serde_json::to_string(&r.headers).ok());
+        db.transaction(|tx| {
+            tx.insert_object(sha, read.bytes, now)?;
+            if let (Some(r), Some(url)) = (&o.response, &read.url) {
+                tx.insert_article_capture(&NewArticleCapture {
+                    article_id: o.row.id,
+                    url,
+                    sha256: sha,
+                    bytes: read.bytes,
+                    content_type: content_type.as_deref(),
+                    http_status: r.status,
+                    captured_at: now,
+                    headers_json: headers.as_deref(),
+                    http_version: r.http_version,
+                    reason_phrase: r.reason_phrase.as_deref(),
+                })?;
+            }
+            Ok(())
+        })?;
     }
     let Some(bytes) = &o.bytes else {
         db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
