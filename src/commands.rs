@@ -66,10 +66,11 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
         }
         Command::History { url, format } => {
             let db = Db::open_existing(&cfg.archive)?;
-            let h = history::load(&db, &url)?;
-            let text = match format {
-                TextOrJson::Text => history::render_text(&h),
-                TextOrJson::Json => history::render_json(&h),
+            let text = match (history::load(&db, &url)?, format) {
+                (history::Found::Reference(h), TextOrJson::Text) => history::render_text(&h),
+                (history::Found::Reference(h), TextOrJson::Json) => history::render_json(&h),
+                (history::Found::Article(a), TextOrJson::Text) => history::render_article_text(&a),
+                (history::Found::Article(a), TextOrJson::Json) => history::render_article_json(&a),
             };
             emit(&text, None)?;
             Ok(ExitCode::SUCCESS)

@@ -1,33 +1,117 @@
-//! `history URL`: every check and every snapshot of one reference, oldest first. Read-only.
+//! `history URL`: every check and every snapshot of one reference, or every version of one
+//! article page, oldest first. Read-only.
 
 use std::fmt::Write as _;
 
 use serde_json::json;
 
 use crate::clock;
-use crate::db::{Db, DbError, HistoryRow};
+use crate::db::{ArticleHistory, Db, DbError, HistoryRow};
 use crate::report::link_json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("`{0}` is not a reference in this archive; `linkvault report --all` lists them")]
+    #[error("`{0}` is neither a reference nor an article in this archive; `linkvault report --all` lists them")]
     Unknown(String),
 }
 
-/// Looks the URL up as typed, then without its fragment.
-pub fn load(db: &Db, url: &str) -> Result<HistoryRow, HistoryError> {
-    if let Some(h) = db.history(url)? {
-        return Ok(h);
-    }
+/// What a URL is in the archive.
+pub enum Found {
+    Reference(HistoryRow),
+    Article(ArticleHistory),
+}
+
+/// Looks the URL up as typed, then without its fragment: as a reference first (an article
+/// that other articles cite is both), then as an article (or a saved file's path).
+pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
+    let mut candidates = vec![url.to_string()];
     if let Ok(mut u) = url::Url::parse(url) {
         u.set_fragment(None);
-        if let Some(h) = db.history(u.as_str())? {
-            return Ok(h);
+        candidates.push(u.to_string());
+    }
+    for c in &candidates {
+        if let Some(h) = db.history(c)? {
+            return Ok(Found::Reference(h));
+        }
+    }
+    for c in &candidates {
+        if let Some(a) = db.article_history(c)? {
+            return Ok(Found::Article(a));
         }
     }
     Err(HistoryError::Unknown(url.to_string()))
+}
+
+pub fn render_article_json(a: &ArticleHistory) -> String {
+    let captures: Vec<_> = a
+        .captures
+        .iter()
+        .map(|c| {
+            json!({
+                "url": c.url,
+                "sha256": c.sha256,
+                "bytes": c.bytes,
+                "content_type": c.content_type,
+                "http_status": c.http_status,
+                "captured_at": clock::format(c.captured_at),
+            })
+        })
+        .collect();
+    let v = json!({
+        "article": {
+            "source": a.source,
+            "url": a.url,
+            "title": a.title,
+            "last_read_at": a.last_read_at.map(clock::format),
+            "last_status": a.last_status,
+            "last_error": a.last_error,
+            "cites": a.cites,
+        },
+        "versions": captures,
+    });
+    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
+pub fn render_article_text(a: &ArticleHistory) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "article {}", a.source);
+    if let Some(t) = &a.title {
+        let _ = writeln!(out, "title: {t}");
+    }
+    if let Some(u) = a.url.as_deref().filter(|u| *u != a.source) {
+        let _ = writeln!(out, "url: {u}");
+    }
+    let last = match (a.last_read_at, a.last_status, &a.last_error) {
+        (None, _, _) => "never read".to_string(),
+        (Some(t), _, Some(e)) => format!("last read {}: {e}", clock::format(t)),
+        (Some(t), Some(s), None) => format!("last read {} (HTTP {s})", clock::format(t)),
+        (Some(t), None, None) => format!("last read {}", clock::format(t)),
+    };
+    let _ = writeln!(out, "{last}; cites {} reference(s)", a.cites);
+    let _ = writeln!(
+        out,
+        "\nversions (restore one with `linkvault restore HASH -o FILE`):"
+    );
+    if a.captures.is_empty() {
+        let _ = writeln!(
+            out,
+            "  none (saved files are read where they are, not copied)"
+        );
+    }
+    for c in &a.captures {
+        let _ = writeln!(
+            out,
+            "  {} {} {} bytes {} HTTP {}",
+            clock::format(c.captured_at),
+            c.sha256,
+            c.bytes,
+            c.content_type.as_deref().unwrap_or("?"),
+            c.http_status
+        );
+    }
+    out
 }
 
 pub fn render_json(h: &HistoryRow) -> String {

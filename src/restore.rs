@@ -20,7 +20,7 @@ pub enum RestoreError {
     UnknownHash(String),
     #[error("{prefix} is ambiguous: it starts {candidates}; give more digits")]
     Ambiguous { prefix: String, candidates: String },
-    #[error("`{0}` is not a reference in this archive")]
+    #[error("`{0}` is neither a reference nor an article in this archive")]
     UnknownUrl(String),
     #[error("no good snapshot of {url}{at}")]
     NoSnapshot { url: String, at: String },
@@ -49,7 +49,8 @@ pub fn resolve_hash(db: &Db, prefix: &str) -> Result<String, RestoreError> {
     }
 }
 
-/// The hash of the good snapshot of `url` at or before `at` (the latest without `at`).
+/// The hash of the good snapshot of `url` at or before `at` (the latest without `at`); for an
+/// article, the version read at or before `at`.
 pub fn resolve_url(db: &Db, url: &str, at: Option<&str>) -> Result<String, RestoreError> {
     let at_ts = match at {
         Some(t) => Some(clock::parse(t).ok_or_else(|| RestoreError::BadTime(t.to_string()))?),
@@ -66,6 +67,20 @@ pub fn resolve_url(db: &Db, url: &str, at: Option<&str>) -> Result<String, Resto
             known = true;
             if let Some(s) = db.good_snapshot_at(c, at_ts)? {
                 return Ok(s.sha256);
+            }
+        }
+    }
+    // Not a reference with a copy: an article page, as read at or before that time.
+    for c in &candidates {
+        if let Some(article) = db.article_history(c)? {
+            known = true;
+            let version = article
+                .captures
+                .iter()
+                .rev()
+                .find(|v| at_ts.is_none_or(|t| v.captured_at <= t));
+            if let Some(v) = version {
+                return Ok(v.sha256.clone());
             }
         }
     }

@@ -946,6 +946,59 @@ fn restore_into_a_directory_names_the_file_by_its_hash_only() {
 }
 
 #[test]
+fn an_edited_article_keeps_every_version_in_history_and_restore() {
+    let s = Server::start();
+    let first =
+        "<html><head><title>Rallies</title></head><body><p>Rallies in 80 towns.</p></body></html>";
+    let edited = "<html><head><title>Rallies</title></head><body><p>Rallies in 83 towns (corrected).</p></body></html>";
+    let current = std::sync::Arc::new(std::sync::Mutex::new(first));
+    let c = current.clone();
+    s.route("/story", move |_| Reply::html(&c.lock().unwrap()));
+    let mut ws = Workspace::new();
+    let t0: i64 = 1_800_000_000;
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), t0.to_string())];
+    ws.ok(&["run", &s.url("/story")]);
+    *current.lock().unwrap() = edited;
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), (t0 + 86_400).to_string())];
+    ws.ok(&["run"]);
+
+    let text = ws.ok(&["history", &s.url("/story")]);
+    assert!(text.contains("title: Rallies"), "{text}");
+    let (a, b) = (sha256_hex(first.as_bytes()), sha256_hex(edited.as_bytes()));
+    let (pa, pb) = (text.find(&a), text.find(&b));
+    assert!(
+        pa.is_some() && pb.is_some() && pa < pb,
+        "both versions, oldest first:\n{text}"
+    );
+    let h: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["history", &s.url("/story"), "--format", "json"])).unwrap();
+    assert_eq!(h["versions"].as_array().unwrap().len(), 2, "{h:#}");
+
+    // By time: the version read then; without a time, the latest.
+    let then = ws.path().join("then.html");
+    let one_hour_later = "2027-01-15T09:00:00Z"; // t0 + 1 h
+    ws.ok(&[
+        "restore",
+        "--url",
+        &s.url("/story"),
+        "--at",
+        one_hour_later,
+        "-o",
+        then.to_str().unwrap(),
+    ]);
+    assert_eq!(fs::read_to_string(&then).unwrap(), first);
+    let now = ws.path().join("now.html");
+    ws.ok(&[
+        "restore",
+        "--url",
+        &s.url("/story"),
+        "-o",
+        now.to_str().unwrap(),
+    ]);
+    assert_eq!(fs::read_to_string(&now).unwrap(), edited);
+}
+
+#[test]
 fn html_report_is_one_escaped_page_with_a_rot_chart_over_time() {
     let s = Server::start();
     s.resource("/stays.png", "image/png", PNG);

@@ -17,8 +17,8 @@ pub use articles::{ArticleRead, ArticleRow, NewArticleCapture};
 pub use checks::{NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
 pub use views::{
-    CheckRow, ExportPage, ExportSnapshot, HistoryRow, LinkFilter, LinkRow, ObjectRow, SnapshotInfo,
-    SnapshotRow, Summary,
+    ArticleCaptureRow, ArticleHistory, CheckRow, ExportPage, ExportSnapshot, HistoryRow,
+    LinkFilter, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary,
 };
 
 pub const DB_FILE: &str = "linkvault.db";

@@ -93,6 +93,30 @@ pub struct HistoryRow {
     pub snapshots: Vec<SnapshotRow>,
 }
 
+/// An article and every version of it read from the web, oldest first.
+#[derive(Debug, Clone)]
+pub struct ArticleHistory {
+    pub source: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub last_read_at: Option<Timestamp>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    /// References it cites.
+    pub cites: u64,
+    pub captures: Vec<ArticleCaptureRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArticleCaptureRow {
+    pub url: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub content_type: Option<String>,
+    pub http_status: u16,
+    pub captured_at: Timestamp,
+}
+
 /// A capture (a reference's snapshot or a version of an article page) with what an export
 /// needs to write it as a WARC record.
 #[derive(Debug, Clone)]
@@ -408,6 +432,56 @@ impl Db {
             checks,
             snapshots,
         }))
+    }
+
+    /// The article known by `url` (as registered, or the URL it was last read at).
+    pub fn article_history(&self, url: &str) -> Result<Option<ArticleHistory>> {
+        let found = self.wrap(
+            self.conn
+                .query_row(
+                    "SELECT a.id, a.source, a.url, a.title, a.last_read_at, a.last_status, a.last_error,
+                            (SELECT count(*) FROM citations c WHERE c.article_id = a.id)
+                     FROM articles a WHERE a.source = ?1 OR a.url = ?1 ORDER BY a.id LIMIT 1",
+                    [url],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            ArticleHistory {
+                                source: r.get(1)?,
+                                url: r.get(2)?,
+                                title: r.get(3)?,
+                                last_read_at: r.get(4)?,
+                                last_status: r.get(5)?,
+                                last_error: r.get(6)?,
+                                cites: r.get(7)?,
+                                captures: Vec::new(),
+                            },
+                        ))
+                    },
+                )
+                .optional(),
+        )?;
+        let Some((id, mut article)) = found else {
+            return Ok(None);
+        };
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT url, sha256, bytes, content_type, http_status, captured_at FROM article_captures
+             WHERE article_id = ?1 ORDER BY captured_at, id",
+        ))?;
+        article.captures = self.wrap(
+            stmt.query_map([id], |r| {
+                Ok(ArticleCaptureRow {
+                    url: r.get(0)?,
+                    sha256: r.get(1)?,
+                    bytes: r.get(2)?,
+                    content_type: r.get(3)?,
+                    http_status: r.get(4)?,
+                    captured_at: r.get(5)?,
+                })
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        Ok(Some(article))
     }
 
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {

@@ -45,10 +45,13 @@ pub fn route(archive: &Path, req: &Request) -> Response {
     match path {
         "/" | "/report" => report_page(&db, &param),
         "/ref" => match param("url").map(|u| crate::history::load(&db, &u)) {
-            Some(Ok(h)) => {
+            Some(Ok(crate::history::Found::Reference(h))) => {
                 let mut out = Vec::new();
                 let _ = write_history(&h, &mut out);
                 Response::new(200, "text/html; charset=utf-8", out)
+            }
+            Some(Ok(crate::history::Found::Article(a))) => {
+                Response::text(200, &crate::history::render_article_text(&a))
             }
             Some(Err(e)) => Response::text(404, &e.to_string()),
             None => Response::text(400, "give ?url="),
