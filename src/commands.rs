@@ -340,6 +340,12 @@ fn print_summary(s: &RunSummary, progress: &Progress) {
             s.videos_captured
         ));
     }
+    if s.articles_edited > 0 {
+        progress.say(&format!(
+            "{} article(s) edited since they were last read: `linkvault history ARTICLE` lists the versions",
+            s.articles_edited
+        ));
+    }
     if s.video_page_only > 0 {
         progress.say(&format!(
             "{} video reference(s) were captured as pages only: yt-dlp was not found. Install it (pip install yt-dlp) or set video.yt_dlp; `linkvault doctor` checks.",

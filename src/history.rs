@@ -56,6 +56,7 @@ pub fn render_article_json(a: &ArticleHistory) -> String {
                 "content_type": c.content_type,
                 "http_status": c.http_status,
                 "captured_at": clock::format(c.captured_at),
+                "edited": c.edited,
             })
         })
         .collect();
@@ -103,12 +104,13 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
     for c in &a.captures {
         let _ = writeln!(
             out,
-            "  {} {} {} bytes {} HTTP {}",
+            "  {} {} {} bytes {} HTTP {}{}",
             clock::format(c.captured_at),
             c.sha256,
             c.bytes,
             c.content_type.as_deref().unwrap_or("?"),
-            c.http_status
+            c.http_status,
+            if c.edited { " (text edited)" } else { "" }
         );
     }
     out

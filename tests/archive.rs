@@ -948,31 +948,66 @@ fn restore_into_a_directory_names_the_file_by_its_hash_only() {
 #[test]
 fn an_edited_article_keeps_every_version_in_history_and_restore() {
     let s = Server::start();
-    let first =
-        "<html><head><title>Rallies</title></head><body><p>Rallies in 80 towns.</p></body></html>";
-    let edited = "<html><head><title>Rallies</title></head><body><p>Rallies in 83 towns (corrected).</p></body></html>";
-    let current = std::sync::Arc::new(std::sync::Mutex::new(first));
+    let body = "Tens of thousands demonstrated on Friday in towns across the province, \
+        calling for the release of detainees and an end to the shelling of markets. \
+        Organisers said the marches were the largest since the spring, and local councils \
+        published lists of the towns where people gathered, with photographs of the crowds \
+        and the banners they carried through the streets until the evening prayers.";
+    let page = |extra: &str| {
+        format!("<html><head><title>Rallies</title></head><body><p>{body}</p><p>{extra}</p></body></html>")
+    };
+    // Day 0; day 1: only the "updated" clock moved; day 2: the text was corrected.
+    let versions = [
+        page("Updated 10:01. Rallies in 80 towns."),
+        page("Updated 10:02. Rallies in 80 towns."),
+        page("Updated 11:30. Correction: rallies in 83 towns, not 80 as first reported."),
+    ];
+    let current = std::sync::Arc::new(std::sync::Mutex::new(versions[0].clone()));
     let c = current.clone();
     s.route("/story", move |_| Reply::html(&c.lock().unwrap()));
     let mut ws = Workspace::new();
     let t0: i64 = 1_800_000_000;
-    ws.extra_env = vec![("LINKVAULT_NOW".into(), t0.to_string())];
-    ws.ok(&["run", &s.url("/story")]);
-    *current.lock().unwrap() = edited;
-    ws.extra_env = vec![("LINKVAULT_NOW".into(), (t0 + 86_400).to_string())];
-    ws.ok(&["run"]);
+    let mut outputs = Vec::new();
+    for (day, v) in versions.iter().enumerate() {
+        *current.lock().unwrap() = v.clone();
+        ws.extra_env = vec![(
+            "LINKVAULT_NOW".into(),
+            (t0 + day as i64 * 86_400).to_string(),
+        )];
+        let out = ws.run(&["run", &s.url("/story")]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        outputs.push(stderr(&out));
+    }
+    assert!(
+        !outputs[1].contains("edited"),
+        "a moved clock is no edit: {}",
+        outputs[1]
+    );
+    assert!(
+        outputs[2].contains("1 article(s) edited since they were last read"),
+        "{}",
+        outputs[2]
+    );
 
     let text = ws.ok(&["history", &s.url("/story")]);
     assert!(text.contains("title: Rallies"), "{text}");
-    let (a, b) = (sha256_hex(first.as_bytes()), sha256_hex(edited.as_bytes()));
-    let (pa, pb) = (text.find(&a), text.find(&b));
+    let hashes: Vec<String> = versions.iter().map(|v| sha256_hex(v.as_bytes())).collect();
+    let at: Vec<Option<usize>> = hashes.iter().map(|h| text.find(h.as_str())).collect();
     assert!(
-        pa.is_some() && pb.is_some() && pa < pb,
-        "both versions, oldest first:\n{text}"
+        at.iter().all(Option::is_some) && at[0] < at[1] && at[1] < at[2],
+        "every version, oldest first:\n{text}"
     );
+    assert_eq!(text.matches("(text edited)").count(), 1, "{text}");
     let h: serde_json::Value =
         serde_json::from_str(&ws.ok(&["history", &s.url("/story"), "--format", "json"])).unwrap();
-    assert_eq!(h["versions"].as_array().unwrap().len(), 2, "{h:#}");
+    let edited: Vec<bool> = h["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["edited"].as_bool().unwrap())
+        .collect();
+    assert_eq!(edited, [false, false, true], "{h:#}");
+    assert_eq!(ws.report_json()["summary"]["articles_edited"], 1);
 
     // By time: the version read then; without a time, the latest.
     let then = ws.path().join("then.html");
@@ -986,7 +1021,7 @@ fn an_edited_article_keeps_every_version_in_history_and_restore() {
         "-o",
         then.to_str().unwrap(),
     ]);
-    assert_eq!(fs::read_to_string(&then).unwrap(), first);
+    assert_eq!(fs::read_to_string(&then).unwrap(), versions[0]);
     let now = ws.path().join("now.html");
     ws.ok(&[
         "restore",
@@ -995,7 +1030,7 @@ fn an_edited_article_keeps_every_version_in_history_and_restore() {
         "-o",
         now.to_str().unwrap(),
     ]);
-    assert_eq!(fs::read_to_string(&now).unwrap(), edited);
+    assert_eq!(fs::read_to_string(&now).unwrap(), versions[2]);
 }
 
 #[test]

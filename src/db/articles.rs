@@ -31,6 +31,8 @@ pub struct NewArticleCapture<'a> {
     pub headers_json: Option<&'a str>,
     pub http_version: Option<&'a str>,
     pub reason_phrase: Option<&'a str>,
+    /// Its visible text differs from the version before (not just ads and timestamps).
+    pub edited: bool,
 }
 
 /// What one read of an article found.
@@ -88,8 +90,8 @@ impl Tx<'_> {
             .query_row([source], row)
     }
 
-    /// Keeps a version of an article page, unless it is the version last kept.
-    pub fn insert_article_capture(&self, c: &NewArticleCapture<'_>) -> rusqlite::Result<()> {
+    /// Keeps a version of an article page, unless it is the version last kept; true if kept.
+    pub fn insert_article_capture(&self, c: &NewArticleCapture<'_>) -> rusqlite::Result<bool> {
         let latest: Option<String> = self
             .conn()
             .prepare_cached(
@@ -99,13 +101,13 @@ impl Tx<'_> {
             .query_row([c.article_id], |r| r.get(0))
             .optional()?;
         if latest.as_deref() == Some(c.sha256) {
-            return Ok(());
+            return Ok(false);
         }
         self.conn()
             .prepare_cached(
                 "INSERT INTO article_captures (article_id, url, sha256, bytes, content_type,
-                   http_status, captured_at, headers, http_version, reason_phrase)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   http_status, captured_at, headers, http_version, reason_phrase, edited)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 c.article_id,
@@ -117,9 +119,10 @@ impl Tx<'_> {
                 c.captured_at,
                 c.headers_json,
                 c.http_version,
-                c.reason_phrase
+                c.reason_phrase,
+                c.edited
             ])?;
-        Ok(())
+        Ok(true)
     }
 
     pub fn record_article_read(

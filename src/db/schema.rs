@@ -137,7 +137,8 @@ const MIGRATIONS: &[&str] = &[
         captured_at    INTEGER NOT NULL,
         headers        TEXT,                   -- JSON [[name, value], ...] as received
         http_version   TEXT,
-        reason_phrase  TEXT
+        reason_phrase  TEXT,
+        edited         INTEGER NOT NULL DEFAULT 0  -- its text differs from the version before
     );
     CREATE INDEX article_captures_article ON article_captures(article_id, captured_at);
     INSERT INTO article_captures (article_id, url, sha256, bytes, http_status, captured_at)

@@ -51,6 +51,8 @@ pub struct Summary {
     pub lost: u64,
     /// Video pages held as pages only because yt-dlp was not installed.
     pub video_page_only: u64,
+    /// Articles whose text has changed at least once since first read.
+    pub articles_edited: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,6 +117,7 @@ pub struct ArticleCaptureRow {
     pub content_type: Option<String>,
     pub http_status: u16,
     pub captured_at: Timestamp,
+    pub edited: bool,
 }
 
 /// A capture (a reference's snapshot or a version of an article page) with what an export
@@ -347,6 +350,12 @@ impl Db {
     pub fn summary(&self, article: Option<i64>) -> Result<Summary> {
         let mut s = Summary {
             articles: self.article_count(article)?,
+            articles_edited: self.wrap(self.conn.query_row(
+                "SELECT count(DISTINCT article_id) FROM article_captures
+                 WHERE edited = 1 AND (?1 IS NULL OR article_id = ?1)",
+                [article],
+                |r| r.get(0),
+            ))?,
             ..Summary::default()
         };
         let mut stmt = self.wrap(self.conn.prepare(
@@ -465,8 +474,8 @@ impl Db {
             return Ok(None);
         };
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT url, sha256, bytes, content_type, http_status, captured_at FROM article_captures
-             WHERE article_id = ?1 ORDER BY captured_at, id",
+            "SELECT url, sha256, bytes, content_type, http_status, captured_at, edited
+             FROM article_captures WHERE article_id = ?1 ORDER BY captured_at, id",
         ))?;
         article.captures = self.wrap(
             stmt.query_map([id], |r| {
@@ -477,6 +486,7 @@ impl Db {
                     content_type: r.get(3)?,
                     http_status: r.get(4)?,
                     captured_at: r.get(5)?,
+                    edited: r.get(6)?,
                 })
             })
             .and_then(|m| m.collect()),

@@ -763,7 +763,9 @@ impl Fetcher {
         Some(TextSignature::of_html(&buf))
     }
 
-    fn text_changed(&self, old: &str, new: &str) -> bool {
+    /// Whether two stored HTML objects differ in their visible text, not just in ads and
+    /// timestamps (true when either cannot be read).
+    pub fn text_changed(&self, old: &str, new: &str) -> bool {
         match (self.read_text(old), self.read_text(new)) {
             (Some(a), Some(b)) => a.similarity(&b) < UNCHANGED_TEXT_SIMILARITY,
             _ => true,

@@ -131,10 +131,17 @@ fn write_json(
 }
 
 fn summary_line(s: &Summary) -> String {
-    format!(
+    let mut line = format!(
         "{} articles, {} links: {} alive, {} dead, {} blocked, {} transient, {} unchecked; {} not alive but rescued (snapshot held), {} lost",
         s.articles, s.links, s.alive, s.dead, s.blocked, s.transient, s.unchecked, s.rescued, s.lost
-    )
+    );
+    if s.articles_edited > 0 {
+        line.push_str(&format!(
+            "; {} article(s) edited since first read",
+            s.articles_edited
+        ));
+    }
+    line
 }
 
 fn verdict_text(l: &LinkRow) -> String {

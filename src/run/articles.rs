@@ -91,6 +91,8 @@ struct Response {
     headers: Vec<(String, String)>,
     http_version: Option<&'static str>,
     reason_phrase: Option<String>,
+    /// The text differs from the copy read before (an edit, not a rotating ad).
+    edited: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -187,11 +189,17 @@ async fn read_one(
             not_modified = f.status == Some(304);
             if let Some(obj) = f.stored {
                 if let Some(status) = f.status.filter(|s| (200..300).contains(s)) {
+                    let edited = row.last_sha256.as_deref().is_some_and(|prev| {
+                        prev != obj.sha256
+                            && fetcher.store_path(prev).is_file()
+                            && fetcher.text_changed(prev, &obj.sha256)
+                    });
                     response = Some(Response {
                         status,
                         headers: f.headers,
                         http_version: f.http_version,
                         reason_phrase: f.reason_phrase,
+                        edited,
                     });
                     match std::fs::read(fetcher.store_path(&obj.sha256)) {
                         Ok(b) => bytes = Some(b),
@@ -249,10 +257,10 @@ fn record_article(
             .response
             .as_ref()
             .and_then(|r| serde_json::to_string(&r.headers).ok());
-        db.transaction(|tx| {
+        let kept_edit = db.transaction(|tx| {
             tx.insert_object(sha, read.bytes, now)?;
             if let (Some(r), Some(url)) = (&o.response, &read.url) {
-                tx.insert_article_capture(&NewArticleCapture {
+                let kept = tx.insert_article_capture(&NewArticleCapture {
                     article_id: o.row.id,
                     url,
                     sha256: sha,
@@ -263,10 +271,18 @@ fn record_article(
                     headers_json: headers.as_deref(),
                     http_version: r.http_version,
                     reason_phrase: r.reason_phrase.as_deref(),
+                    edited: r.edited,
                 })?;
+                return Ok(kept && r.edited);
             }
-            Ok(())
+            Ok(false)
         })?;
+        if kept_edit {
+            summary.articles_edited += 1;
+            progress.info(&format!(
+                "{name}: the article's text has changed since it was last read (both versions are kept)"
+            ));
+        }
     }
     let Some(bytes) = &o.bytes else {
         db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;

@@ -52,6 +52,8 @@ pub struct RunSummary {
     /// Video references captured as pages only because yt-dlp is missing.
     pub video_page_only: u64,
     pub videos_captured: u64,
+    /// Articles whose text changed since they were last read.
+    pub articles_edited: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
