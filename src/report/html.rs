@@ -144,6 +144,13 @@ pub fn write_html(
     if let Some(note) = video_gap_note(summary) {
         writeln!(out, "<p><strong>{}</strong></p>", escape(&note))?;
     }
+    if summary.articles_edited > 0 {
+        writeln!(
+            out,
+            "<p>{} article(s) edited since first read: every version is kept (<code>linkvault history ARTICLE</code>).</p>",
+            summary.articles_edited
+        )?;
+    }
     writeln!(out, "<h2>Link rot over time</h2><div class=\"charts\">")?;
     let series = rot_series(db, filter.article)?;
     writeln!(out, "{}", svg(&series, "all references", 720, 260))?;
