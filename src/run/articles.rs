@@ -135,15 +135,12 @@ pub(super) async fn read_articles(
             let outcome = r?;
             progress.article_done();
             net.any_response |= outcome.read.status.is_some();
-            if outcome.read.status.is_none()
-                && outcome.read.error.is_some()
-                && matches!(outcome.source, Source::Url(_))
+            if let (None, Some(_), Source::Url(u)) =
+                (outcome.read.status, &outcome.read.error, &outcome.source)
             {
                 net.network_failures += 1;
-                if let Source::Url(u) = &outcome.source {
-                    net.failing_hosts
-                        .insert(u.host_str().unwrap_or_default().to_string());
-                }
+                net.failing_hosts
+                    .insert(u.host_str().unwrap_or_default().to_string());
             }
             let new_items =
                 record_article(db, &outcome, &extract_opts, progress, summary, &mut cited)?;
