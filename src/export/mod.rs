@@ -82,7 +82,7 @@ pub fn export_warc(
         ..ExportSummary::default()
     };
     let info = format!(
-        "software: linkvault/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: references archived by linkvault\r\n",
+        "software: linkvault/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ndescription: articles and the references they cite, archived by linkvault\r\n",
         env!("CARGO_PKG_VERSION")
     );
     w.write_record(
@@ -100,16 +100,16 @@ pub fn export_warc(
 
     // The first record of each payload: later captures of the same bytes are revisits.
     let mut first: HashMap<String, (String, Timestamp)> = HashMap::new();
-    // Each reference's history goes in once, in order of first capture.
-    let mut refs_seen: Vec<String> = Vec::new();
-    let mut refs_known: HashSet<String> = HashSet::new();
+    // The URLs captured, in order of first capture: each reference's history goes in once.
+    let mut urls_seen: Vec<String> = Vec::new();
+    let mut urls_known: HashSet<String> = HashSet::new();
     db.for_each_export_snapshot(article, since, |s| {
         let path = store.object_path(&s.sha256);
         if !path.is_file() {
             return Err(ExportError::MissingObject(s.sha256));
         }
-        if refs_known.insert(s.url.clone()) {
-            refs_seen.push(s.url.clone());
+        if urls_known.insert(s.url.clone()) {
+            urls_seen.push(s.url.clone());
         }
         if s.role != "body" {
             write_resource(&mut w, &s, &path).map_err(io_err)?;
@@ -173,7 +173,7 @@ pub fn export_warc(
         ));
         Ok(())
     })?;
-    for url in &refs_seen {
+    for url in &urls_seen {
         if let Some(h) = db.history(url)? {
             let body = crate::history::render_json(&h);
             w.write_record(
