@@ -23,14 +23,30 @@ pub enum Found {
     Article(ArticleHistory),
 }
 
-/// Looks the URL up as typed, then without its fragment: as a reference first (an article
-/// that other articles cite is both), then as an article (or a saved file's path).
-pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
-    let mut candidates = vec![url.to_string()];
-    if let Ok(mut u) = url::Url::parse(url) {
-        u.set_fragment(None);
-        candidates.push(u.to_string());
+/// The keys a URL or path typed by a user may be stored under: as typed, without its fragment,
+/// and (for a path) absolute, as saved-file articles are registered.
+pub fn lookup_keys(typed: &str) -> Vec<String> {
+    let mut keys = vec![typed.to_string()];
+    match url::Url::parse(typed) {
+        Ok(mut u) => {
+            u.set_fragment(None);
+            keys.push(u.to_string());
+        }
+        Err(_) => {
+            // Registered files are canonical paths; a deleted one can only be made absolute.
+            let path = std::fs::canonicalize(typed).or_else(|_| std::path::absolute(typed));
+            if let Ok(p) = path {
+                keys.push(p.to_string_lossy().into_owned());
+            }
+        }
     }
+    keys
+}
+
+/// Looks the URL up (see `lookup_keys`): as a reference first (an article that other articles
+/// cite is both), then as an article, by URL or a saved file's path.
+pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
+    let candidates = lookup_keys(url);
     for c in &candidates {
         if let Some(h) = db.history(c)? {
             return Ok(Found::Reference(h));
@@ -96,20 +112,18 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
         "\nversions (restore one with `linkvault restore HASH -o FILE`):"
     );
     if a.captures.is_empty() {
-        let _ = writeln!(
-            out,
-            "  none (saved files are read where they are, not copied)"
-        );
+        let _ = writeln!(out, "  none");
     }
     for c in &a.captures {
         let _ = writeln!(
             out,
-            "  {} {} {} bytes {} HTTP {}{}",
+            "  {} {} {} bytes {} {}{}",
             clock::format(c.captured_at),
             c.sha256,
             c.bytes,
             c.content_type.as_deref().unwrap_or("?"),
-            c.http_status,
+            c.http_status
+                .map_or("saved file".to_string(), |s| format!("HTTP {s}")),
             if c.edited { " (text edited)" } else { "" }
         );
     }

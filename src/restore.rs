@@ -56,11 +56,7 @@ pub fn resolve_url(db: &Db, url: &str, at: Option<&str>) -> Result<String, Resto
         Some(t) => Some(clock::parse(t).ok_or_else(|| RestoreError::BadTime(t.to_string()))?),
         None => None,
     };
-    let mut candidates = vec![url.to_string()];
-    if let Ok(mut u) = url::Url::parse(url) {
-        u.set_fragment(None);
-        candidates.push(u.to_string());
-    }
+    let candidates = crate::history::lookup_keys(url);
     let mut known = false;
     for c in &candidates {
         if db.link_by_url(c)?.is_some() {

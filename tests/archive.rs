@@ -118,8 +118,16 @@ fn identical_content_under_two_urls_is_stored_once() {
     let b = &link(&report, &s.url("/b/two.png"))["snapshot"]["sha256"];
     assert_eq!(a, b);
     let objects: Vec<_> = walk(&ws.archive().join("objects"));
-    assert_eq!(objects.len(), 1, "{objects:?}");
-    assert_eq!(fs::read(&objects[0]).unwrap(), PNG);
+    let pictures: Vec<_> = objects
+        .iter()
+        .filter(|p| fs::read(p).unwrap() == PNG)
+        .collect();
+    assert_eq!(pictures.len(), 1, "{objects:?}");
+    assert_eq!(
+        objects.len(),
+        2,
+        "the picture once, and a copy of the article: {objects:?}"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -1031,6 +1039,52 @@ fn an_edited_article_keeps_every_version_in_history_and_restore() {
         now.to_str().unwrap(),
     ]);
     assert_eq!(fs::read_to_string(&now).unwrap(), versions[2]);
+}
+
+#[test]
+fn a_saved_article_file_is_copied_so_it_outlives_the_file() {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let first = format!(
+        r#"<p>Rallies were held in eighty towns on Friday, organisers said.</p><img src="{}">"#,
+        s.url("/a.png")
+    );
+    let edited = format!(
+        r#"<p>Correction: the rallies were held in eighty-three towns, not eighty.</p><img src="{}">"#,
+        s.url("/a.png")
+    );
+    let file = ws.write("saved.html", &first);
+    ws.ok(&["run", file.to_str().unwrap()]);
+    ws.write("saved.html", &edited);
+    let out = ws.run(&["run"]);
+    assert!(
+        stderr(&out).contains("1 article(s) edited"),
+        "{}",
+        stderr(&out)
+    );
+    fs::remove_file(&file).unwrap();
+
+    // Asked by the relative path a user would type, from the workspace.
+    let mut cmd = ws.command(&["history", "saved.html"]);
+    let text = String::from_utf8(cmd.output().unwrap().stdout).unwrap();
+    let (a, b) = (sha256_hex(first.as_bytes()), sha256_hex(edited.as_bytes()));
+    assert!(text.contains(&a) && text.contains(&b), "{text}");
+    assert!(text.contains("saved file (text edited)"), "{text}");
+    let back = ws.path().join("back.html");
+    ws.ok(&[
+        "restore",
+        "--url",
+        "saved.html",
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(fs::read_to_string(&back).unwrap(), edited);
+    // Copies of saved files are not web captures: the WARC holds only what came over HTTP.
+    let warc = ws.path().join("out.warc.gz");
+    ws.ok(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    let cdxj = fs::read_to_string(ws.path().join("out.cdxj")).unwrap();
+    assert_eq!(cdxj.lines().count(), 1, "only the picture: {cdxj}");
 }
 
 #[test]

@@ -65,11 +65,8 @@ fn no_objects_or_temp(ws: &Workspace) {
             .is_none(),
         "temp file left"
     );
-    let objects = ws.archive().join("objects");
-    assert!(
-        !objects.exists() || std::fs::read_dir(objects).unwrap().next().is_none(),
-        "partial object stored"
-    );
+    let stored = ws.objects_besides(&[&ws.path().join("p.html")]);
+    assert!(stored.is_empty(), "partial object stored: {stored:?}");
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub struct ArticleRow {
     pub next_read_at: Timestamp,
 }
 
-/// One version of an article page as read from the web.
+/// One version of an article as read: a page from the web, or a copy of a saved file.
 #[derive(Debug, Clone)]
 pub struct NewArticleCapture<'a> {
     pub article_id: i64,
@@ -26,7 +26,8 @@ pub struct NewArticleCapture<'a> {
     pub sha256: &'a str,
     pub bytes: u64,
     pub content_type: Option<&'a str>,
-    pub http_status: u16,
+    /// None for a saved file.
+    pub http_status: Option<u16>,
     pub captured_at: Timestamp,
     pub headers_json: Option<&'a str>,
     pub http_version: Option<&'a str>,

@@ -122,18 +122,18 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE snapshots ADD COLUMN http_version TEXT;   -- HTTP/1.0 | HTTP/1.1 | HTTP/2 | HTTP/3
     ALTER TABLE snapshots ADD COLUMN reason_phrase TEXT;  -- HTTP/1 only; NULL before version 3
     "#,
-    // 4: every version of an article page read from the web, not just the latest, so articles
-    // are exported (and can be replayed) beside their references. Backfilled with the copy
-    // each article already had.
+    // 4: every version of an article read, not just the latest: pages from the web (exported,
+    // and so replayable, beside their references) and copies of saved files. Backfilled with
+    // the copy each web article already had.
     r#"
     CREATE TABLE article_captures (
         id             INTEGER PRIMARY KEY,
         article_id     INTEGER NOT NULL REFERENCES articles(id),
-        url            TEXT NOT NULL,          -- the URL that answered (after redirects)
+        url            TEXT NOT NULL,          -- the URL that answered (after redirects), or file:
         sha256         TEXT NOT NULL REFERENCES objects(sha256),
         bytes          INTEGER NOT NULL,
         content_type   TEXT,
-        http_status    INTEGER NOT NULL,
+        http_status    INTEGER,                -- NULL for a copy of a saved file
         captured_at    INTEGER NOT NULL,
         headers        TEXT,                   -- JSON [[name, value], ...] as received
         http_version   TEXT,

@@ -115,7 +115,8 @@ pub struct ArticleCaptureRow {
     pub sha256: String,
     pub bytes: u64,
     pub content_type: Option<String>,
-    pub http_status: u16,
+    /// None for a copy of a saved file.
+    pub http_status: Option<u16>,
     pub captured_at: Timestamp,
     pub edited: bool,
 }
@@ -528,7 +529,8 @@ impl Db {
                SELECT c.url, c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 'body',
                       c.headers, c.http_version, c.reason_phrase, 0 AS source, c.id
                FROM article_captures c
-               WHERE (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
+               WHERE c.http_status IS NOT NULL -- pages from the web; saved files have no response
+                 AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
              )
              ORDER BY captured_at, source, id",
         ))?;

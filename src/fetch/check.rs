@@ -205,6 +205,11 @@ impl Fetcher {
         matches!(timeout(self.cfg.stall_timeout, request).await, Ok(Ok(_)))
     }
 
+    /// The store captures go into (articles read from files are kept there too).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Where the store keeps an object (for reading an article back after archiving it).
     pub fn store_path(&self, sha256: &str) -> std::path::PathBuf {
         self.store.object_path(sha256)

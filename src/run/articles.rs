@@ -81,13 +81,17 @@ struct ArticleOutcome {
     content_type: Option<String>,
     bytes: Option<Vec<u8>>,
     not_modified: bool,
-    /// For a page read from the web: the response, kept as a version of the article.
-    response: Option<Response>,
+    /// A new body read (from the web or a file), kept as a version of the article.
+    capture: Option<Capture>,
 }
 
-/// What came with an article's body over HTTP.
-struct Response {
-    status: u16,
+/// What is recorded of one version of an article besides its bytes.
+#[derive(Default)]
+struct Capture {
+    /// The URL that answered, or the file's `file:` URL.
+    url: String,
+    /// The HTTP response, for a page from the web.
+    status: Option<u16>,
     headers: Vec<(String, String)>,
     http_version: Option<&'static str>,
     reason_phrase: Option<String>,
@@ -165,10 +169,33 @@ async fn read_one(
     let mut bytes = None;
     let mut content_type = None;
     let mut not_modified = false;
-    let mut response = None;
+    let mut capture = None;
     match &source {
         Source::File(path) => match std::fs::read(path) {
-            Ok(b) => bytes = Some(b),
+            Ok(b) => {
+                // A copy is kept: the file may be moved, edited or deleted later.
+                let store = fetcher.store().clone();
+                let (b, stored) = tokio::task::spawn_blocking(move || {
+                    let stored = store.put(&b);
+                    (b, stored)
+                })
+                .await
+                .map_err(|e| WriteError::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other(format!("storing the article failed: {e}")),
+                })?;
+                let obj = stored?;
+                capture = Some(Capture {
+                    url: Url::from_file_path(path)
+                        .map(String::from)
+                        .unwrap_or_else(|_| path.display().to_string()),
+                    edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
+                    ..Capture::default()
+                });
+                read.sha256 = Some(obj.sha256);
+                read.bytes = obj.bytes;
+                bytes = Some(b);
+            }
             Err(e) => read.error = Some(format!("cannot read {}: {e}", path.display())),
         },
         Source::Url(url) => {
@@ -186,17 +213,14 @@ async fn read_one(
             not_modified = f.status == Some(304);
             if let Some(obj) = f.stored {
                 if let Some(status) = f.status.filter(|s| (200..300).contains(s)) {
-                    let edited = row.last_sha256.as_deref().is_some_and(|prev| {
-                        prev != obj.sha256
-                            && fetcher.store_path(prev).is_file()
-                            && fetcher.text_changed(prev, &obj.sha256)
-                    });
-                    response = Some(Response {
-                        status,
+                    let final_url = f.final_url.as_ref().unwrap_or(url);
+                    capture = Some(Capture {
+                        url: final_url.to_string(),
+                        status: Some(status),
                         headers: f.headers,
                         http_version: f.http_version,
                         reason_phrase: f.reason_phrase,
-                        edited,
+                        edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
                     });
                     match std::fs::read(fetcher.store_path(&obj.sha256)) {
                         Ok(b) => bytes = Some(b),
@@ -223,7 +247,15 @@ async fn read_one(
         content_type,
         bytes,
         not_modified,
-        response,
+        capture,
+    })
+}
+
+/// Whether `new` is an edit of the copy `prev` read before: its visible text differs, not
+/// just its ads and clocks.
+fn is_edit(fetcher: &Fetcher, prev: Option<&str>, new: &str) -> bool {
+    prev.is_some_and(|prev| {
+        prev != new && fetcher.store_path(prev).is_file() && fetcher.text_changed(prev, new)
     })
 }
 
@@ -251,15 +283,16 @@ fn record_article(
     }
     if let Some(sha) = &read.sha256 {
         let headers = o
-            .response
+            .capture
             .as_ref()
-            .and_then(|r| serde_json::to_string(&r.headers).ok());
+            .filter(|c| c.status.is_some())
+            .and_then(|c| serde_json::to_string(&c.headers).ok());
         let kept_edit = db.transaction(|tx| {
             tx.insert_object(sha, read.bytes, now)?;
-            if let (Some(r), Some(url)) = (&o.response, &read.url) {
+            if let Some(r) = &o.capture {
                 let kept = tx.insert_article_capture(&NewArticleCapture {
                     article_id: o.row.id,
-                    url,
+                    url: &r.url,
                     sha256: sha,
                     bytes: read.bytes,
                     content_type: content_type.as_deref(),

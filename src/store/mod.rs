@@ -83,6 +83,23 @@ impl Store {
         is_sha256(sha256) && self.object_path(sha256).is_file()
     }
 
+    /// Stores bytes already in memory (a small file, such as a saved article); bytes already
+    /// held are not written again. Blocking.
+    pub fn put(&self, bytes: &[u8]) -> Result<StoredObject, WriteError> {
+        use sha2::{Digest, Sha256};
+        let sha256 = hex_digest(&Sha256::digest(bytes));
+        if self.contains(&sha256) {
+            return Ok(StoredObject {
+                sha256,
+                bytes: bytes.len() as u64,
+                newly_written: false,
+            });
+        }
+        let mut w = self.writer()?;
+        w.write(bytes)?;
+        w.finish()
+    }
+
     /// Starts writing a new object; nothing is visible under any address until `finish`.
     pub fn writer(&self) -> Result<ObjectWriter, WriteError> {
         ObjectWriter::create(self)

@@ -497,6 +497,25 @@ impl Workspace {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The objects in the store other than copies of `articles` (files a test wrote and ran):
+    /// what the checks themselves stored.
+    pub fn objects_besides(&self, articles: &[&Path]) -> Vec<PathBuf> {
+        let copies: Vec<Vec<u8>> = articles.iter().map(|a| std::fs::read(a).unwrap()).collect();
+        let mut found = Vec::new();
+        let Ok(shards) = std::fs::read_dir(self.archive().join("objects")) else {
+            return found;
+        };
+        for shard in shards {
+            for object in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+                let path = object.unwrap().path();
+                if !copies.contains(&std::fs::read(&path).unwrap()) {
+                    found.push(path);
+                }
+            }
+        }
+        found
+    }
+
     pub fn report_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.ok(&["report", "--all", "--format", "json"]))
             .expect("report json")
