@@ -180,6 +180,40 @@ fn timegate_mementos_and_timemap_follow_rfc_7089() {
 }
 
 #[test]
+fn an_article_page_has_mementos_for_each_version_read() {
+    let s = Server::start();
+    let v1 =
+        "<html><body><p>Rallies in 80 towns, organisers said on Friday evening.</p></body></html>";
+    let v2 = "<html><body><p>Correction: rallies in 83 towns, organisers said on Saturday.</p></body></html>";
+    let current = std::sync::Arc::new(std::sync::Mutex::new(v1));
+    let c = current.clone();
+    s.route("/story", move |_| Reply::html(&c.lock().unwrap()));
+    let mut ws = Workspace::new();
+    let story = s.url("/story");
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-01T00:00:00Z".into())];
+    ws.ok(&["run", &story]);
+    *current.lock().unwrap() = v2;
+    ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-02T00:00:00Z".into())];
+    ws.ok(&["run"]);
+    ws.extra_env.clear();
+    let srv = serve(&ws);
+    let tg = request(
+        srv.port,
+        "GET",
+        &format!("/timegate/{story}"),
+        &[("Accept-Datetime", "Fri, 01 Jan 2027 05:00:00 GMT")],
+    );
+    assert_eq!(tg.status, 302);
+    let first = format!("/20270101000000/{story}");
+    assert_eq!(tg.header("Location"), Some(first.as_str()));
+    let m = request(srv.port, "GET", &first, &[]);
+    assert_eq!(m.body, v1.as_bytes(), "the page as it was read that day");
+    assert_eq!(m.header("Content-Type"), Some("text/html; charset=utf-8"));
+    let latest = request(srv.port, "GET", &format!("/20270102000000/{story}"), &[]);
+    assert_eq!(latest.body, v2.as_bytes());
+}
+
+#[test]
 fn memento_client_finds_the_memento_through_the_timegate() {
     let (_s, ws, map) = archive();
     let srv = serve(&ws);

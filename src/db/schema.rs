@@ -141,6 +141,8 @@ const MIGRATIONS: &[&str] = &[
         edited         INTEGER NOT NULL DEFAULT 0  -- its text differs from the version before
     );
     CREATE INDEX article_captures_article ON article_captures(article_id, captured_at);
+    CREATE INDEX article_captures_url ON article_captures(url);
+    CREATE INDEX article_captures_sha ON article_captures(sha256);
     INSERT INTO article_captures (article_id, url, sha256, bytes, http_status, captured_at)
       SELECT a.id, COALESCE(a.url, a.source), a.last_sha256, o.bytes,
              CASE WHEN a.last_status BETWEEN 200 AND 299 THEN a.last_status ELSE 200 END,

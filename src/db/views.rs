@@ -561,13 +561,20 @@ impl Db {
         Ok(rows)
     }
 
-    /// The good captures of `url`'s own response (its mementos), oldest first.
+    /// The good captures of `url`'s own response (its mementos), oldest first: a reference's
+    /// body snapshots, or the versions of an article page read from the web.
     pub fn mementos(&self, url: &str) -> Result<Vec<SnapshotRow>> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good, s.role, s.tool
-             FROM snapshots s JOIN refs r ON r.id = s.ref_id
-             WHERE r.url = ?1 AND s.good = 1 AND s.role = 'body'
-             ORDER BY s.captured_at, s.id",
+            "SELECT sha256, bytes, content_type, http_status, captured_at, good, role, tool FROM (
+               SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good,
+                      s.role, s.tool, 1 AS source, s.id
+               FROM snapshots s JOIN refs r ON r.id = s.ref_id
+               WHERE r.url = ?1 AND s.good = 1 AND s.role = 'body'
+               UNION ALL
+               SELECT c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 1,
+                      'body', NULL, 0 AS source, c.id
+               FROM article_captures c WHERE c.url = ?1 AND c.http_status IS NOT NULL
+             ) ORDER BY captured_at, source, id",
         ))?;
         let rows = self.wrap(
             stmt.query_map([url], snapshot_row)
@@ -581,7 +588,10 @@ impl Db {
         self.wrap(
             self.conn
                 .query_row(
-                    "SELECT content_type FROM snapshots WHERE sha256 = ?1 AND content_type IS NOT NULL LIMIT 1",
+                    "SELECT content_type FROM snapshots WHERE sha256 = ?1 AND content_type IS NOT NULL
+                     UNION ALL
+                     SELECT content_type FROM article_captures
+                     WHERE sha256 = ?1 AND content_type IS NOT NULL LIMIT 1",
                     [sha256],
                     |r| r.get(0),
                 )
