@@ -124,6 +124,10 @@ pub enum ExportFormat {
         /// Only captures made at or after this time.
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
+        /// Leave out (and list) captures whose objects are missing from the store, instead of
+        /// failing.
+        #[arg(long)]
+        skip_missing: bool,
     },
     /// WACZ 1.1.1 (WARC, CDXJ index, pages list, datapackage.json) for ReplayWeb.page.
     Wacz {
@@ -133,6 +137,8 @@ pub enum ExportFormat {
         article: Option<String>,
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
+        #[arg(long)]
+        skip_missing: bool,
     },
 }
 

@@ -162,8 +162,13 @@ fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
             output,
             article,
             since,
+            skip_missing,
         } => {
-            let opts = export::ExportOptions { article, since };
+            let opts = export::ExportOptions {
+                article,
+                since,
+                skip_missing,
+            };
             let name = output
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -189,8 +194,13 @@ fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
             output,
             article,
             since,
+            skip_missing,
         } => {
-            let opts = export::ExportOptions { article, since };
+            let opts = export::ExportOptions {
+                article,
+                since,
+                skip_missing,
+            };
             let summary = export::write_wacz(&db, &store, &opts, &output)?;
             (summary, output.display().to_string())
         }
@@ -199,6 +209,14 @@ fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
         "exported {} response, {} revisit, {} resource and {} metadata record(s) to {what}",
         summary.responses, summary.revisits, summary.resources, summary.metadata
     );
+    if !summary.missing.is_empty() {
+        eprintln!(
+            "left out {} capture(s) whose objects are missing from the store ({}{}); `linkvault verify` says more",
+            summary.missing.len(),
+            summary.missing[..summary.missing.len().min(5)].join(", "),
+            if summary.missing.len() > 5 { ", …" } else { "" }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

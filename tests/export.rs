@@ -337,3 +337,46 @@ fn every_version_of_an_article_page_is_exported_beside_its_references() {
         String::from_utf8_lossy(&check.stdout)
     );
 }
+
+#[test]
+fn a_missing_object_fails_the_export_unless_told_to_leave_it_out() {
+    let (s, ws) = archive();
+    let sha = sha256_hex(PNG);
+    std::fs::remove_file(ws.archive().join("objects").join(&sha[..2]).join(&sha[2..])).unwrap();
+    let warc = ws.path().join("out.warc.gz");
+    let out = ws.run(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains(&sha) && err.contains("--skip-missing"),
+        "{err}"
+    );
+    assert!(!warc.exists(), "no partial export is left");
+
+    let out = ws.run(&[
+        "export",
+        "warc",
+        "-o",
+        warc.to_str().unwrap(),
+        "--skip-missing",
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("left out 2 capture(s)"),
+        "the picture was captured under two URLs: {}",
+        common::stderr(&out)
+    );
+    let check = Command::new(tool("warcio"))
+        .args(["check"])
+        .arg(&warc)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let cdxj = std::fs::read_to_string(ws.path().join("out.cdxj")).unwrap();
+    assert!(index_entries(&cdxj, &s.url("/a.png")).is_empty(), "{cdxj}");
+    assert_eq!(index_entries(&cdxj, &s.url("/article")).len(), 1, "{cdxj}");
+}

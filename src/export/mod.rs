@@ -28,7 +28,7 @@ pub enum ExportError {
     UnknownArticle(String),
     #[error("`{0}` is not a time; use 2024-05-01 or 2024-05-01T12:00:00Z")]
     BadTime(String),
-    #[error("object {0} is missing from the store: run `linkvault verify`")]
+    #[error("object {0} is missing from the store: `linkvault verify --repair` queues what can be fetched again; `--skip-missing` exports the rest")]
     MissingObject(String),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
@@ -39,6 +39,8 @@ pub enum ExportError {
 pub struct ExportOptions {
     pub article: Option<String>,
     pub since: Option<String>,
+    /// Leave out captures whose objects are missing instead of failing.
+    pub skip_missing: bool,
 }
 
 /// What an export wrote.
@@ -50,6 +52,8 @@ pub struct ExportSummary {
     pub metadata: u64,
     pub cdxj_lines: Vec<String>,
     pub pages: Vec<crate::db::ExportPage>,
+    /// Objects left out because the store no longer holds them (with `skip_missing`).
+    pub missing: Vec<String>,
 }
 
 /// Writes `out` (a `.warc.gz`) and the CDXJ index `out_cdxj`; the CDXJ `filename` is `warc_name`.
@@ -106,6 +110,10 @@ pub fn export_warc(
     db.for_each_export_snapshot(article, since, |s| {
         let path = store.object_path(&s.sha256);
         if !path.is_file() {
+            if opts.skip_missing {
+                summary.missing.push(s.sha256);
+                return Ok(());
+            }
             return Err(ExportError::MissingObject(s.sha256));
         }
         if urls_known.insert(s.url.clone()) {
