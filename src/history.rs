@@ -115,16 +115,19 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
         let _ = writeln!(out, "  none");
     }
     for c in &a.captures {
-        let _ = writeln!(
-            out,
-            "  {} {} {} bytes {} {}{}",
-            clock::format(c.captured_at),
-            c.sha256,
-            c.bytes,
-            c.content_type.as_deref().unwrap_or("?"),
+        let what = format!(
+            "{}{}",
             c.http_status
                 .map_or("saved file".to_string(), |s| format!("HTTP {s}")),
             if c.edited { " (text edited)" } else { "" }
+        );
+        capture_line(
+            &mut out,
+            c.captured_at,
+            &c.sha256,
+            c.bytes,
+            c.content_type.as_deref(),
+            &what,
         );
     }
     out
@@ -237,14 +240,31 @@ pub fn render_text(h: &HistoryRow) -> String {
             _ if s.good => format!("HTTP {}", s.http_status),
             _ => format!("HTTP {} (error page: not a good capture)", s.http_status),
         };
-        let _ = writeln!(
-            out,
-            "  {} {} {} bytes {} {what}",
-            clock::format(s.captured_at),
-            s.sha256,
+        capture_line(
+            &mut out,
+            s.captured_at,
+            &s.sha256,
             s.bytes,
-            s.content_type.as_deref().unwrap_or("?"),
+            s.content_type.as_deref(),
+            &what,
         );
     }
     out
+}
+
+/// One capture in a history listing: when, hash, size, type, and what it is.
+fn capture_line(
+    out: &mut String,
+    at: crate::clock::Timestamp,
+    sha256: &str,
+    bytes: u64,
+    content_type: Option<&str>,
+    what: &str,
+) {
+    let _ = writeln!(
+        out,
+        "  {} {sha256} {bytes} bytes {} {what}",
+        clock::format(at),
+        content_type.unwrap_or("?"),
+    );
 }

@@ -273,6 +273,19 @@ fn export_for_one_article_since_a_time() {
     assert!(!out.status.success());
 }
 
+fn assert_warcio_check_passes(warc: &std::path::Path) {
+    let check = Command::new(tool("warcio"))
+        .args(["check"])
+        .arg(warc)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "warcio check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
 /// The CDXJ lines for `url`, as (timestamp, digest).
 fn index_entries(cdxj: &str, url: &str) -> Vec<(String, String)> {
     cdxj.lines()
@@ -326,16 +339,7 @@ fn every_version_of_an_article_page_is_exported_beside_its_references() {
         "both versions, once each, oldest first:\n{cdxj}"
     );
     assert_eq!(index_entries(&cdxj, &s.url("/a.png")).len(), 1, "{cdxj}");
-    let check = Command::new(tool("warcio"))
-        .args(["check"])
-        .arg(&warc)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_warcio_check_passes(&warc);
 }
 
 #[test]
@@ -366,16 +370,7 @@ fn a_missing_object_fails_the_export_unless_told_to_leave_it_out() {
         "the picture was captured under two URLs: {}",
         common::stderr(&out)
     );
-    let check = Command::new(tool("warcio"))
-        .args(["check"])
-        .arg(&warc)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_warcio_check_passes(&warc);
     let cdxj = std::fs::read_to_string(ws.path().join("out.cdxj")).unwrap();
     assert!(index_entries(&cdxj, &s.url("/a.png")).is_empty(), "{cdxj}");
     assert_eq!(index_entries(&cdxj, &s.url("/article")).len(), 1, "{cdxj}");
