@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -118,28 +118,41 @@ pub enum ExportFormat {
     Warc {
         #[arg(short = 'o', long = "output", value_name = "FILE.warc.gz")]
         output: PathBuf,
-        /// Only the captures of references this article cites.
-        #[arg(long, value_name = "URL")]
-        article: Option<String>,
-        /// Only captures made at or after this time.
-        #[arg(long, value_name = "TIME")]
-        since: Option<String>,
-        /// Leave out (and list) captures whose objects are missing from the store, instead of
-        /// failing.
-        #[arg(long)]
-        skip_missing: bool,
+        #[command(flatten)]
+        scope: ExportScope,
     },
     /// WACZ 1.1.1 (WARC, CDXJ index, pages list, datapackage.json) for ReplayWeb.page.
     Wacz {
         #[arg(short = 'o', long = "output", value_name = "FILE.wacz")]
         output: PathBuf,
-        #[arg(long, value_name = "URL")]
-        article: Option<String>,
-        #[arg(long, value_name = "TIME")]
-        since: Option<String>,
-        #[arg(long)]
-        skip_missing: bool,
+        #[command(flatten)]
+        scope: ExportScope,
     },
+}
+
+/// What either export format includes.
+#[derive(Args, Debug)]
+pub struct ExportScope {
+    /// Only the article itself and the captures of references it cites.
+    #[arg(long, value_name = "URL")]
+    pub article: Option<String>,
+    /// Only captures made at or after this time.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Leave out (and list) captures whose objects are missing from the store, instead of
+    /// failing.
+    #[arg(long)]
+    pub skip_missing: bool,
+}
+
+impl From<ExportScope> for linkvault::export::ExportOptions {
+    fn from(s: ExportScope) -> Self {
+        linkvault::export::ExportOptions {
+            article: s.article,
+            since: s.since,
+            skip_missing: s.skip_missing,
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

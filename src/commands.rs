@@ -158,17 +158,8 @@ fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
     let db = Db::open_existing(&cfg.archive)?;
     let store = Store::open_existing(&cfg.archive);
     let (summary, what) = match format {
-        ExportFormat::Warc {
-            output,
-            article,
-            since,
-            skip_missing,
-        } => {
-            let opts = export::ExportOptions {
-                article,
-                since,
-                skip_missing,
-            };
+        ExportFormat::Warc { output, scope } => {
+            let opts = scope.into();
             let name = output
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -190,17 +181,8 @@ fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
                 format!("{} and its index {}", output.display(), cdxj.display()),
             )
         }
-        ExportFormat::Wacz {
-            output,
-            article,
-            since,
-            skip_missing,
-        } => {
-            let opts = export::ExportOptions {
-                article,
-                since,
-                skip_missing,
-            };
+        ExportFormat::Wacz { output, scope } => {
+            let opts = scope.into();
             let summary = export::write_wacz(&db, &store, &opts, &output)?;
             (summary, output.display().to_string())
         }
