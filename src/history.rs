@@ -23,21 +23,25 @@ pub enum Found {
     Article(ArticleHistory),
 }
 
-/// The keys a URL or path typed by a user may be stored under: as typed, without its fragment,
-/// and (for a path) absolute, as saved-file articles are registered.
+/// The keys a URL may be stored under: as given, and without its fragment.
+pub fn url_keys(given: &str) -> Vec<String> {
+    let mut keys = vec![given.to_string()];
+    if let Ok(mut u) = url::Url::parse(given) {
+        u.set_fragment(None);
+        keys.push(u.to_string());
+    }
+    keys
+}
+
+/// The keys a URL or path typed by a user may be stored under: `url_keys`, and for a path
+/// its absolute form, as saved-file articles are registered.
 pub fn lookup_keys(typed: &str) -> Vec<String> {
-    let mut keys = vec![typed.to_string()];
-    match url::Url::parse(typed) {
-        Ok(mut u) => {
-            u.set_fragment(None);
-            keys.push(u.to_string());
-        }
-        Err(_) => {
-            // Registered files are canonical paths; a deleted one can only be made absolute.
-            let path = std::fs::canonicalize(typed).or_else(|_| std::path::absolute(typed));
-            if let Ok(p) = path {
-                keys.push(p.to_string_lossy().into_owned());
-            }
+    let mut keys = url_keys(typed);
+    if url::Url::parse(typed).is_err() {
+        // Registered files are canonical paths; a deleted one can only be made absolute.
+        let path = std::fs::canonicalize(typed).or_else(|_| std::path::absolute(typed));
+        if let Ok(p) = path {
+            keys.push(p.to_string_lossy().into_owned());
         }
     }
     keys

@@ -29,12 +29,7 @@ fn mementos(db: &Db, url: &str) -> Vec<SnapshotRow> {
 /// Resolves the URL the client asked about to one the archive knows (fragment dropped): a
 /// reference, or an article page read from the web.
 fn known_url(db: &Db, raw: &str) -> Option<String> {
-    let mut candidates = vec![raw.to_string()];
-    if let Ok(mut u) = url::Url::parse(raw) {
-        u.set_fragment(None);
-        candidates.push(u.to_string());
-    }
-    candidates.into_iter().find(|c| {
+    crate::history::url_keys(raw).into_iter().find(|c| {
         db.link_by_url(c).ok().flatten().is_some() || db.mementos(c).is_ok_and(|m| !m.is_empty())
     })
 }
