@@ -271,8 +271,7 @@ fn alpn_id(http_version: &str) -> Option<&'static str> {
 fn mime_of(s: &ExportSnapshot) -> String {
     s.content_type
         .as_deref()
-        .and_then(|c| c.split(';').next())
-        .map(|c| c.trim().to_ascii_lowercase())
+        .map(crate::extract::mime_essence)
         .filter(|c| !c.is_empty())
         .unwrap_or_else(|| "unk".into())
 }

@@ -113,12 +113,7 @@ impl Effort {
         let Some(ct) = content_type else {
             return Effort::Binary;
         };
-        let ct = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let ct = crate::extract::mime_essence(ct);
         let (top, sub) = ct.split_once('/').unwrap_or((ct.as_str(), ""));
         let textual = top == "text"
             || [

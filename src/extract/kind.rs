@@ -97,9 +97,17 @@ fn is_digits(s: &str) -> bool {
 
 /// What a served `Content-Type` says the bytes are. Parameters (`; charset=…`) and case are
 /// ignored; types that say nothing useful (`application/octet-stream`, JSON, …) give `None`.
+/// A Content-Type's media type without parameters, lowercased: `Text/HTML; charset=x` → `text/html`.
+pub fn mime_essence(ct: &str) -> String {
+    ct.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 pub fn kind_from_content_type(ct: &str) -> Option<Kind> {
-    let essence = ct.split(';').next().unwrap_or("").trim();
-    let lower = essence.to_ascii_lowercase();
+    let lower = mime_essence(ct);
     let (top, _) = lower.split_once('/')?;
     match (top, lower.as_str()) {
         ("image", _) => Some(Kind::Image),

@@ -14,7 +14,7 @@ mod text;
 
 pub use feed::{looks_like_feed, parse_feed, FeedError};
 pub use html::{extract_html, looks_like_html};
-pub use kind::{kind_from_content_type, kind_from_url};
+pub use kind::{kind_from_content_type, kind_from_url, mime_essence};
 pub use srcset::parse_srcset;
 pub use text::extract_text;
 
