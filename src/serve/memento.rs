@@ -22,23 +22,20 @@ fn links(url: &str, extra: &str) -> String {
     l
 }
 
-fn mementos(db: &Db, url: &str) -> Vec<SnapshotRow> {
-    db.mementos(url).unwrap_or_default()
-}
-
-/// Resolves the URL the client asked about to one the archive knows (fragment dropped): a
-/// reference, or an article page read from the web.
-fn known_url(db: &Db, raw: &str) -> Option<String> {
-    crate::history::url_keys(raw).into_iter().find(|c| {
-        db.link_by_url(c).ok().flatten().is_some() || db.mementos(c).is_ok_and(|m| !m.is_empty())
+/// Resolves the URL the client asked about to one the archive knows (fragment dropped) — a
+/// reference, or an article page read from the web — with its mementos, oldest first.
+fn lookup(db: &Db, raw: &str) -> Option<(String, Vec<SnapshotRow>)> {
+    crate::history::url_keys(raw).into_iter().find_map(|c| {
+        let mementos = db.mementos(&c).unwrap_or_default();
+        let known = !mementos.is_empty() || db.link_by_url(&c).ok().flatten().is_some();
+        known.then_some((c, mementos))
     })
 }
 
 pub fn timegate(db: &Db, raw: &str, req: &Request) -> Response {
-    let Some(url) = known_url(db, raw) else {
+    let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
-    let all = mementos(db, &url);
     if all.is_empty() {
         return Response::text(404, "no capture of this URL is held");
     }
@@ -63,13 +60,12 @@ pub fn timegate(db: &Db, raw: &str, req: &Request) -> Response {
 }
 
 pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str) -> Response {
-    let Some(url) = known_url(db, raw) else {
+    let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
     let Some(at) = clock::parse(stamp) else {
         return Response::text(400, "bad timestamp");
     };
-    let all = mementos(db, &url);
     // The capture at that second, else the closest one (what Wayback-style archives do).
     let Some(m) = all
         .iter()
@@ -107,10 +103,9 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str) -> Response {
 }
 
 pub fn timemap(db: &Db, raw: &str) -> Response {
-    let Some(url) = known_url(db, raw) else {
+    let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
-    let all = mementos(db, &url);
     let mut body = format!(
         "<{url}>; rel=\"original\",\n</timegate/{url}>; rel=\"timegate\",\n</timemap/link/{url}>; rel=\"self\"; type=\"application/link-format\""
     );
