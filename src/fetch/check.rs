@@ -210,11 +210,6 @@ impl Fetcher {
         &self.store
     }
 
-    /// Where the store keeps an object (for reading an article back after archiving it).
-    pub fn store_path(&self, sha256: &str) -> std::path::PathBuf {
-        self.store.object_path(sha256)
-    }
-
     /// Checks one reference. An `Err` means the archive itself failed (e.g. disk full).
     pub async fn check(&self, due: &DueRef) -> Result<CheckResult, WriteError> {
         let started = Instant::now();

@@ -222,7 +222,7 @@ async fn read_one(
                         reason_phrase: f.reason_phrase,
                         edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
                     });
-                    match std::fs::read(fetcher.store_path(&obj.sha256)) {
+                    match std::fs::read(fetcher.store().object_path(&obj.sha256)) {
                         Ok(b) => bytes = Some(b),
                         Err(e) => {
                             read.error = Some(format!("cannot read back the stored article: {e}"))
@@ -255,7 +255,7 @@ async fn read_one(
 /// just its ads and clocks.
 fn is_edit(fetcher: &Fetcher, prev: Option<&str>, new: &str) -> bool {
     prev.is_some_and(|prev| {
-        prev != new && fetcher.store_path(prev).is_file() && fetcher.text_changed(prev, new)
+        prev != new && fetcher.store().contains(prev) && fetcher.text_changed(prev, new)
     })
 }
 
