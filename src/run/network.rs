@@ -33,7 +33,8 @@ pub(super) async fn settle(
     out: &mut CheckOutcome,
     progress: &Progress,
 ) -> bool {
-    let silent = !net.any_response && !out.any_response;
+    // The writer started from the article reads' `any_response`, so this covers the whole run.
+    let silent = !out.any_response;
     let failed = !out.held.is_empty() || net.network_failures > 0;
     // A run that stopped on its own error (disk full) asks nobody: the failures wait, as if
     // the network had been down, and are checked again next run.
