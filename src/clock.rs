@@ -61,6 +61,20 @@ pub fn format_compact(t: Timestamp) -> String {
     format(t).chars().filter(|c| c.is_ascii_digit()).collect()
 }
 
+/// `Sat, 15 Sep 2018 12:00:00 GMT`: the RFC 1123 form of HTTP headers (`Memento-Datetime`,
+/// `Accept-Datetime`). Times before 1970 are given as 1970.
+pub fn format_http(t: Timestamp) -> String {
+    httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64))
+}
+
+/// Reads an HTTP date (RFC 1123, and the obsolete forms HTTP allows).
+pub fn parse_http(s: &str) -> Option<Timestamp> {
+    let t = httpdate::parse_http_date(s.trim()).ok()?;
+    t.duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs() as i64)
+}
+
 /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` (a space may replace the `T`),
 /// and the 14-digit `YYYYMMDDhhmmss` form. Times without an offset are UTC.
 pub fn parse(s: &str) -> Option<Timestamp> {
@@ -106,16 +120,33 @@ fn split_offset(rest: &str) -> Option<(&str, i64)> {
     if let Some(i) = rest.rfind(['+', '-']) {
         let (clock, off) = (&rest[..i], &rest[i..]);
         let sign = if off.starts_with('-') { -1 } else { 1 };
-        let mut op = off[1..].split(':');
-        let oh: i64 = op.next()?.parse().ok()?;
-        let om: i64 = op.next().unwrap_or("0").parse().ok()?;
+        let digits = &off[1..];
+        // `+02:00`, `+0200` and `+02` all occur in published dates.
+        let (oh, om) = match digits.split_once(':') {
+            Some((h, m)) => (h, m),
+            None if digits.len() == 4 => digits.split_at(2),
+            None => (digits, "0"),
+        };
+        let (oh, om): (i64, i64) = (oh.parse().ok()?, om.parse().ok()?);
+        if oh > 23 || om > 59 {
+            return None;
+        }
         return Some((clock, sign * (oh * 3600 + om * 60)));
     }
     Some((rest, 0))
 }
 
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 fn build(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, offset: i64) -> Option<Timestamp> {
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
     let days = days_from_civil(y, mo, d);
@@ -141,6 +172,10 @@ mod tests {
         assert_eq!(parse("2018-09-15T14:00:00+02:00"), Some(1_537_012_800));
         assert_eq!(parse("2018-09-15 12:00"), Some(1_537_012_800));
         assert_eq!(parse("2018-13-15"), None);
+        assert_eq!(parse("2018-02-31"), None);
+        assert_eq!(parse("2016-02-29"), Some(1_456_704_000));
+        assert_eq!(parse("2018-09-15T14:00:00+0200"), Some(1_537_012_800));
+        assert_eq!(parse("2018-09-15T12:00:00.123Z"), Some(1_537_012_800));
         assert_eq!(parse("yesterday"), None);
     }
 }

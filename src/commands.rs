@@ -352,6 +352,56 @@ fn print_summary(s: &RunSummary, progress: &Progress) {
             s.video_page_only
         ));
     }
+    print_rescue(s, progress);
+}
+
+/// What the web archives gave back, and what could not be asked.
+fn print_rescue(s: &RunSummary, progress: &Progress) {
+    let r = &s.rescue;
+    let again = r
+        .next_lookup
+        .map(linkvault::clock::format)
+        .unwrap_or_default();
+    if r.looked_up > 0 {
+        let rescued = r.rescued_total();
+        let mut line = format!(
+            "rescued {rescued} of {} reference(s) without a copy of their own from web archives",
+            r.looked_up
+        );
+        if rescued > 0 {
+            let per: Vec<String> = r.rescued.iter().map(|(a, n)| format!("{a}: {n}")).collect();
+            line.push_str(&format!(" ({})", per.join(", ")));
+        }
+        if r.not_found > 0 {
+            line.push_str(&format!(
+                "; {} not held by any archive, looked up again after {again}",
+                r.not_found
+            ));
+        }
+        progress.say(&line);
+    }
+    for (archive, (n, why)) in &r.unreachable {
+        progress.say(&format!(
+            "web archive {archive} could not be asked for {n} lookup(s) ({why}); the run is otherwise complete, and they are looked up again after {again}"
+        ));
+    }
+    let sub = &s.submitted;
+    if sub.submitted > 0 {
+        progress.info(&format!(
+            "submitted {} live reference(s) to save endpoints for a second copy",
+            sub.submitted
+        ));
+    }
+    for endpoint in &sub.rate_limited {
+        progress.say(&format!(
+            "save endpoint {endpoint} asked linkvault to slow down (HTTP 429): its submissions wait for a later run"
+        ));
+    }
+    for (endpoint, (n, why)) in &sub.failed {
+        progress.say(&format!(
+            "save endpoint {endpoint} refused or failed {n} submission(s) ({why}); they are tried again on a later run"
+        ));
+    }
 }
 
 /// Runs `f` with a buffered writer to `output` (a file, written whole or not at all) or stdout.
@@ -475,6 +525,7 @@ fn extract(cfg: &Config, specs: &[String], format: TextOrJson) -> Result<ExitCod
                         "article": name,
                         "title": ex.title,
                         "canonical": ex.canonical.as_ref().map(|u| u.as_str()),
+                        "published": ex.published.map(linkvault::clock::format),
                         "unresolved": ex.unresolved,
                         "outside_main": ex.outside_main,
                         "references": ex.refs.iter().map(|r| json!({

@@ -33,6 +33,26 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub confirm: ConfirmConfig,
     pub video: VideoConfig,
+    pub rescue: RescueConfig,
+}
+
+/// Rescue from web archives (Memento TimeGates) and second copies pushed to them.
+#[derive(Debug, Clone)]
+pub struct RescueConfig {
+    pub enabled: bool,
+    /// TimeGate URL prefixes; a reference's URL is appended to each.
+    pub timegates: Vec<String>,
+    /// Save-Page-Now-style endpoint prefixes; a live reference's URL is appended to each.
+    pub submit: Vec<String>,
+    /// Request headers for the submission endpoints: header name → the environment variable
+    /// holding its value (secrets stay out of the file).
+    pub submit_headers: Vec<(String, String)>,
+    /// Minimum time between two submissions to one endpoint host.
+    pub submit_interval: Duration,
+    /// References looked up per run at most (the rest wait for the next run).
+    pub per_run: usize,
+    /// References submitted per run at most.
+    pub submit_per_run: usize,
 }
 
 /// Capturing the media behind video pages with yt-dlp.
@@ -178,6 +198,15 @@ impl Default for Config {
                 extra_args: Vec::new(),
                 recapture: false,
             },
+            rescue: RescueConfig {
+                enabled: true,
+                timegates: vec!["https://web.archive.org/web/".into()],
+                submit: Vec::new(),
+                submit_headers: Vec::new(),
+                submit_interval: Duration::from_secs(5),
+                per_run: 500,
+                submit_per_run: 50,
+            },
         }
     }
 }
@@ -193,6 +222,19 @@ struct RawConfig {
     schedule: Option<RawSchedule>,
     confirm: Option<RawConfirm>,
     video: Option<RawVideo>,
+    rescue: Option<RawRescue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRescue {
+    enabled: Option<bool>,
+    timegates: Option<Vec<String>>,
+    submit: Option<Vec<String>>,
+    submit_headers: Option<std::collections::BTreeMap<String, String>>,
+    submit_interval: Option<String>,
+    per_run: Option<usize>,
+    submit_per_run: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -393,6 +435,22 @@ impl Config {
         dur(&mut cv.timeout, v.timeout, "video.timeout")?;
         set(&mut cv.extra_args, v.extra_args);
         set(&mut cv.recapture, v.recapture);
+
+        let r = raw.rescue.unwrap_or_default();
+        let cr = &mut c.rescue;
+        set(&mut cr.enabled, r.enabled);
+        set(&mut cr.timegates, r.timegates);
+        set(&mut cr.submit, r.submit);
+        if let Some(h) = r.submit_headers {
+            cr.submit_headers = h.into_iter().collect();
+        }
+        dur(
+            &mut cr.submit_interval,
+            r.submit_interval,
+            "rescue.submit_interval",
+        )?;
+        set(&mut cr.per_run, r.per_run);
+        set(&mut cr.submit_per_run, r.submit_per_run);
         c.validate()?;
         Ok(c)
     }
@@ -438,6 +496,33 @@ impl Config {
         }
         if self.video.timeout.is_zero() {
             return Err("video.timeout must be more than 0".into());
+        }
+        for (key, list) in [
+            ("rescue.timegates", &self.rescue.timegates),
+            ("rescue.submit", &self.rescue.submit),
+        ] {
+            for prefix in list {
+                let ok = url::Url::parse(prefix).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
+                });
+                if !ok {
+                    return Err(format!(
+                        "{key}: `{prefix}` is not an http(s) URL prefix (e.g. \"https://web.archive.org/web/\")"
+                    ));
+                }
+            }
+        }
+        for (name, var) in &self.rescue.submit_headers {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(format!(
+                    "rescue.submit_headers: `{name}` is not an HTTP header name"
+                ));
+            }
+            if var.is_empty() || var.contains('=') || var.contains('\0') {
+                return Err(format!(
+                    "rescue.submit_headers: `{name}` must name an environment variable holding its value, e.g. {name} = \"SPN_AUTHORIZATION\""
+                ));
+            }
         }
         if self.confirm.checks == 0 {
             return Err("confirm.checks must be at least 1".into());
@@ -494,6 +579,35 @@ mod tests {
         assert_eq!(c.fetch.max_bytes, 10 << 20);
         assert!(c.fetch.per_host_interval.is_zero());
         assert_eq!(c.archive, PathBuf::from("/tmp/a"));
+    }
+
+    #[test]
+    fn rescue_defaults_and_validation() {
+        let c = Config::parse("", Path::new("")).unwrap();
+        assert!(c.rescue.enabled);
+        assert_eq!(c.rescue.timegates, ["https://web.archive.org/web/"]);
+        assert!(c.rescue.submit.is_empty());
+        let c = Config::parse(
+            "[rescue]\nsubmit = [\"https://web.archive.org/save/\"]\nsubmit_headers = { Authorization = \"SPN_AUTH\" }\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(
+            c.rescue.submit_headers,
+            [("Authorization".to_string(), "SPN_AUTH".to_string())]
+        );
+        let err = Config::parse(
+            "[rescue]\ntimegates = [\"web.archive.org\"]\n",
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert!(err.contains("rescue.timegates"), "{err}");
+        let err = Config::parse(
+            "[rescue]\nsubmit_headers = { \"Bad Header\" = \"X\" }\n",
+            Path::new(""),
+        )
+        .unwrap_err();
+        assert!(err.contains("rescue.submit_headers"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::clock;
-use crate::db::{ArticleHistory, Db, DbError, HistoryRow};
+use crate::db::{archive_name, ArticleHistory, Db, DbError, HistoryRow, Provenance};
 use crate::report::link_json;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +19,7 @@ pub enum HistoryError {
 
 /// What a URL is in the archive.
 pub enum Found {
-    Reference(HistoryRow),
+    Reference(Box<HistoryRow>),
     Article(ArticleHistory),
 }
 
@@ -53,7 +53,7 @@ pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
     let candidates = lookup_keys(url);
     for c in &candidates {
         if let Some(h) = db.history(c)? {
-            return Ok(Found::Reference(h));
+            return Ok(Found::Reference(Box::new(h)));
         }
     }
     for c in &candidates {
@@ -165,7 +165,7 @@ pub fn render_json(h: &HistoryRow) -> String {
         .snapshots
         .iter()
         .map(|s| {
-            json!({
+            let mut v = json!({
                 "sha256": s.sha256,
                 "bytes": s.bytes,
                 "content_type": s.content_type,
@@ -174,11 +174,65 @@ pub fn render_json(h: &HistoryRow) -> String {
                 "good": s.good,
                 "role": s.role,
                 "tool": s.tool,
+            });
+            provenance_json(&mut v, &s.provenance);
+            v
+        })
+        .collect();
+    let lookups: Vec<_> = h
+        .lookups
+        .iter()
+        .map(|l| {
+            json!({
+                "looked_at": clock::format(l.looked_at),
+                "archive": l.archive,
+                "target_datetime": clock::format(l.target_at),
+                "outcome": l.outcome,
+                "memento_url": l.memento_url,
+                "memento_datetime": l.memento_datetime.map(clock::format),
+                "detail": l.detail,
             })
         })
         .collect();
-    let v = json!({ "reference": link_json(&h.link), "checks": checks, "snapshots": snapshots });
+    let submissions: Vec<_> = h
+        .submissions
+        .iter()
+        .map(|s| {
+            json!({
+                "submitted_at": clock::format(s.submitted_at),
+                "endpoint": s.endpoint,
+                "outcome": s.outcome,
+                "http_status": s.http_status,
+                "memento_url": s.memento_url,
+                "detail": s.detail,
+            })
+        })
+        .collect();
+    let v = json!({
+        "reference": link_json(&h.link),
+        "checks": checks,
+        "snapshots": snapshots,
+        "lookups": lookups,
+        "submissions": submissions,
+    });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}
+
+/// `origin`, and for a rescued copy where it came from.
+fn provenance_json(v: &mut serde_json::Value, p: &Provenance) {
+    v["origin"] = json!(p.origin());
+    if let Provenance::Memento {
+        archive,
+        memento_url,
+        memento_datetime,
+        rewritten,
+    } = p
+    {
+        v["archive"] = json!(archive);
+        v["memento_url"] = json!(memento_url);
+        v["memento_datetime"] = json!(clock::format(*memento_datetime));
+        v["rewritten"] = json!(rewritten);
+    }
 }
 
 pub fn render_text(h: &HistoryRow) -> String {
@@ -238,12 +292,24 @@ pub fn render_text(h: &HistoryRow) -> String {
         let _ = writeln!(out, "  none");
     }
     for s in &h.snapshots {
-        let what = match (s.role.as_str(), &s.tool) {
+        let mut what = match (s.role.as_str(), &s.tool) {
             ("video", Some(t)) => format!("video media ({t})"),
             ("video_info", Some(t)) => format!("video info JSON ({t})"),
             _ if s.good => format!("HTTP {}", s.http_status),
             _ => format!("HTTP {} (error page: not a good capture)", s.http_status),
         };
+        if let Provenance::Memento {
+            memento_url,
+            rewritten,
+            ..
+        } = &s.provenance
+        {
+            let phrase = s.provenance.rescued_phrase().unwrap_or_default();
+            what.push_str(&format!(" {phrase} via {memento_url}"));
+            if *rewritten {
+                what.push_str(" (as the archive serves it: may be rewritten)");
+            }
+        }
         capture_line(
             &mut out,
             s.captured_at,
@@ -252,6 +318,53 @@ pub fn render_text(h: &HistoryRow) -> String {
             s.content_type.as_deref(),
             &what,
         );
+    }
+    if !h.lookups.is_empty() {
+        let _ = writeln!(out, "\nlookups in web archives:");
+    }
+    for l in &h.lookups {
+        let _ = write!(
+            out,
+            "  {} {} {}",
+            clock::format(l.looked_at),
+            archive_name(&l.archive),
+            match l.outcome.as_str() {
+                "not_found" => "not found",
+                other => other,
+            }
+        );
+        if let Some(m) = &l.memento_url {
+            let _ = write!(out, " {m}");
+        }
+        if let Some(t) = l.memento_datetime {
+            let _ = write!(out, " (captured {})", clock::format(t));
+        }
+        if let Some(d) = &l.detail {
+            let _ = write!(out, " — {d}");
+        }
+        let _ = writeln!(out, " [asked for {}]", clock::format(l.target_at));
+    }
+    if !h.submissions.is_empty() {
+        let _ = writeln!(out, "\nsubmissions for a second copy:");
+    }
+    for s in &h.submissions {
+        let _ = write!(
+            out,
+            "  {} {} {}",
+            clock::format(s.submitted_at),
+            archive_name(&s.endpoint),
+            s.outcome.replace('_', " ")
+        );
+        if let Some(code) = s.http_status {
+            let _ = write!(out, " HTTP {code}");
+        }
+        if let Some(m) = &s.memento_url {
+            let _ = write!(out, " → {m}");
+        }
+        if let Some(d) = &s.detail {
+            let _ = write!(out, " — {d}");
+        }
+        out.push('\n');
     }
     out
 }

@@ -16,6 +16,7 @@ pub mod lock;
 pub mod model;
 pub mod progress;
 pub mod report;
+pub mod rescue;
 pub mod restore;
 pub mod robust;
 pub mod run;

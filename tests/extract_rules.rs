@@ -696,3 +696,39 @@ fn a_marker_that_cites_nothing_does_not_hide_the_page() {
     let urls: Vec<&str> = ex.refs.iter().map(|r| r.url.path()).collect();
     assert_eq!(urls, ["/photo.jpg", "/source"]);
 }
+
+/// The date a page says it was published, in the order the forms are trusted.
+#[test]
+fn publication_date_from_meta_json_ld_microdata_and_time() {
+    let ts = |s| linkvault::clock::parse(s);
+    let og = at_doc(
+        r#"<meta property="article:published_time" content="2018-09-15T10:00:00+02:00">
+           <script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2019-01-01"}</script>"#,
+    );
+    assert_eq!(og.published, ts("2018-09-15T08:00:00Z"), "OpenGraph first");
+    let ld = at_doc(
+        r#"<script type="application/ld+json">{"@graph":[{"@type":"Organization","datePublished":"2001-01-01"},
+             {"@type":"NewsArticle","dateCreated":"2018-09-14","datePublished":"2018-09-15T12:00:00Z"}]}</script>
+           <time itemprop="datePublished" datetime="2020-01-01">later</time>"#,
+    );
+    assert_eq!(
+        ld.published,
+        ts("2018-09-15T12:00:00Z"),
+        "the article node's datePublished, not the publisher's"
+    );
+    let created = at_doc(r#"<meta itemprop="dateCreated" content="2018-09-14">"#);
+    assert_eq!(created.published, ts("2018-09-14"));
+    let time = at_doc(
+        r#"<time datetime="2017-01-01">an unrelated date</time>
+           <article><time pubdate datetime="2018-09-15">15 September</time></article>"#,
+    );
+    assert_eq!(time.published, ts("2018-09-15"), "only a marked <time>");
+    let none = at_doc(
+        r#"<script>var x = {"datePublished": "2018-01-01"};</script>
+           <script type="application/ld+json">{"datePublished": "not a date"</script>"#,
+    );
+    assert_eq!(
+        none.published, None,
+        "ordinary scripts and broken JSON-LD say nothing"
+    );
+}

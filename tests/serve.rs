@@ -4,10 +4,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Stdio};
-
+use common::http::request;
 use common::{sha256_hex, Reply, Server, Workspace};
 
 const V1: &[u8] = b"\x89PNG first version of the map";
@@ -37,91 +34,10 @@ fn archive() -> (Server, Workspace, String) {
     (s, ws, map)
 }
 
-struct Served {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(ws: &Workspace) -> Served {
-    let mut child = ws
-        .command(&["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    Served { child, port }
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn request(port: u16, method: &str, target: &str, headers: &[(&str, &str)]) -> Answer {
-    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    conn.write_all(req.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        })
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
-}
-
 #[test]
 fn timegate_mementos_and_timemap_follow_rfc_7089() {
     let (_s, ws, map) = archive();
-    let srv = serve(&ws);
+    let srv = ws.serve();
     for method in ["GET", "HEAD"] {
         let tg = request(
             srv.port,
@@ -196,7 +112,7 @@ fn an_article_page_has_mementos_for_each_version_read() {
     ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-01-02T00:00:00Z".into())];
     ws.ok(&["run"]);
     ws.extra_env.clear();
-    let srv = serve(&ws);
+    let srv = ws.serve();
     let tg = request(
         srv.port,
         "GET",
@@ -216,7 +132,7 @@ fn an_article_page_has_mementos_for_each_version_read() {
 #[test]
 fn memento_client_finds_the_memento_through_the_timegate() {
     let (_s, ws, map) = archive();
-    let srv = serve(&ws);
+    let srv = ws.serve();
     let script = format!(
         "import datetime, sys\nfrom memento_client import MementoClient\n\
          mc = MementoClient(timegate_uri='http://127.0.0.1:{}/timegate/', check_native_timegate=False)\n\
@@ -243,7 +159,7 @@ fn memento_client_finds_the_memento_through_the_timegate() {
 #[test]
 fn snapshots_by_hash_support_ranges_and_the_report_page_escapes_and_filters() {
     let (s, ws, map) = archive();
-    let srv = serve(&ws);
+    let srv = ws.serve();
     let sha = sha256_hex(V2);
     let full = request(srv.port, "GET", &format!("/objects/{sha}"), &[]);
     assert_eq!((full.status, full.body.as_slice()), (200, V2));

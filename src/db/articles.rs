@@ -49,6 +49,8 @@ pub struct ArticleRead {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub next_read_at: Timestamp,
+    /// When the page says it was published (kept from the last read that said so).
+    pub published_at: Option<Timestamp>,
 }
 
 const COLS: &str =
@@ -140,7 +142,7 @@ impl Tx<'_> {
                    last_sha256 = COALESCE(?8, last_sha256),
                    etag = CASE WHEN ?6 = 304 THEN etag ELSE ?9 END,
                    last_modified = CASE WHEN ?6 = 304 THEN last_modified ELSE ?10 END,
-                   next_read_at = ?11
+                   next_read_at = ?11, published_at = COALESCE(?12, published_at)
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -154,7 +156,8 @@ impl Tx<'_> {
                 r.sha256,
                 r.etag,
                 r.last_modified,
-                r.next_read_at
+                r.next_read_at,
+                r.published_at
             ])?;
         Ok(())
     }

@@ -204,6 +204,7 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "SELECT sha256 FROM snapshots WHERE ref_id = ?1 AND good = ?2 AND role = 'body'
+                   AND origin = 'self'
                  ORDER BY captured_at DESC, id DESC LIMIT 1",
             )?
             .query_row(params![ref_id, good], |r| r.get(0))
@@ -278,7 +279,8 @@ impl Tx<'_> {
         let refs = self
             .conn()
             .prepare_cached(
-                "UPDATE refs SET next_check_at = 0, etag = NULL, last_modified = NULL
+                "UPDATE refs SET next_check_at = 0, etag = NULL, last_modified = NULL,
+                   rescue_next_at = 0
                  WHERE id IN (SELECT ref_id FROM snapshots WHERE sha256 = ?1)",
             )?
             .execute([sha256])?;

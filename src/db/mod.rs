@@ -5,6 +5,7 @@
 mod articles;
 mod checks;
 mod refs;
+mod rescue;
 pub mod schema;
 mod views;
 
@@ -16,9 +17,12 @@ use rusqlite::{Connection, OpenFlags};
 pub use articles::{ArticleRead, ArticleRow, NewArticleCapture};
 pub use checks::{NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
+pub use rescue::{
+    LookupRow, NewLookup, NewMemento, NewSubmission, RescueDue, SubmissionRow, SubmitDue,
+};
 pub use views::{
-    ArticleCaptureRow, ArticleHistory, CheckRow, ExportPage, ExportSnapshot, HistoryRow,
-    LinkFilter, LinkRow, ObjectRow, SnapshotInfo, SnapshotRow, Summary,
+    archive_name, ArticleCaptureRow, ArticleHistory, CheckRow, ExportPage, ExportSnapshot,
+    HistoryRow, LinkFilter, LinkRow, ObjectRow, Provenance, SnapshotInfo, SnapshotRow, Summary,
 };
 
 pub const DB_FILE: &str = "linkvault.db";

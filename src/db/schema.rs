@@ -150,6 +150,47 @@ const MIGRATIONS: &[&str] = &[
       FROM articles a JOIN objects o ON o.sha256 = a.last_sha256
       WHERE a.source LIKE 'http://%' OR a.source LIKE 'https://%';
     "#,
+    // 5: rescue from web archives and second copies pushed to them. A rescued copy is a
+    // snapshot with `origin = 'memento'` and its provenance; every lookup and submission is
+    // kept, so `history` can say whom linkvault asked, when, and what they answered.
+    r#"
+    ALTER TABLE articles ADD COLUMN published_at INTEGER;   -- as the page states it
+    ALTER TABLE snapshots ADD COLUMN origin TEXT NOT NULL DEFAULT 'self';  -- self | memento
+    ALTER TABLE snapshots ADD COLUMN archive TEXT;            -- the TimeGate that led to it
+    ALTER TABLE snapshots ADD COLUMN memento_url TEXT;        -- the memento as the archive names it
+    ALTER TABLE snapshots ADD COLUMN memento_datetime INTEGER;
+    ALTER TABLE snapshots ADD COLUMN rewritten INTEGER NOT NULL DEFAULT 0; -- may be the archive's replay, not raw
+    ALTER TABLE snapshots ADD COLUMN rescued_at INTEGER;      -- when linkvault fetched it
+    ALTER TABLE refs ADD COLUMN rescue_next_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE refs ADD COLUMN submitted_at INTEGER;         -- last accepted submission
+    ALTER TABLE refs ADD COLUMN submit_next_at INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE lookups (
+        id                INTEGER PRIMARY KEY,
+        ref_id            INTEGER NOT NULL REFERENCES refs(id),
+        run_id            INTEGER REFERENCES runs(id),
+        looked_at         INTEGER NOT NULL,
+        archive           TEXT NOT NULL,          -- the TimeGate prefix asked
+        target_at         INTEGER NOT NULL,       -- the Accept-Datetime sent
+        outcome           TEXT NOT NULL,          -- rescued | found | not_found | rejected | error
+        memento_url       TEXT,
+        memento_datetime  INTEGER,
+        detail            TEXT,
+        snapshot_id       INTEGER REFERENCES snapshots(id)
+    );
+    CREATE INDEX lookups_ref ON lookups(ref_id, looked_at);
+    CREATE TABLE submissions (
+        id            INTEGER PRIMARY KEY,
+        ref_id        INTEGER NOT NULL REFERENCES refs(id),
+        run_id        INTEGER REFERENCES runs(id),
+        submitted_at  INTEGER NOT NULL,
+        endpoint      TEXT NOT NULL,
+        outcome       TEXT NOT NULL,              -- submitted | rate_limited | error
+        http_status   INTEGER,
+        memento_url   TEXT,
+        detail        TEXT
+    );
+    CREATE INDEX submissions_ref ON submissions(ref_id, submitted_at);
+    "#,
 ];
 
 /// Brings the database up to the latest schema.

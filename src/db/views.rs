@@ -13,6 +13,85 @@ pub struct SnapshotInfo {
     pub bytes: u64,
     pub content_type: Option<String>,
     pub captured_at: Timestamp,
+    /// Where the copy comes from: our own capture, or a web archive.
+    pub provenance: Provenance,
+}
+
+/// Where a snapshot's bytes come from. A rescued copy is never presented as our own capture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Provenance {
+    /// linkvault fetched it from the reference's own server.
+    Own,
+    /// linkvault fetched it from a web archive.
+    Memento {
+        /// The TimeGate prefix that led to it.
+        archive: String,
+        memento_url: String,
+        /// When the archive captured it.
+        memento_datetime: Timestamp,
+        /// Taken as served (not the raw `id_` form): the archive may have rewritten it.
+        rewritten: bool,
+    },
+}
+
+impl Provenance {
+    /// `self` or `memento`, as the database and the JSON report spell it.
+    pub fn origin(&self) -> &'static str {
+        match self {
+            Provenance::Own => "self",
+            Provenance::Memento { .. } => "memento",
+        }
+    }
+
+    /// The archive's host (and port), as people name it: `web.archive.org`.
+    pub fn archive_name(&self) -> Option<String> {
+        match self {
+            Provenance::Own => None,
+            Provenance::Memento { archive, .. } => Some(archive_name(archive)),
+        }
+    }
+
+    /// "rescued from ‹archive› (‹date›)" for a memento.
+    pub fn rescued_phrase(&self) -> Option<String> {
+        match self {
+            Provenance::Own => None,
+            Provenance::Memento {
+                archive,
+                memento_datetime,
+                ..
+            } => Some(format!(
+                "rescued from {} ({})",
+                archive_name(archive),
+                &crate::clock::format(*memento_datetime)[..10]
+            )),
+        }
+    }
+
+    /// Reads `origin, archive, memento_url, memento_datetime, rewritten` starting at column `i`.
+    fn read(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Provenance> {
+        let origin: Option<String> = r.get(i)?;
+        if origin.as_deref() != Some("memento") {
+            return Ok(Provenance::Own);
+        }
+        Ok(Provenance::Memento {
+            archive: r.get::<_, Option<String>>(i + 1)?.unwrap_or_default(),
+            memento_url: r.get::<_, Option<String>>(i + 2)?.unwrap_or_default(),
+            memento_datetime: r.get::<_, Option<Timestamp>>(i + 3)?.unwrap_or(0),
+            rewritten: r.get::<_, Option<bool>>(i + 4)?.unwrap_or(false),
+        })
+    }
+}
+
+/// A TimeGate prefix's host and port: `https://web.archive.org/web/` → `web.archive.org`.
+pub fn archive_name(prefix: &str) -> String {
+    match url::Url::parse(prefix) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => prefix.to_string(),
+        },
+        Err(_) => prefix.to_string(),
+    }
 }
 
 /// One reference as the report shows it.
@@ -47,7 +126,10 @@ pub struct Summary {
     pub blocked: u64,
     pub transient: u64,
     pub unchecked: u64,
+    /// Not alive, but a copy is held: our own capture or one rescued from a web archive.
     pub rescued: u64,
+    /// Of those, the ones whose copy was rescued from a web archive.
+    pub rescued_from_archives: u64,
     pub lost: u64,
     /// Video pages held as pages only because yt-dlp was not installed.
     pub video_page_only: u64,
@@ -85,6 +167,7 @@ pub struct SnapshotRow {
     /// body (the response itself), video (media yt-dlp downloaded), video_info (its info JSON).
     pub role: String,
     pub tool: Option<String>,
+    pub provenance: Provenance,
 }
 
 /// Everything known about one reference, oldest first.
@@ -93,6 +176,10 @@ pub struct HistoryRow {
     pub link: LinkRow,
     pub checks: Vec<CheckRow>,
     pub snapshots: Vec<SnapshotRow>,
+    /// Every lookup in the web archives, per archive.
+    pub lookups: Vec<super::LookupRow>,
+    /// Every submission to a save endpoint.
+    pub submissions: Vec<super::SubmissionRow>,
 }
 
 /// An article and every version of it read from the web, oldest first.
@@ -138,6 +225,9 @@ pub struct ExportSnapshot {
     /// `HTTP/1.1`, `HTTP/2`…; None for captures recorded before these were kept.
     pub http_version: Option<String>,
     pub reason_phrase: Option<String>,
+    pub provenance: Provenance,
+    /// When linkvault fetched a rescued copy from its archive.
+    pub rescued_at: Option<Timestamp>,
 }
 
 /// An article as `pages.jsonl` lists it.
@@ -160,7 +250,14 @@ const LINK_COLUMNS: &str =
         r.first_seen, r.last_checked, r.last_alive, r.dead_since, r.checks, r.confirmed,
         s.sha256, s.bytes, s.content_type, s.captured_at, r.video_status,
         (SELECT group_concat(COALESCE(a.url, a.source), char(10)) FROM citations c
-           JOIN articles a ON a.id = c.article_id WHERE c.ref_id = r.id)";
+           JOIN articles a ON a.id = c.article_id WHERE c.ref_id = r.id),
+        s.origin, s.archive, s.memento_url, s.memento_datetime, s.rewritten";
+/// How many columns `LINK_COLUMNS` has (a query may add more after them).
+const LINK_COLUMN_COUNT: usize = 25;
+
+/// The snapshot columns `snapshot_row` reads, from a table aliased `s`.
+const SNAPSHOT_COLUMNS: &str = "s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at,
+    s.good, s.role, s.tool, s.origin, s.archive, s.memento_url, s.memento_datetime, s.rewritten";
 
 /// Which references a report covers.
 #[derive(Debug, Clone, Copy)]
@@ -171,7 +268,7 @@ pub struct LinkFilter {
     pub include_alive: bool,
 }
 
-/// Reads a row selected as `sha256, bytes, content_type, http_status, captured_at, good, role, tool`.
+/// Reads a row selected as `SNAPSHOT_COLUMNS`.
 fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
     Ok(SnapshotRow {
         sha256: r.get(0)?,
@@ -182,6 +279,7 @@ fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
         good: r.get(5)?,
         role: r.get(6)?,
         tool: r.get(7)?,
+        provenance: Provenance::read(r, 8)?,
     })
 }
 
@@ -197,6 +295,8 @@ fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportSnapshot> {
         headers: r.get(7)?,
         http_version: r.get(8)?,
         reason_phrase: r.get(9)?,
+        provenance: Provenance::read(r, 10)?,
+        rescued_at: r.get(15)?,
     })
 }
 
@@ -228,6 +328,7 @@ fn link_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LinkRow> {
                 bytes: r.get(15)?,
                 content_type: r.get(16)?,
                 captured_at: r.get(17)?,
+                provenance: Provenance::read(r, 20)?,
             }),
             None => None,
         },
@@ -281,7 +382,7 @@ impl Db {
         while let Some(r) = self.wrap(rows.next())? {
             let link = self.wrap(link_row(r))?;
             let article: Option<String> = if with_article {
-                self.wrap(r.get(20))?
+                self.wrap(r.get(LINK_COLUMN_COUNT))?
             } else {
                 None
             };
@@ -360,17 +461,21 @@ impl Db {
             ..Summary::default()
         };
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT state, count(*), count(good_snapshot), sum(video_status = 'page_only')
-             FROM refs r WHERE ?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
-             GROUP BY state",
+            "SELECT r.state, count(*), count(r.good_snapshot), sum(r.video_status = 'page_only'),
+                    sum(s.origin = 'memento')
+             FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
+             WHERE ?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
+             GROUP BY r.state",
         ))?;
-        let rows: Vec<(String, u64, u64, Option<u64>)> = self.wrap(
+        // state, references, with a snapshot, video pages only, rescued from archives
+        type Counts = (String, u64, u64, Option<u64>, Option<u64>);
+        let rows: Vec<Counts> = self.wrap(
             stmt.query_map([article], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .and_then(|m| m.collect()),
         )?;
-        for (state, n, with_snapshot, page_only) in rows {
+        for (state, n, with_snapshot, page_only, from_archives) in rows {
             s.links += n;
             s.video_page_only += page_only.unwrap_or(0);
             match State::parse(&state).unwrap_or(State::Unchecked) {
@@ -382,6 +487,7 @@ impl Db {
             }
             if matches!(state.as_str(), "dead" | "blocked" | "transient") {
                 s.rescued += with_snapshot;
+                s.rescued_from_archives += from_archives.unwrap_or(0);
                 s.lost += n - with_snapshot;
             }
         }
@@ -437,10 +543,14 @@ impl Db {
             .and_then(|m| m.collect()),
         )?;
         let snapshots = self.snapshots_of(link.id)?;
+        let lookups = self.lookups_of(link.id)?;
+        let submissions = self.submissions_of(link.id)?;
         Ok(Some(HistoryRow {
             link,
             checks,
             snapshots,
+            lookups,
+            submissions,
         }))
     }
 
@@ -496,10 +606,10 @@ impl Db {
     }
 
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {
-        let mut stmt = self.wrap(self.conn.prepare_cached(
-            "SELECT sha256, bytes, content_type, http_status, captured_at, good, role, tool
-             FROM snapshots WHERE ref_id = ?1 ORDER BY captured_at, id",
-        ))?;
+        let mut stmt = self.wrap(self.conn.prepare_cached(&format!(
+            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE s.ref_id = ?1
+             ORDER BY s.captured_at, s.id"
+        )))?;
         let rows = self.wrap(
             stmt.query_map([ref_id], snapshot_row)
                 .and_then(|m| m.collect()),
@@ -518,16 +628,19 @@ impl Db {
     ) -> std::result::Result<(), E> {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT url, sha256, bytes, content_type, http_status, captured_at, role, headers,
-                    http_version, reason_phrase
+                    http_version, reason_phrase, origin, archive, memento_url, memento_datetime,
+                    rewritten, rescued_at
              FROM (
                SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role,
-                      s.headers, s.http_version, s.reason_phrase, 1 AS source, s.id
+                      s.headers, s.http_version, s.reason_phrase, s.origin, s.archive,
+                      s.memento_url, s.memento_datetime, s.rewritten, s.rescued_at, 1 AS source, s.id
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
                WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
                  AND (?2 IS NULL OR s.captured_at >= ?2)
                UNION ALL
                SELECT c.url, c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 'body',
-                      c.headers, c.http_version, c.reason_phrase, 0 AS source, c.id
+                      c.headers, c.http_version, c.reason_phrase, 'self', NULL, NULL, NULL, 0, NULL,
+                      0 AS source, c.id
                FROM article_captures c
                WHERE c.http_status IS NOT NULL -- pages from the web; saved files have no response
                  AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
@@ -564,18 +677,17 @@ impl Db {
     /// The good captures of `url`'s own response (its mementos), oldest first: a reference's
     /// body snapshots, or the versions of an article page read from the web.
     pub fn mementos(&self, url: &str) -> Result<Vec<SnapshotRow>> {
-        let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT sha256, bytes, content_type, http_status, captured_at, good, role, tool FROM (
-               SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good,
-                      s.role, s.tool, 1 AS source, s.id
+        let mut stmt = self.wrap(self.conn.prepare(&format!(
+            "SELECT * FROM (
+               SELECT {SNAPSHOT_COLUMNS}, 1 AS source, s.id
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
-               WHERE r.url = ?1 AND s.good = 1 AND s.role = 'body'
+               WHERE r.url = ?1 AND s.good = 1 AND s.role = 'body' AND s.origin = 'self'
                UNION ALL
                SELECT c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 1,
-                      'body', NULL, 0 AS source, c.id
+                      'body', NULL, 'self', NULL, NULL, NULL, 0, 0 AS source, c.id
                FROM article_captures c WHERE c.url = ?1 AND c.http_status IS NOT NULL
-             ) ORDER BY captured_at, source, id",
-        ))?;
+             ) ORDER BY captured_at, source, id"
+        )))?;
         let rows = self.wrap(
             stmt.query_map([url], snapshot_row)
                 .and_then(|m| m.collect()),
@@ -650,12 +762,13 @@ impl Db {
         self.wrap(
             self.conn
                 .query_row(
-                    "SELECT s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.good,
-                            s.role, s.tool
-                     FROM snapshots s JOIN refs r ON r.id = s.ref_id
-                     WHERE r.url = ?1 AND s.good = 1 AND s.role != 'video_info'
-                       AND (?2 IS NULL OR s.captured_at <= ?2)
-                     ORDER BY s.role = 'video' DESC, s.captured_at DESC, s.id DESC LIMIT 1",
+                    &format!(
+                        "SELECT {SNAPSHOT_COLUMNS}
+                         FROM snapshots s JOIN refs r ON r.id = s.ref_id
+                         WHERE r.url = ?1 AND s.good = 1 AND s.role != 'video_info'
+                           AND (?2 IS NULL OR s.captured_at <= ?2)
+                         ORDER BY s.role = 'video' DESC, s.captured_at DESC, s.id DESC LIMIT 1"
+                    ),
                     params![url, at],
                     snapshot_row,
                 )

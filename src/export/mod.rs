@@ -126,8 +126,9 @@ pub fn export_warc(
         }
         let head = http_head(&s);
         let date = clock::format(s.captured_at);
+        let record_id = warc::record_id();
         let mut fields = vec![
-            ("WARC-Record-ID", warc::record_id()),
+            ("WARC-Record-ID", record_id.clone()),
             ("WARC-Date", date.clone()),
             ("WARC-Target-URI", s.url.clone()),
             ("Content-Type", "application/http;msgtype=response".into()),
@@ -165,6 +166,25 @@ pub fn export_warc(
         let (offset, length) = w
             .write_record(&fields, block, s.content_type.as_deref())
             .map_err(io_err)?;
+        if let Some(fields) = provenance_fields(&s) {
+            w.write_record(
+                &[
+                    ("WARC-Type", "metadata".into()),
+                    ("WARC-Record-ID", warc::record_id()),
+                    (
+                        "WARC-Date",
+                        clock::format(s.rescued_at.unwrap_or(s.captured_at)),
+                    ),
+                    ("WARC-Target-URI", s.url.clone()),
+                    ("WARC-Concurrent-To", record_id),
+                    ("Content-Type", "application/warc-fields".into()),
+                ],
+                Block::Bytes(fields.as_bytes()),
+                Some("application/warc-fields"),
+            )
+            .map_err(io_err)?;
+            summary.metadata += 1;
+        }
         summary.cdxj_lines.push(format!(
             "{} {} {}",
             surt::surt(&s.url),
@@ -208,6 +228,44 @@ pub fn export_warc(
         .map_err(io_err)?;
     summary.cdxj_lines.sort();
     Ok(summary)
+}
+
+/// For a copy rescued from a web archive, where it came from, as `application/warc-fields` for
+/// a `metadata` record linked to the capture by `WARC-Concurrent-To`: the capture itself stays
+/// the response as the archive recorded it (so it replays), and any WARC reader sees that it
+/// was not captured from the live web by linkvault, without knowing linkvault's extension fields.
+fn provenance_fields(s: &ExportSnapshot) -> Option<String> {
+    let crate::db::Provenance::Memento {
+        archive,
+        memento_url,
+        memento_datetime,
+        rewritten,
+    } = &s.provenance
+    else {
+        return None;
+    };
+    let mut f = format!(
+        "origin: memento\r\nvia: {}\r\narchive: {}\r\nmemento-datetime: {}\r\n",
+        warc::one_line(memento_url),
+        warc::one_line(archive),
+        clock::format_http(*memento_datetime)
+    );
+    if let Some(at) = s.rescued_at {
+        f.push_str(&format!("rescued-at: {}\r\n", clock::format(at)));
+    }
+    f.push_str(&format!(
+        "bytes: {}\r\n",
+        if *rewritten {
+            "as the archive serves them (may be rewritten)"
+        } else {
+            "original (the archive's raw id_ form)"
+        }
+    ));
+    f.push_str(&format!(
+        "rescued-by: linkvault/{}\r\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    Some(f)
 }
 
 /// Writes the CDXJ lines to `path`.

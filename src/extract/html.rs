@@ -110,9 +110,13 @@ enum Tag {
     Noscript,
     Object,
     Picture,
+    /// `<script>`: only `type="application/ld+json"` bodies are read (structured data).
+    Script,
     Source,
     /// `<svg>` or `<math>`: foreign content, where `/>` really closes an element.
     Foreign,
+    /// `<time datetime>`: read when it marks the publication date.
+    Time,
     Title,
     Track,
     Video,
@@ -136,8 +140,10 @@ impl Tag {
             b"noscript" => Tag::Noscript,
             b"object" => Tag::Object,
             b"picture" => Tag::Picture,
+            b"script" => Tag::Script,
             b"source" => Tag::Source,
             b"svg" | b"math" => Tag::Foreign,
+            b"time" => Tag::Time,
             b"title" => Tag::Title,
             b"track" => Tag::Track,
             b"video" => Tag::Video,
@@ -190,8 +196,9 @@ enum Attr {
     Type,
     Data,
     Itemprop,
+    Datetime,
 }
-const ATTR_COUNT: usize = 17;
+const ATTR_COUNT: usize = 18;
 
 impl Attr {
     fn of(tag: Tag, name: &[u8]) -> Option<Attr> {
@@ -218,6 +225,7 @@ impl Attr {
             b"content" => Attr::Content,
             b"type" => Attr::Type,
             b"data" => Attr::Data,
+            b"datetime" => Attr::Datetime,
             _ => return None,
         })
     }
@@ -232,6 +240,8 @@ struct StartTag {
     tag: Option<Tag>,
     name_id: u64,
     void: bool,
+    /// The boolean `pubdate` attribute (HTML5 drafts' mark of a publication `<time>`).
+    pubdate: bool,
     pending: Option<Attr>,
     attrs: [Option<String>; ATTR_COUNT],
 }
@@ -291,7 +301,12 @@ enum TextSink {
     /// `<noscript>` as raw text, but lazy-loading pages put their only plain `<img src>` there:
     /// its content is re-tokenized as markup once it ends.
     Noscript,
+    /// The body of a `<script type="application/ld+json">`.
+    JsonLd,
 }
+
+/// JSON-LD kept per page at most (a few KiB on real pages; more is not structured data).
+const JSON_LD_MAX_BYTES: usize = 1 << 20;
 
 struct Walker {
     opts: ExtractOptions,
@@ -313,6 +328,23 @@ struct Walker {
     title_done: bool,
     noscript: Vec<u8>,
     reparsing: bool,
+    /// Publication dates as the page states them, by how much each form is trusted.
+    published: Published,
+    /// The `application/ld+json` blocks, each parsed once it ends.
+    json_ld: Vec<u8>,
+    json_ld_total: usize,
+    json_ld_values: Vec<serde_json::Value>,
+}
+
+/// Candidate publication dates, in the order they are believed: the OpenGraph article
+/// property, then schema.org's `datePublished` (JSON-LD, microdata), then `dateCreated`,
+/// then a `<time>` marked as the publication.
+#[derive(Default)]
+struct Published {
+    article_meta: Option<String>,
+    date_published: Option<String>,
+    date_created: Option<String>,
+    time_element: Option<String>,
 }
 
 impl Walker {
@@ -333,6 +365,10 @@ impl Walker {
             title_done: false,
             noscript: Vec::new(),
             reparsing: false,
+            published: Published::default(),
+            json_ld: Vec::new(),
+            json_ld_total: 0,
+            json_ld_values: Vec::new(),
         }
     }
 
@@ -362,12 +398,14 @@ impl Walker {
                 self.start.tag = Some(Tag::of(name));
                 self.start.name_id = name_id(name);
                 self.start.void = is_void(name);
+                self.start.pubdate = false;
                 self.start.pending = None;
                 for slot in &mut self.start.attrs {
                     *slot = None;
                 }
             }
             CallbackEvent::AttributeName { name } if self.start.open => {
+                self.start.pubdate |= name == b"pubdate";
                 self.start.pending = Attr::of(self.start.tag(), name);
             }
             CallbackEvent::AttributeValue { value } if self.start.open => {
@@ -393,6 +431,10 @@ impl Walker {
                         .extend_from_slice(&value[..value.len().min(room)]);
                 }
                 TextSink::Noscript => self.noscript.extend_from_slice(value),
+                TextSink::JsonLd if self.json_ld_total + value.len() <= JSON_LD_MAX_BYTES => {
+                    self.json_ld_total += value.len();
+                    self.json_ld.extend_from_slice(value);
+                }
                 _ => {}
             },
             _ => {}
@@ -430,6 +472,10 @@ impl Walker {
                 self.noscript.clear();
                 self.sink = TextSink::Noscript;
             }
+            Tag::Script if self.start.get(Attr::Type).is_some_and(is_json_ld_type) => {
+                self.json_ld.clear();
+                self.sink = TextSink::JsonLd;
+            }
             _ => {}
         }
 
@@ -462,6 +508,14 @@ impl Walker {
                 self.title_done = !collapse_title(&self.title).is_empty();
             }
             TextSink::Noscript => self.flush_noscript(),
+            TextSink::JsonLd => {
+                let text = std::mem::take(&mut self.json_ld);
+                // Invalid JSON-LD is common enough (trailing commas, HTML comments) and says
+                // nothing reliable: it is skipped.
+                if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&text) {
+                    self.json_ld_values.push(v);
+                }
+            }
             TextSink::Ignore => {}
         }
         self.sink = TextSink::Ignore;
@@ -564,6 +618,16 @@ impl Walker {
                 self.push(Href, KindRule::FromUrl(Kind::Page), found_in, in_main);
             }
             Tag::Meta => self.collect_meta(),
+            Tag::Time => {
+                let marked = self.start.pubdate
+                    || self
+                        .start
+                        .get(Itemprop)
+                        .is_some_and(|v| has_token(v, "datePublished"));
+                if marked && self.published.time_element.is_none() {
+                    self.published.time_element = self.start.attrs[Datetime as usize].take();
+                }
+            }
             Tag::Link => self.collect_link(),
             Tag::Base if self.base_href.is_none() => {
                 self.base_href = self.start.attrs[Href as usize].take();
@@ -584,6 +648,7 @@ impl Walker {
             if keys.iter().any(|k| k == "og:url") && self.og_url.is_none() {
                 self.og_url = self.start.attrs[Attr::Content as usize].take();
             }
+            self.collect_meta_date(&keys);
             return;
         };
         if let Some(value) = self.start.attrs[Attr::Content as usize].take() {
@@ -594,6 +659,27 @@ impl Walker {
                 in_main: false,
                 document_level: true,
             });
+        }
+    }
+
+    /// `article:published_time` (OpenGraph; some sites write `og:published_time`), and
+    /// schema.org's `datePublished`/`dateCreated` as `<meta>` names or microdata.
+    fn collect_meta_date(&mut self, keys: &[String; 2]) {
+        let itemprop = self.start.get(Attr::Itemprop).unwrap_or("");
+        let is = |name: &str| {
+            keys.iter().any(|k| k.eq_ignore_ascii_case(name)) || has_token(itemprop, name)
+        };
+        let slot = if is("article:published_time") || is("og:published_time") {
+            &mut self.published.article_meta
+        } else if is("datePublished") {
+            &mut self.published.date_published
+        } else if is("dateCreated") {
+            &mut self.published.date_created
+        } else {
+            return;
+        };
+        if slot.is_none() {
+            *slot = self.start.attrs[Attr::Content as usize].take();
         }
     }
 
@@ -738,6 +824,19 @@ impl Walker {
         }
         let outside_main = outside.iter().filter(|u| !index.contains_key(*u)).count();
         let title = Some(collapse_title(&self.title)).filter(|t| !t.is_empty());
+        let from_json_ld = |key: &str| super::jsonld::article_date(&self.json_ld_values, key);
+        let p = &self.published;
+        let published = [
+            p.article_meta.clone(),
+            from_json_ld("datePublished"),
+            p.date_published.clone(),
+            from_json_ld("dateCreated"),
+            p.date_created.clone(),
+            p.time_element.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|d| crate::clock::parse(&d));
         Extraction {
             refs,
             unresolved: unresolved.len(),
@@ -745,8 +844,20 @@ impl Walker {
             base,
             canonical,
             title,
+            published,
         }
     }
+}
+
+/// Whether a whitespace-separated attribute value holds `token` (ASCII case-insensitively).
+fn has_token(value: &str, token: &str) -> bool {
+    value
+        .split_ascii_whitespace()
+        .any(|t| t.eq_ignore_ascii_case(token))
+}
+
+fn is_json_ld_type(t: &str) -> bool {
+    t.trim().eq_ignore_ascii_case("application/ld+json")
 }
 
 /// The meta tags that name the page's own media, with their `found_in` labels.

@@ -8,6 +8,7 @@
 
 mod feed;
 mod html;
+mod jsonld;
 mod kind;
 mod srcset;
 mod text;
@@ -74,4 +75,8 @@ pub struct Extraction {
     pub canonical: Option<url::Url>,
     /// `<title>` text, whitespace collapsed, at most 300 characters.
     pub title: Option<String>,
+    /// When the page says it was published: `article:published_time`, schema.org
+    /// `datePublished`/`dateCreated` (JSON-LD, microdata, `<meta>`), or a `<time>` marked as
+    /// the publication (`itemprop=datePublished`, `pubdate`).
+    pub published: Option<crate::clock::Timestamp>,
 }

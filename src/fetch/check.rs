@@ -31,9 +31,9 @@ use crate::units::format_size;
 /// Shared by all checks of a run: one client (keep-alive), one politeness table, one probe cache.
 pub struct Fetcher {
     client: reqwest::Client,
-    politeness: Arc<Politeness>,
+    pub(super) politeness: Arc<Politeness>,
     store: Store,
-    cfg: FetchConfig,
+    pub(super) cfg: FetchConfig,
     probes: Mutex<HashMap<String, Arc<OnceCell<Option<Probed>>>>>,
     /// Refuse non-public IP literals (names are filtered by the client's resolver).
     guard_addresses: bool,
@@ -49,15 +49,22 @@ struct Probed {
 
 /// Where a body goes.
 #[derive(Clone, Copy)]
-enum Sink {
+pub(super) enum Sink {
     /// Into the store: up to `max_bytes` for 2xx, up to `max_error_body` otherwise.
     Store,
+    /// Into the store when 2xx (up to `max_bytes`); any other body is not read.
+    StoreSuccess,
     /// Into memory, for probes: at most this many bytes are kept, the rest is not read.
     Memory(usize),
+    /// Not read at all: only the status line and headers matter.
+    Discard,
+    /// Read to the end (up to `max_bytes`) and thrown away: a server that records what it
+    /// sends (a save endpoint) finishes only when its answer was read.
+    Drain,
 }
 
 #[derive(Debug)]
-enum Body {
+pub(super) enum Body {
     None,
     Stored(StoredObject),
     Memory(Vec<u8>),
@@ -67,40 +74,46 @@ enum Body {
     Skipped,
 }
 
-/// A final (non-redirect) HTTP response.
-struct Answer {
-    final_url: Url,
-    redirects: Vec<Hop>,
-    status: u16,
-    headers: Vec<(String, String)>,
-    http_version: &'static str,
-    reason_phrase: Option<String>,
-    content_type: Option<String>,
+/// A final HTTP response (with `Ask::no_follow`, possibly a redirect).
+pub(super) struct Answer {
+    pub(super) final_url: Url,
+    pub(super) redirects: Vec<Hop>,
+    pub(super) status: u16,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) http_version: &'static str,
+    pub(super) reason_phrase: Option<String>,
+    pub(super) content_type: Option<String>,
     etag: Option<String>,
     last_modified: Option<String>,
-    retry_after: Option<u64>,
-    body: Body,
+    pub(super) retry_after: Option<u64>,
+    pub(super) body: Body,
     downloaded: u64,
 }
 
 /// No usable answer: a transport error, a redirect problem, or a body that broke off.
-struct Failure {
+pub(super) struct Failure {
     state: State,
-    reason: Reason,
-    message: String,
+    pub(super) reason: Reason,
+    pub(super) message: String,
     got_response: bool,
-    http_status: Option<u16>,
+    pub(super) http_status: Option<u16>,
     final_url: Option<Url>,
     redirects: Vec<Hop>,
     downloaded: u64,
     /// The archive itself failed (disk full): the run must stop, not record a verdict.
-    store_error: Option<WriteError>,
+    pub(super) store_error: Option<WriteError>,
 }
 
+/// What to send besides the defaults, and whether to follow redirects.
 #[derive(Default, Clone)]
-struct Validators {
-    etag: Option<String>,
-    last_modified: Option<String>,
+pub(super) struct Ask {
+    /// Validators of the copy held (If-None-Match / If-Modified-Since).
+    pub(super) etag: Option<String>,
+    pub(super) last_modified: Option<String>,
+    /// Extra request headers (`Accept-Datetime` to a TimeGate, credentials to an endpoint).
+    pub(super) headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// Stop at the first answer, redirect or not: a TimeGate's `302` is the answer itself.
+    pub(super) no_follow: bool,
 }
 
 /// An article page as fetched: stored in the archive (`run`) or kept in memory (`extract`).
@@ -131,9 +144,10 @@ impl Fetcher {
         last_modified: Option<String>,
         archive: bool,
     ) -> Result<DocumentFetch, WriteError> {
-        let validators = Validators {
+        let validators = Ask {
             etag,
             last_modified,
+            ..Ask::default()
         };
         let sink = if archive {
             Sink::Store
@@ -250,11 +264,12 @@ impl Fetcher {
         };
         // Ask "has it changed?" only if we still hold the copy it would be unchanged from.
         let validators = match &due.good_sha256 {
-            Some(sha) if self.store.contains(sha) => Validators {
+            Some(sha) if self.store.contains(sha) => Ask {
                 etag: due.etag.clone(),
                 last_modified: due.last_modified.clone(),
+                ..Ask::default()
             },
-            _ => Validators::default(),
+            _ => Ask::default(),
         };
 
         let outcome = self
@@ -283,7 +298,7 @@ impl Fetcher {
     async fn request_with_retries(
         &self,
         url: &Url,
-        validators: &Validators,
+        validators: &Ask,
         result: &mut CheckResult,
     ) -> Result<Answer, Failure> {
         loop {
@@ -387,10 +402,10 @@ impl Fetcher {
     }
 
     /// One request, redirects followed and recorded, body streamed to `sink`.
-    async fn request(
+    pub(super) async fn request(
         &self,
         url: &Url,
-        validators: &Validators,
+        validators: &Ask,
         sink: Sink,
     ) -> Result<Answer, Failure> {
         let mut current = url.clone();
@@ -425,6 +440,9 @@ impl Fetcher {
             if let Some(lm) = &validators.last_modified {
                 req = req.header(IF_MODIFIED_SINCE, lm.as_str());
             }
+            for (name, value) in &validators.headers {
+                req = req.header(name, value);
+            }
             let fail =
                 |state, reason, message: String, got_response, redirects: &Vec<Hop>| Failure {
                     state,
@@ -457,7 +475,7 @@ impl Fetcher {
                 Ok(Ok(resp)) => resp,
             };
             let status = resp.status().as_u16();
-            if (300..400).contains(&status) && status != 304 {
+            if (300..400).contains(&status) && status != 304 && !validators.no_follow {
                 if let Some(loc) = resp.headers().get(LOCATION) {
                     let loc = String::from_utf8_lossy(loc.as_bytes()).trim().to_string();
                     redirects.push(Hop {
@@ -568,11 +586,17 @@ impl Fetcher {
         let success = (200..300).contains(&status);
         let cap = match sink {
             Sink::Memory(max) => max as u64,
-            Sink::Store if success => self.cfg.max_bytes,
+            Sink::Store | Sink::StoreSuccess if success => self.cfg.max_bytes,
+            Sink::Drain => self.cfg.max_bytes,
             Sink::Store => self.cfg.max_error_body,
+            Sink::StoreSuccess | Sink::Discard => {
+                answer.body = Body::Skipped;
+                return Ok(answer);
+            }
         };
+        let stored = matches!(sink, Sink::Store | Sink::StoreSuccess);
         if declared_len.is_some_and(|n| n > cap) {
-            answer.body = if success && matches!(sink, Sink::Store) {
+            answer.body = if success && stored {
                 Body::TooLarge
             } else {
                 Body::Skipped
@@ -580,11 +604,11 @@ impl Fetcher {
             return Ok(answer);
         }
         let mut memory = Vec::new();
-        let pipe = match sink {
-            Sink::Store => Some(BodyPipe::start(
+        let pipe = match stored {
+            true => Some(BodyPipe::start(
                 self.store.writer().map_err(|e| store_failure(e, &answer))?,
             )),
-            Sink::Memory(_) => None,
+            false => None,
         };
         let received = self
             .receive(
@@ -679,13 +703,13 @@ impl Fetcher {
             }
             if answer.downloaded > cap {
                 return Ok(Some(match sink {
-                    Sink::Store if success => Body::TooLarge,
+                    Sink::Store | Sink::StoreSuccess if success => Body::TooLarge,
                     Sink::Memory(_) => {
                         let room = cap as usize - memory.len().min(cap as usize);
                         memory.extend_from_slice(&chunk[..room.min(chunk.len())]);
                         Body::Memory(std::mem::take(memory))
                     }
-                    Sink::Store => Body::Skipped,
+                    Sink::Store | Sink::StoreSuccess | Sink::Discard | Sink::Drain => Body::Skipped,
                 }));
             }
             match pipe {
@@ -695,6 +719,7 @@ impl Fetcher {
                         return Ok(None);
                     }
                 }
+                None if matches!(sink, Sink::Drain) => {}
                 None => memory.extend_from_slice(&chunk),
             }
         }
@@ -721,11 +746,7 @@ impl Fetcher {
         let probed = cell
             .get_or_init(|| async {
                 match self
-                    .request(
-                        &probe_url,
-                        &Validators::default(),
-                        Sink::Memory(MAX_TEXT_BYTES),
-                    )
+                    .request(&probe_url, &Ask::default(), Sink::Memory(MAX_TEXT_BYTES))
                     .await
                 {
                     Ok(a) if (200..300).contains(&a.status) => Some(Probed {
@@ -755,7 +776,7 @@ impl Fetcher {
         }
     }
 
-    fn read_text(&self, sha256: &str) -> Option<TextSignature> {
+    pub(super) fn read_text(&self, sha256: &str) -> Option<TextSignature> {
         use std::io::Read;
         let f = std::fs::File::open(self.store.object_path(sha256)).ok()?;
         let mut buf = Vec::new();
@@ -802,7 +823,7 @@ fn ip_literal(url: &Url) -> Option<std::net::IpAddr> {
 }
 
 /// The politeness key: host and port (two servers on one machine are two hosts).
-fn host_of(url: &Url) -> String {
+pub(super) fn host_of(url: &Url) -> String {
     match url.port_or_known_default() {
         Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
         None => url.host_str().unwrap_or("").to_string(),

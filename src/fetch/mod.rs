@@ -6,6 +6,7 @@
 pub mod address;
 mod check;
 mod client;
+mod exchange;
 mod pipe;
 pub mod politeness;
 mod probe;
@@ -14,6 +15,7 @@ pub mod verdict;
 
 pub use check::{DocumentFetch, Fetcher};
 pub use client::{build_client, ClientError};
+pub use exchange::{Exchange, ExchangeBody, ExchangeError, Read};
 
 use crate::clock::Timestamp;
 use crate::model::{Kind, Reason, State};

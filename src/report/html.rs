@@ -96,9 +96,17 @@ pub fn write_history(h: &HistoryRow, out: &mut dyn Write) -> std::io::Result<()>
     }
     writeln!(out, "</table><h2>Snapshots</h2><table><tr><th>captured</th><th>what</th><th>type</th><th>bytes</th><th>sha256</th></tr>")?;
     for s in &h.snapshots {
+        let origin = match &s.provenance {
+            crate::db::Provenance::Memento { memento_url, .. } => format!(
+                " {} <a href=\"{}\" rel=\"noreferrer nofollow\">memento</a>",
+                escape(&s.provenance.rescued_phrase().unwrap_or_default()),
+                escape(memento_url)
+            ),
+            crate::db::Provenance::Own => String::new(),
+        };
         writeln!(
             out,
-            "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td><a href=\"/objects/{}\"><code>{}</code></a></td></tr>",
+            "<tr><td>{}</td><td>{}{}{origin}</td><td>{}</td><td>{}</td><td><a href=\"/objects/{}\"><code>{}</code></a></td></tr>",
             clock::format(s.captured_at),
             escape(&s.role),
             if s.good { "" } else { " (error page)" },
@@ -108,7 +116,38 @@ pub fn write_history(h: &HistoryRow, out: &mut dyn Write) -> std::io::Result<()>
             escape(&s.sha256)
         )?;
     }
-    writeln!(out, "</table></body></html>")
+    writeln!(out, "</table>")?;
+    if !h.lookups.is_empty() {
+        writeln!(out, "<h2>Lookups in web archives</h2><table><tr><th>when</th><th>archive</th><th>outcome</th><th>memento</th><th>note</th></tr>")?;
+        for l in &h.lookups {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"url\">{}</td><td>{}</td></tr>",
+                clock::format(l.looked_at),
+                escape(&crate::db::archive_name(&l.archive)),
+                escape(&l.outcome),
+                escape(l.memento_url.as_deref().unwrap_or("")),
+                escape(l.detail.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    if !h.submissions.is_empty() {
+        writeln!(out, "<h2>Submissions for a second copy</h2><table><tr><th>when</th><th>endpoint</th><th>outcome</th><th>new memento</th><th>note</th></tr>")?;
+        for s in &h.submissions {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"url\">{}</td><td>{}</td></tr>",
+                clock::format(s.submitted_at),
+                escape(&crate::db::archive_name(&s.endpoint)),
+                escape(&s.outcome),
+                escape(s.memento_url.as_deref().unwrap_or("")),
+                escape(s.detail.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+    writeln!(out, "</body></html>")
 }
 
 /// Percent-encodes a URL for use inside a query string.
@@ -207,6 +246,10 @@ pub fn write_html(
             ),
             (Some(s), false) => format!("<code title=\"{} bytes\">{}</code>", s.bytes, escape(&s.sha256)),
             (None, _) => "none".into(),
+        };
+        let snap = match l.snapshot.as_ref().and_then(|s| s.provenance.rescued_phrase()) {
+            Some(rescued) => format!("{} {snap}", escape(&rescued)),
+            None => snap,
         };
         let target = if view.served {
             format!("/ref?url={}", query_value(&l.url))

@@ -10,7 +10,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use crate::clock;
-use crate::db::{Db, DbError, LinkFilter, LinkRow, Summary};
+use crate::db::{Db, DbError, LinkFilter, LinkRow, Provenance, Summary};
 use crate::model::State;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,13 +98,41 @@ pub fn link_json(l: &LinkRow) -> Value {
         "confirmed": l.confirmed,
         "articles": l.articles,
         "video": l.video_status,
-        "snapshot": l.snapshot.as_ref().map(|s| json!({
-            "sha256": s.sha256,
-            "bytes": s.bytes,
-            "content_type": s.content_type,
-            "captured_at": clock::format(s.captured_at),
-        })),
+        "snapshot": l.snapshot.as_ref().map(snapshot_json),
     })
+}
+
+/// A held snapshot: its hash and, for a copy rescued from a web archive, where it came from.
+fn snapshot_json(s: &crate::db::SnapshotInfo) -> Value {
+    let mut v = json!({
+        "sha256": s.sha256,
+        "bytes": s.bytes,
+        "content_type": s.content_type,
+        "captured_at": clock::format(s.captured_at),
+        "origin": s.provenance.origin(),
+    });
+    if let Provenance::Memento {
+        archive,
+        memento_url,
+        memento_datetime,
+        rewritten,
+    } = &s.provenance
+    {
+        v["archive"] = json!(archive);
+        v["memento_url"] = json!(memento_url);
+        v["memento_datetime"] = json!(clock::format(*memento_datetime));
+        v["rewritten"] = json!(rewritten);
+    }
+    v
+}
+
+/// How a held copy is named in the table, Markdown and HTML reports.
+pub fn snapshot_phrase(s: &crate::db::SnapshotInfo) -> String {
+    let short = &s.sha256[..12.min(s.sha256.len())];
+    match s.provenance.rescued_phrase() {
+        Some(rescued) => format!("{rescued}, snapshot {short}"),
+        None => format!("snapshot {short}"),
+    }
 }
 
 /// `{"summary": {...}, "links": [...]}` with one link object per line.
@@ -132,9 +160,16 @@ fn write_json(
 
 fn summary_line(s: &Summary) -> String {
     let mut line = format!(
-        "{} articles, {} links: {} alive, {} dead, {} blocked, {} transient, {} unchecked; {} not alive but rescued (snapshot held), {} lost",
-        s.articles, s.links, s.alive, s.dead, s.blocked, s.transient, s.unchecked, s.rescued, s.lost
+        "{} articles, {} links: {} alive, {} dead, {} blocked, {} transient, {} unchecked; {} not alive but rescued (snapshot held",
+        s.articles, s.links, s.alive, s.dead, s.blocked, s.transient, s.unchecked, s.rescued
     );
+    if s.rescued_from_archives > 0 {
+        line.push_str(&format!(
+            "; {} of them from web archives",
+            s.rescued_from_archives
+        ));
+    }
+    line.push_str(&format!("), {} lost", s.lost));
     if s.articles_edited > 0 {
         line.push_str(&format!(
             "; {} article(s) edited since first read",
@@ -191,7 +226,7 @@ fn write_table(
             .map(|t| format!(" since {}", clock::format(t)))
             .unwrap_or_default();
         let snap = match &l.snapshot {
-            Some(s) => format!("snapshot {}", &s.sha256[..12.min(s.sha256.len())]),
+            Some(s) => snapshot_phrase(s),
             None => "no snapshot".into(),
         };
         writeln!(
@@ -233,7 +268,7 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn write_csv(db: &Db, filter: LinkFilter, out: &mut dyn Write) -> Result<(), ReportError> {
-    out.write_all(b"url,kind,state,reason,confirmed,http_status,final_url,first_seen,last_checked,last_alive,dead_since,checks,snapshot_sha256,snapshot_bytes,articles\n")?;
+    out.write_all(b"url,kind,state,reason,confirmed,http_status,final_url,first_seen,last_checked,last_alive,dead_since,checks,snapshot_sha256,snapshot_bytes,articles,snapshot_origin,rescued_from\n")?;
     db.for_each_link(filter, |l| -> Result<(), ReportError> {
         let t = |t: Option<i64>| t.map(clock::format).unwrap_or_default();
         let cells = [
@@ -258,6 +293,16 @@ fn write_csv(db: &Db, filter: LinkFilter, out: &mut dyn Write) -> Result<(), Rep
                 .map(|s| s.bytes.to_string())
                 .unwrap_or_default(),
             csv_cell(&l.articles.join(" ")),
+            l.snapshot
+                .as_ref()
+                .map(|s| s.provenance.origin().to_string())
+                .unwrap_or_default(),
+            csv_cell(
+                &l.snapshot
+                    .as_ref()
+                    .and_then(|s| s.provenance.rescued_phrase())
+                    .unwrap_or_default(),
+            ),
         ];
         writeln!(out, "{}", cells.join(","))?;
         Ok(())
@@ -303,7 +348,10 @@ fn write_markdown(
         let snap = l
             .snapshot
             .as_ref()
-            .map(|s| format!("`{}`", s.sha256))
+            .map(|s| match s.provenance.rescued_phrase() {
+                Some(r) => format!("{} `{}`", md(&r), s.sha256),
+                None => format!("`{}`", s.sha256),
+            })
             .unwrap_or_else(|| "none".into());
         writeln!(
             out,

@@ -349,6 +349,7 @@ fn record_article(
         }
         Document::Page(ex) => {
             read.title = ex.title.clone();
+            read.published_at = ex.published;
             if let Source::File(_) = o.source {
                 read.url = ex.canonical.as_ref().map(Url::to_string);
             }

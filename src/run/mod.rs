@@ -19,6 +19,7 @@ use crate::fetch::{build_client, ClientError, Fetcher};
 use crate::input::{self, InputError};
 use crate::lock::{ArchiveLock, LockError};
 use crate::progress::Progress;
+use crate::rescue::{self, RescueError, RescueSummary, SubmitSummary};
 use crate::store::{Store, StoreError, WriteError};
 use crate::video::VideoCapturer;
 
@@ -54,6 +55,10 @@ pub struct RunSummary {
     pub videos_captured: u64,
     /// Articles whose text changed since they were last read.
     pub articles_edited: u64,
+    /// What the lookups in web archives found (nothing when the network was down).
+    pub rescue: RescueSummary,
+    /// What the submissions to save endpoints did.
+    pub submitted: SubmitSummary,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +77,8 @@ pub enum RunError {
     Write(#[from] WriteError),
     #[error("the run stopped: an internal task failed: {0}")]
     Task(String),
+    #[error(transparent)]
+    Rescue(#[from] RescueError),
 }
 
 impl RunError {
@@ -169,6 +176,19 @@ pub async fn run_pass(
     summary.new_snapshots = outcome.new_snapshots;
     summary.video_page_only = outcome.video_page_only;
     summary.videos_captured = outcome.videos_captured;
+    // Rescue and second copies, only when the network was up and the checks went through.
+    if outcome.fatal.is_none() && !summary.network_down {
+        match rescue::rescue_dead(&mut db, cfg, &fetcher, run_id, &progress).await {
+            Ok(r) => summary.rescue = r,
+            Err(e) => outcome.fatal = Some(e.into()),
+        }
+    }
+    if outcome.fatal.is_none() && !summary.network_down {
+        match rescue::submit_live(&mut db, cfg, &fetcher, run_id, &progress).await {
+            Ok(s) => summary.submitted = s,
+            Err(e) => outcome.fatal = Some(e.into()),
+        }
+    }
     progress.finish();
 
     let status = match (&outcome.fatal, summary.network_down) {

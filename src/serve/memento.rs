@@ -3,15 +3,13 @@
 //! every capture in `application/link-format`. Wayback-style paths:
 //! `/{YYYYMMDDhhmmss}/{url}`, `/timegate/{url}`, `/timemap/link/{url}`.
 
-use std::time::{Duration, UNIX_EPOCH};
-
 use super::{Body, Request, Response};
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, SnapshotRow};
 use crate::store::Store;
 
 fn http_date(t: Timestamp) -> String {
-    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t.max(0) as u64))
+    clock::format_http(t)
 }
 
 fn links(url: &str, extra: &str) -> String {
@@ -40,12 +38,9 @@ pub fn timegate(db: &Db, raw: &str, req: &Request) -> Response {
         return Response::text(404, "no capture of this URL is held");
     }
     let wanted = match &req.accept_datetime {
-        Some(v) => match httpdate::parse_http_date(v) {
-            Ok(t) => t
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0),
-            Err(_) => return Response::text(400, "Accept-Datetime must be an RFC 1123 date"),
+        Some(v) => match clock::parse_http(v) {
+            Some(t) => t,
+            None => return Response::text(400, "Accept-Datetime must be an RFC 1123 date"),
         },
         None => clock::now(),
     };

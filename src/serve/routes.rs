@@ -26,8 +26,16 @@ pub fn route(archive: &Path, req: &Request) -> Response {
         return memento::timegate(&db, rest, req);
     }
     if let Some((stamp, rest)) = target.trim_start_matches('/').split_once('/') {
-        if stamp.len() == 14 && stamp.bytes().all(|b| b.is_ascii_digit()) {
-            return memento::memento(&db, &store, stamp, rest);
+        // Wayback-style modifiers (`id_`, `mp_`, `im_`…) ask for the raw or a rewritten form;
+        // captures are always served raw, so every modifier gets the same bytes.
+        let digits = stamp.get(..14).unwrap_or(stamp);
+        let modifier = stamp.get(digits.len()..).unwrap_or("");
+        let is_modifier = modifier.is_empty()
+            || (modifier.len() == 3
+                && modifier.ends_with('_')
+                && modifier[..2].bytes().all(|b| b.is_ascii_lowercase()));
+        if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) && is_modifier {
+            return memento::memento(&db, &store, digits, rest);
         }
     }
     if let Some(sha) = path.strip_prefix("/objects/") {

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 pub mod corpus;
+pub mod http;
+pub mod pywb;
 pub mod socks;
 
 /// A request as the server saw it.
@@ -441,6 +443,13 @@ impl Workspace {
 
     pub fn with_config(config: &str) -> Workspace {
         let dir = tempfile::tempdir().expect("tempdir");
+        // Tests never reach beyond loopback: the default web archive (web.archive.org) is not
+        // asked unless a test configures `[rescue]` itself, with archives it started.
+        let config = if config.contains("[rescue]") {
+            config.to_string()
+        } else {
+            format!("{config}\n[rescue]\nenabled = false\n")
+        };
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Workspace {
             dir,
@@ -523,6 +532,42 @@ impl Workspace {
 
     pub fn history_json(&self, url: &str) -> serde_json::Value {
         serde_json::from_str(&self.ok(&["history", url, "--format", "json"])).expect("history json")
+    }
+}
+
+/// A running `linkvault serve` on an ephemeral loopback port, stopped when dropped.
+pub struct Served {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Workspace {
+    /// Starts `linkvault serve` on this archive and returns once it listens.
+    pub fn serve(&self) -> Served {
+        let mut child = self
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no port in {line:?}"));
+        Served { child, port }
     }
 }
 

@@ -1,0 +1,315 @@
+//! Rescue and second copies in the record: which references are due for a lookup in the web
+//! archives or a submission to a save endpoint, every lookup and submission as it went, and
+//! rescued copies as snapshots with their provenance (`origin = 'memento'`).
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Db, Result, Tx};
+use crate::clock::Timestamp;
+use crate::model::Kind;
+
+/// A reference to look up in the web archives.
+#[derive(Debug, Clone)]
+pub struct RescueDue {
+    pub ref_id: i64,
+    pub url: String,
+    pub kind: Kind,
+    /// The earliest publication date of the articles citing it, else when it was first seen.
+    pub target_at: Timestamp,
+    /// The error page the site itself served last (a soft 404's body), to tell an archived
+    /// copy of that page from the real thing.
+    pub error_page: Option<String>,
+}
+
+/// One archive's answer to one lookup.
+#[derive(Debug, Clone)]
+pub struct NewLookup<'a> {
+    pub ref_id: i64,
+    pub run_id: i64,
+    pub looked_at: Timestamp,
+    pub archive: &'a str,
+    pub target_at: Timestamp,
+    /// rescued | found | not_found | rejected | error
+    pub outcome: &'a str,
+    pub memento_url: Option<&'a str>,
+    pub memento_datetime: Option<Timestamp>,
+    pub detail: Option<&'a str>,
+}
+
+/// A copy fetched from a web archive, with where it came from.
+#[derive(Debug, Clone)]
+pub struct NewMemento<'a> {
+    pub ref_id: i64,
+    pub sha256: &'a str,
+    pub bytes: u64,
+    pub content_type: Option<&'a str>,
+    /// The status the archive recorded (2xx: anything else is never kept as a rescue).
+    pub http_status: u16,
+    pub headers_json: Option<&'a str>,
+    pub http_version: Option<&'a str>,
+    pub reason_phrase: Option<&'a str>,
+    /// The TimeGate prefix that led to it.
+    pub archive: &'a str,
+    pub memento_url: &'a str,
+    /// When the archive captured it (`Memento-Datetime`): the snapshot's capture time.
+    pub memento_datetime: Timestamp,
+    /// Taken as served, not in the raw (`id_`) form: the archive may have rewritten it.
+    pub rewritten: bool,
+    pub rescued_at: Timestamp,
+    /// False for a copy refused as an error page (kept as evidence, never as the rescue).
+    pub good: bool,
+}
+
+/// One lookup as `history` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LookupRow {
+    pub looked_at: Timestamp,
+    pub archive: String,
+    pub target_at: Timestamp,
+    pub outcome: String,
+    pub memento_url: Option<String>,
+    pub memento_datetime: Option<Timestamp>,
+    pub detail: Option<String>,
+}
+
+/// A live reference to submit to the save endpoints.
+#[derive(Debug, Clone)]
+pub struct SubmitDue {
+    pub ref_id: i64,
+    pub url: String,
+}
+
+/// One submission as it went.
+#[derive(Debug, Clone)]
+pub struct NewSubmission<'a> {
+    pub ref_id: i64,
+    pub run_id: i64,
+    pub submitted_at: Timestamp,
+    pub endpoint: &'a str,
+    /// submitted | rate_limited | error
+    pub outcome: &'a str,
+    pub http_status: Option<u16>,
+    pub memento_url: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+/// One submission as `history` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionRow {
+    pub submitted_at: Timestamp,
+    pub endpoint: String,
+    pub outcome: String,
+    pub http_status: Option<u16>,
+    pub memento_url: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl Tx<'_> {
+    pub fn record_lookup(
+        &self,
+        l: &NewLookup<'_>,
+        snapshot_id: Option<i64>,
+    ) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO lookups (ref_id, run_id, looked_at, archive, target_at, outcome,
+                   memento_url, memento_datetime, detail, snapshot_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                l.ref_id,
+                l.run_id,
+                l.looked_at,
+                l.archive,
+                l.target_at,
+                l.outcome,
+                l.memento_url,
+                l.memento_datetime,
+                l.detail,
+                snapshot_id
+            ])?;
+        Ok(())
+    }
+
+    /// Records a copy from a web archive (its object already durable) as a snapshot of origin
+    /// `memento`, linked to the reference's latest check. A good one becomes the reference's
+    /// good snapshot, but only while the reference holds none of its own. Returns its id.
+    pub fn insert_memento(&self, m: &NewMemento<'_>) -> rusqlite::Result<i64> {
+        self.insert_object(m.sha256, m.bytes, m.rescued_at)?;
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
+                   captured_at, good, headers, role, http_version, reason_phrase, origin, archive,
+                   memento_url, memento_datetime, rewritten, rescued_at)
+                 VALUES (?1, (SELECT max(id) FROM checks WHERE ref_id = ?1), ?2, ?3, ?4, ?5, ?6, ?14,
+                   ?7, 'body', ?8, ?9, 'memento', ?10, ?11, ?6, ?12, ?13)",
+            )?
+            .execute(params![
+                m.ref_id,
+                m.sha256,
+                m.bytes,
+                m.content_type,
+                m.http_status,
+                m.memento_datetime,
+                m.headers_json,
+                m.http_version,
+                m.reason_phrase,
+                m.archive,
+                m.memento_url,
+                m.rewritten,
+                m.rescued_at,
+                m.good
+            ])?;
+        let id = self.conn().last_insert_rowid();
+        if !m.good {
+            return Ok(id);
+        }
+        self.conn()
+            .prepare_cached(
+                "UPDATE refs SET good_snapshot = ?2
+                 WHERE id = ?1 AND (good_snapshot IS NULL
+                   OR (SELECT origin FROM snapshots WHERE id = refs.good_snapshot) = 'memento')",
+            )?
+            .execute(params![m.ref_id, id])?;
+        Ok(id)
+    }
+
+    pub fn set_rescue_next(&self, ref_id: i64, at: Timestamp) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE refs SET rescue_next_at = ?2 WHERE id = ?1")?
+            .execute(params![ref_id, at])?;
+        Ok(())
+    }
+
+    pub fn record_submission(&self, s: &NewSubmission<'_>) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO submissions (ref_id, run_id, submitted_at, endpoint, outcome,
+                   http_status, memento_url, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                s.ref_id,
+                s.run_id,
+                s.submitted_at,
+                s.endpoint,
+                s.outcome,
+                s.http_status,
+                s.memento_url,
+                s.detail
+            ])?;
+        Ok(())
+    }
+
+    /// After a round of submissions: `accepted_at` when some endpoint took it, and when the
+    /// reference may be submitted again at the earliest.
+    pub fn set_submitted(
+        &self,
+        ref_id: i64,
+        accepted_at: Option<Timestamp>,
+        next_at: Timestamp,
+    ) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE refs SET submitted_at = COALESCE(?2, submitted_at), submit_next_at = ?3
+                 WHERE id = ?1",
+            )?
+            .execute(params![ref_id, accepted_at, next_at])?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// References to look up now: dead (confirmed or not) or blocked, or failing at their first
+    /// check; holding no good capture of their own and no rescued copy yet; not refused by our
+    /// own address policy (an internal address is nobody else's business); and not looked up
+    /// since `rescue_next_at`.
+    pub fn rescue_due(&self, now: Timestamp) -> Result<Vec<RescueDue>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT r.id, r.url, r.kind,
+                    COALESCE((SELECT min(a.published_at) FROM citations c
+                                JOIN articles a ON a.id = c.article_id WHERE c.ref_id = r.id),
+                             r.first_seen),
+                    (SELECT s.sha256 FROM snapshots s
+                      WHERE s.ref_id = r.id AND s.good = 0 AND s.origin = 'self' AND s.role = 'body'
+                      ORDER BY s.captured_at DESC, s.id DESC LIMIT 1)
+             FROM refs r
+             WHERE r.rescue_next_at <= ?1
+               AND (r.state IN ('dead', 'blocked') OR (r.state = 'transient' AND r.checks = 1))
+               AND COALESCE(r.reason, '') != 'private_address'
+               AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
+                                 AND s.role != 'video_info')
+             ORDER BY r.id",
+        ))?;
+        let rows = stmt.query_map([now], |r| {
+            Ok(RescueDue {
+                ref_id: r.get(0)?,
+                url: r.get(1)?,
+                kind: Kind::parse(&r.get::<_, String>(2)?).unwrap_or(Kind::Other),
+                target_at: r.get(3)?,
+                error_page: r.get(4)?,
+            })
+        });
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+
+    /// Live references to submit: alive with a good capture of their own, never accepted by an
+    /// endpoint or drifted since, and not waiting out a back-off; at most `limit`.
+    pub fn submit_due(&self, now: Timestamp, limit: usize) -> Result<Vec<SubmitDue>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT r.id, r.url FROM refs r
+             WHERE r.state = 'alive' AND r.submit_next_at <= ?1
+               AND EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
+                             AND s.origin = 'self')
+               AND (r.submitted_at IS NULL
+                    OR EXISTS (SELECT 1 FROM checks c WHERE c.ref_id = r.id AND c.drift = 1
+                                 AND c.checked_at > r.submitted_at))
+             ORDER BY r.id LIMIT ?2",
+        ))?;
+        let rows = stmt.query_map(params![now, limit as i64], |r| {
+            Ok(SubmitDue {
+                ref_id: r.get(0)?,
+                url: r.get(1)?,
+            })
+        });
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+
+    pub fn lookups_of(&self, ref_id: i64) -> Result<Vec<LookupRow>> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT looked_at, archive, target_at, outcome, memento_url, memento_datetime, detail
+             FROM lookups WHERE ref_id = ?1 ORDER BY looked_at, id",
+        ))?;
+        let rows = stmt.query_map([ref_id], |r| {
+            Ok(LookupRow {
+                looked_at: r.get(0)?,
+                archive: r.get(1)?,
+                target_at: r.get(2)?,
+                outcome: r.get(3)?,
+                memento_url: r.get(4)?,
+                memento_datetime: r.get(5)?,
+                detail: r.get(6)?,
+            })
+        });
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+
+    pub fn submissions_of(&self, ref_id: i64) -> Result<Vec<SubmissionRow>> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT submitted_at, endpoint, outcome, http_status, memento_url, detail
+             FROM submissions WHERE ref_id = ?1 ORDER BY submitted_at, id",
+        ))?;
+        let rows = stmt.query_map([ref_id], |r| {
+            Ok(SubmissionRow {
+                submitted_at: r.get(0)?,
+                endpoint: r.get(1)?,
+                outcome: r.get(2)?,
+                http_status: r.get(3)?,
+                memento_url: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        });
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+}

@@ -1,0 +1,149 @@
+//! One request to a web archive or a save endpoint, answered as it was: the status, headers
+//! and (when asked for) the body, under the same address policy, per-host politeness and
+//! timeouts as every check. Rescue and submission speak Memento through this; they never build
+//! their own client.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderName, HeaderValue};
+use url::Url;
+
+use super::check::{Ask, Body, Failure, Sink};
+use super::similarity::TextSignature;
+use super::{Fetcher, Hop};
+use crate::model::Reason;
+use crate::store::{StoredObject, WriteError};
+
+/// What to do with the body of the answer.
+#[derive(Debug, Clone, Copy)]
+pub enum Read {
+    /// Nothing: the status line and headers are the answer (a TimeGate).
+    Headers,
+    /// Read to the end and thrown away (a save endpoint, which records what it sends).
+    Drain,
+    /// Into the store when the answer is 2xx (up to `fetch.max_bytes`); otherwise not read.
+    Store,
+    /// Into memory, at most this many bytes (a TimeMap).
+    Memory(usize),
+}
+
+/// The body as received.
+#[derive(Debug)]
+pub enum ExchangeBody {
+    None,
+    Stored(StoredObject),
+    Memory(Vec<u8>),
+    /// A 2xx body larger than `fetch.max_bytes`: not kept.
+    TooLarge,
+}
+
+/// An answer from a server.
+#[derive(Debug)]
+pub struct Exchange {
+    /// The URL that answered (after redirects, when they were followed).
+    pub url: Url,
+    pub redirects: Vec<Hop>,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub http_version: &'static str,
+    pub reason_phrase: Option<String>,
+    pub content_type: Option<String>,
+    /// Seconds the server asked us to wait (`Retry-After`).
+    pub retry_after: Option<u64>,
+    pub body: ExchangeBody,
+}
+
+impl Exchange {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of header `name`, in order (a `Link` may be split over several lines).
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// No usable answer: the server could not be reached, or broke off.
+    #[error("{message}")]
+    Failed { reason: Reason, message: String },
+    /// The archive's own store failed (disk full): the run must stop.
+    #[error(transparent)]
+    Store(WriteError),
+}
+
+impl Fetcher {
+    /// Sends one GET with `headers`, following redirects when `follow`, and reads the body as
+    /// `read` says. A `429`/`503` with `Retry-After` also pauses every later request to that
+    /// host (up to `fetch.max_retry_after`), as for checks.
+    pub async fn exchange(
+        &self,
+        url: &Url,
+        headers: &[(HeaderName, HeaderValue)],
+        follow: bool,
+        read: Read,
+    ) -> Result<Exchange, ExchangeError> {
+        let ask = Ask {
+            headers: headers.to_vec(),
+            no_follow: !follow,
+            ..Ask::default()
+        };
+        let sink = match read {
+            Read::Headers => Sink::Discard,
+            Read::Drain => Sink::Drain,
+            Read::Store => Sink::StoreSuccess,
+            Read::Memory(n) => Sink::Memory(n),
+        };
+        match self.request(url, &ask, sink).await {
+            Ok(a) => {
+                if let Some(wait) = a.retry_after.filter(|_| matches!(a.status, 429 | 503)) {
+                    let pause = Duration::from_secs(wait).min(self.cfg.max_retry_after);
+                    self.politeness
+                        .pause(&super::check::host_of(&a.final_url), pause)
+                        .await;
+                }
+                Ok(Exchange {
+                    url: a.final_url,
+                    redirects: a.redirects,
+                    status: a.status,
+                    headers: a.headers,
+                    http_version: a.http_version,
+                    reason_phrase: a.reason_phrase,
+                    content_type: a.content_type,
+                    retry_after: a.retry_after,
+                    body: match a.body {
+                        Body::Stored(o) => ExchangeBody::Stored(o),
+                        Body::Memory(m) => ExchangeBody::Memory(m),
+                        Body::TooLarge => ExchangeBody::TooLarge,
+                        Body::None | Body::Skipped => ExchangeBody::None,
+                    },
+                })
+            }
+            Err(Failure {
+                store_error: Some(e),
+                ..
+            }) => Err(ExchangeError::Store(e)),
+            Err(f) => Err(ExchangeError::Failed {
+                reason: f.reason,
+                message: match f.http_status {
+                    Some(s) => format!("HTTP {s}: {}", f.message),
+                    None => f.message,
+                },
+            }),
+        }
+    }
+
+    /// The visible text of a stored HTML object (its first `MAX_TEXT_BYTES`), to compare pages.
+    pub fn text_signature(&self, sha256: &str) -> Option<TextSignature> {
+        self.read_text(sha256)
+    }
+}

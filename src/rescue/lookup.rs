@@ -1,0 +1,505 @@
+//! One reference looked up in every configured web archive: ask each TimeGate for the memento
+//! closest to the target date (302-style, 200-style with `Link`, or through the TimeMap it
+//! offers), take the closest across archives (the earlier at equal distance), fetch its original
+//! bytes (the raw `id_` form where the archive has one) into the store, and refuse anything that
+//! is not the content: an archived error status, a redirect to the site's front page, or the page
+//! the site serves for missing addresses. Falls back to the next closest memento, a few times.
+
+use std::collections::HashSet;
+
+use futures_util::future::join_all;
+use reqwest::header::{HeaderName, HeaderValue};
+use url::Url;
+
+use super::memento::{distance_key, original_in, parse_links, raw_form, stamp_time, Link};
+use crate::clock::{self, Timestamp};
+use crate::db::RescueDue;
+use crate::fetch::similarity::SOFT_404_SIMILARITY;
+use crate::fetch::{verdict, Exchange, ExchangeBody, ExchangeError, Fetcher, Read};
+use crate::store::{StoredObject, WriteError};
+
+/// Mementos fetched per reference at most (the closest, then fall-backs).
+const MAX_ATTEMPTS: usize = 4;
+/// A TimeMap larger than this is read only this far (popular URLs have tens of thousands of
+/// mementos; the closest are found among the first anyway when the list is sorted).
+const TIMEMAP_MAX_BYTES: usize = 8 << 20;
+
+/// What one archive answered, in the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Its memento was taken.
+    Rescued,
+    /// It holds a memento, but another archive's was closer (or good enough first).
+    Found,
+    NotFound,
+    /// It holds only error pages for this URL.
+    Rejected,
+    /// It could not be asked (unreachable, 5xx, 429).
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Rescued => "rescued",
+            Outcome::Found => "found",
+            Outcome::NotFound => "not_found",
+            Outcome::Rejected => "rejected",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// One archive's part in a lookup.
+#[derive(Debug, Clone)]
+pub struct ArchiveAnswer {
+    /// The TimeGate prefix.
+    pub archive: String,
+    pub outcome: Outcome,
+    pub memento_url: Option<String>,
+    pub memento_datetime: Option<Timestamp>,
+    pub detail: Option<String>,
+}
+
+/// A memento fetched into the store.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub archive: String,
+    /// The memento as the archive named it.
+    pub memento_url: String,
+    pub datetime: Timestamp,
+    pub object: StoredObject,
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub http_version: &'static str,
+    pub reason_phrase: Option<String>,
+    pub content_type: Option<String>,
+    /// Taken as served: the archive had no raw form, so it may have rewritten the bytes.
+    pub rewritten: bool,
+}
+
+/// Everything one lookup of one reference found.
+#[derive(Debug, Clone)]
+pub struct LookupResult {
+    pub ref_id: i64,
+    pub looked_at: Timestamp,
+    pub target_at: Timestamp,
+    pub answers: Vec<ArchiveAnswer>,
+    pub rescued: Option<Fetched>,
+    /// Mementos fetched but refused (an error page kept with a 2xx): recorded as evidence.
+    pub refused: Vec<Fetched>,
+}
+
+/// A memento some archive named.
+#[derive(Debug, Clone)]
+struct Candidate {
+    archive: usize,
+    uri: Url,
+    datetime: Option<Timestamp>,
+}
+
+/// A TimeGate's answer.
+enum Gate {
+    Named {
+        candidates: Vec<Candidate>,
+        timemap: Option<Url>,
+    },
+    NotFound(String),
+    Error(String),
+}
+
+/// Why a fetched memento is not a rescue.
+enum Miss {
+    /// Not the content (an error page), with the object when one was stored.
+    Refused(String, Option<Fetched>),
+    /// The archive could not deliver it.
+    Failed(String),
+}
+
+/// Per archive, as the lookup goes.
+struct ArchiveState {
+    outcome: Outcome,
+    detail: Option<String>,
+    timemap: Option<Url>,
+    timemap_read: bool,
+    named_any: bool,
+    last_miss: Option<(Outcome, String, Candidate)>,
+}
+
+pub struct Lookup<'a> {
+    pub fetcher: &'a Fetcher,
+    pub timegates: &'a [String],
+}
+
+impl Lookup<'_> {
+    /// Looks `due` up in every archive. `Err` only when the archive's own store fails.
+    pub async fn run(&self, due: &RescueDue) -> Result<LookupResult, WriteError> {
+        let looked_at = clock::now();
+        let gates = join_all(
+            self.timegates
+                .iter()
+                .enumerate()
+                .map(|(i, prefix)| self.ask_timegate(i, prefix, &due.url, due.target_at)),
+        )
+        .await;
+        let mut states: Vec<ArchiveState> = Vec::with_capacity(gates.len());
+        let mut pool: Vec<Candidate> = Vec::new();
+        for gate in gates {
+            let mut st = ArchiveState {
+                outcome: Outcome::NotFound,
+                detail: None,
+                timemap: None,
+                timemap_read: false,
+                named_any: false,
+                last_miss: None,
+            };
+            match gate {
+                Gate::Named {
+                    candidates,
+                    timemap,
+                } => {
+                    st.named_any = !candidates.is_empty();
+                    st.timemap = timemap;
+                    pool.extend(candidates);
+                }
+                Gate::NotFound(why) => st.detail = Some(why),
+                Gate::Error(why) => {
+                    st.outcome = Outcome::Error;
+                    st.detail = Some(why);
+                }
+            }
+            states.push(st);
+        }
+        // An archive that answered only with its TimeMap: read it now.
+        for (i, st) in states.iter_mut().enumerate() {
+            if !st.named_any && st.timemap.is_some() {
+                self.read_timemap(i, st, &mut pool, &HashSet::new()).await;
+            }
+        }
+
+        let mut result = LookupResult {
+            ref_id: due.ref_id,
+            looked_at,
+            target_at: due.target_at,
+            answers: Vec::new(),
+            rescued: None,
+            refused: Vec::new(),
+        };
+        let mut tried: HashSet<String> = HashSet::new();
+        let mut attempts = 0;
+        while attempts < MAX_ATTEMPTS {
+            pool.sort_by_key(|c| distance_key(c.datetime, due.target_at));
+            let Some(c) = (!pool.is_empty()).then(|| pool.remove(0)) else {
+                break;
+            };
+            if !tried.insert(c.uri.to_string()) {
+                continue;
+            }
+            attempts += 1;
+            match self.fetch_memento(&c, due).await? {
+                Ok(fetched) => {
+                    states[c.archive].outcome = Outcome::Rescued;
+                    states[c.archive].last_miss = None;
+                    result.rescued = Some(fetched);
+                    break;
+                }
+                Err(miss) => {
+                    let (outcome, why) = match miss {
+                        Miss::Refused(why, kept) => {
+                            result.refused.extend(kept);
+                            (Outcome::Rejected, why)
+                        }
+                        Miss::Failed(why) => (Outcome::Error, why),
+                    };
+                    let archive = c.archive;
+                    states[archive].last_miss = Some((outcome, why, c));
+                    // Its other mementos may be good: the TimeMap lists them.
+                    self.read_timemap(archive, &mut states[archive], &mut pool, &tried)
+                        .await;
+                }
+            }
+        }
+
+        for (i, mut st) in states.into_iter().enumerate() {
+            let mut answer = ArchiveAnswer {
+                archive: self.timegates[i].clone(),
+                outcome: st.outcome,
+                memento_url: None,
+                memento_datetime: None,
+                detail: st.detail.take(),
+            };
+            if st.outcome == Outcome::Rescued {
+                if let Some(f) = &result.rescued {
+                    answer.memento_url = Some(f.memento_url.clone());
+                    answer.memento_datetime = Some(f.datetime);
+                }
+            } else if let Some(best) = pool.iter().find(|c| c.archive == i) {
+                // Pool is sorted: its first candidate of this archive is the closest left.
+                answer.outcome = Outcome::Found;
+                answer.memento_url = Some(best.uri.to_string());
+                answer.memento_datetime = best.datetime;
+                answer.detail = Some("another archive's memento was closer or taken first".into());
+            } else if let Some((outcome, why, c)) = st.last_miss {
+                answer.outcome = outcome;
+                answer.memento_url = Some(c.uri.to_string());
+                answer.memento_datetime = c.datetime;
+                answer.detail = Some(why);
+            }
+            result.answers.push(answer);
+        }
+        Ok(result)
+    }
+
+    async fn ask_timegate(
+        &self,
+        archive: usize,
+        prefix: &str,
+        url: &str,
+        target: Timestamp,
+    ) -> Gate {
+        let Ok(gate) = Url::parse(&format!("{prefix}{url}")) else {
+            return Gate::Error(format!("`{prefix}{url}` is not a valid URL"));
+        };
+        let mut headers = Vec::new();
+        if let Ok(v) = HeaderValue::from_str(&clock::format_http(target)) {
+            headers.push((HeaderName::from_static("accept-datetime"), v));
+        }
+        let ex = match self
+            .fetcher
+            .exchange(&gate, &headers, false, Read::Headers)
+            .await
+        {
+            Ok(ex) => ex,
+            Err(e) => return Gate::Error(describe(&e)),
+        };
+        let links = links_of(&ex);
+        let timemap = links
+            .iter()
+            .find(|l| l.has_rel("timemap"))
+            .and_then(|l| ex.url.join(&l.uri).ok())
+            .filter(is_http);
+        let dated = |uri: Url| {
+            let datetime = links
+                .iter()
+                .find(|l| l.has_rel("memento") && ex.url.join(&l.uri).ok().as_ref() == Some(&uri))
+                .and_then(|l| l.datetime)
+                .or_else(|| stamp_time(&uri));
+            Candidate {
+                archive,
+                uri,
+                datetime,
+            }
+        };
+        match ex.status {
+            // 302-style: the answer points at the memento.
+            300..=399 => match ex
+                .header("location")
+                .and_then(|l| ex.url.join(l).ok())
+                .filter(is_http)
+            {
+                Some(uri) => Gate::Named {
+                    candidates: vec![dated(uri)],
+                    timemap,
+                },
+                None => Gate::Error(format!("HTTP {} without a Location", ex.status)),
+            },
+            200..=299 => {
+                // The answer may itself be the memento (it says when it was captured) …
+                if let Some(at) = ex.header("memento-datetime").and_then(clock::parse_http) {
+                    return Gate::Named {
+                        candidates: vec![Candidate {
+                            archive,
+                            uri: ex.url.clone(),
+                            datetime: Some(at),
+                        }],
+                        timemap,
+                    };
+                }
+                // … or, 200-style (pywb's framed replay), name it in its `Link` header.
+                let candidates: Vec<Candidate> = links
+                    .iter()
+                    .filter(|l| l.has_rel("memento"))
+                    .filter_map(|l| {
+                        Some(Candidate {
+                            archive,
+                            uri: ex.url.join(&l.uri).ok().filter(is_http)?,
+                            datetime: l.datetime,
+                        })
+                    })
+                    .collect();
+                if candidates.is_empty() && timemap.is_none() {
+                    return Gate::NotFound("answered, but named no memento and no TimeMap".into());
+                }
+                Gate::Named {
+                    candidates,
+                    timemap,
+                }
+            }
+            404 | 410 => Gate::NotFound(format!("not archived (HTTP {})", ex.status)),
+            s => Gate::Error(format!("the TimeGate answered HTTP {s}")),
+        }
+    }
+
+    /// Adds the archive's TimeMap mementos (not yet tried) to the pool, once per lookup.
+    async fn read_timemap(
+        &self,
+        archive: usize,
+        st: &mut ArchiveState,
+        pool: &mut Vec<Candidate>,
+        tried: &HashSet<String>,
+    ) {
+        let Some(timemap) = st.timemap.clone().filter(|_| !st.timemap_read) else {
+            return;
+        };
+        st.timemap_read = true;
+        let ex = match self
+            .fetcher
+            .exchange(&timemap, &[], true, Read::Memory(TIMEMAP_MAX_BYTES))
+            .await
+        {
+            Ok(ex) if (200..300).contains(&ex.status) => ex,
+            Ok(ex) if matches!(ex.status, 404 | 410) => return,
+            Ok(ex) => {
+                if !st.named_any {
+                    st.outcome = Outcome::Error;
+                    st.detail = Some(format!("its TimeMap answered HTTP {}", ex.status));
+                }
+                return;
+            }
+            Err(e) => {
+                if !st.named_any {
+                    st.outcome = Outcome::Error;
+                    st.detail = Some(format!("its TimeMap could not be read: {}", describe(&e)));
+                }
+                return;
+            }
+        };
+        let ExchangeBody::Memory(body) = &ex.body else {
+            return;
+        };
+        let text = String::from_utf8_lossy(body);
+        for l in parse_links(&text)
+            .into_iter()
+            .filter(|l| l.has_rel("memento"))
+        {
+            let Some(uri) = ex.url.join(&l.uri).ok().filter(is_http) else {
+                continue;
+            };
+            if tried.contains(uri.as_str()) || pool.iter().any(|c| c.uri == uri) {
+                continue;
+            }
+            st.named_any = true;
+            pool.push(Candidate {
+                archive,
+                datetime: l.datetime.or_else(|| stamp_time(&uri)),
+                uri,
+            });
+        }
+    }
+
+    /// Fetches one memento's original bytes into the store and judges them.
+    async fn fetch_memento(
+        &self,
+        c: &Candidate,
+        due: &RescueDue,
+    ) -> Result<Result<Fetched, Miss>, WriteError> {
+        let (fetch_url, rewritten) = match raw_form(&c.uri) {
+            Some(raw) => (raw, false),
+            None => (c.uri.clone(), true),
+        };
+        let ex = match self
+            .fetcher
+            .exchange(&fetch_url, &[], true, Read::Store)
+            .await
+        {
+            Ok(ex) => ex,
+            Err(ExchangeError::Store(e)) => return Err(e),
+            Err(e) => return Ok(Err(Miss::Failed(describe(&e)))),
+        };
+        if !(200..300).contains(&ex.status) {
+            return Ok(Err(Miss::Refused(
+                format!(
+                    "the archived copy is an error page (HTTP {}), not the content",
+                    ex.status
+                ),
+                None,
+            )));
+        }
+        let object = match &ex.body {
+            ExchangeBody::Stored(o) => o.clone(),
+            ExchangeBody::TooLarge => {
+                return Ok(Err(Miss::Failed(
+                    "the archived copy is larger than fetch.max_bytes".into(),
+                )))
+            }
+            _ => {
+                return Ok(Err(Miss::Refused(
+                    "the archive sent no content".into(),
+                    None,
+                )))
+            }
+        };
+        let fetched = Fetched {
+            archive: self.timegates[c.archive].clone(),
+            memento_url: c.uri.to_string(),
+            datetime: ex
+                .header("memento-datetime")
+                .and_then(clock::parse_http)
+                .or(c.datetime)
+                .or_else(|| stamp_time(&ex.url))
+                .unwrap_or(due.target_at),
+            object,
+            status: ex.status,
+            http_version: ex.http_version,
+            reason_phrase: ex.reason_phrase.clone(),
+            content_type: ex.content_type.clone(),
+            headers: ex.headers.clone(),
+            rewritten,
+        };
+        if let Some(why) = self.not_the_content(&ex, &fetched, due) {
+            return Ok(Err(Miss::Refused(why, Some(fetched))));
+        }
+        Ok(Ok(fetched))
+    }
+
+    /// The live checks' rules, applied to the archived copy: a deep URL archived as a redirect to
+    /// the site's front page or a sign-in page, or an HTML page with the same text as the page
+    /// the site serves for missing addresses (the reference's own soft 404, as last seen).
+    fn not_the_content(&self, ex: &Exchange, f: &Fetched, due: &RescueDue) -> Option<String> {
+        let original = Url::parse(&due.url).ok()?;
+        if !ex.redirects.is_empty() {
+            if let Some(landed) = original_in(&ex.url) {
+                if let Some(why) = verdict::from_redirect_ending(&original, &landed) {
+                    return Some(format!(
+                        "the archived copy is a redirect to {landed} ({why}), not the content"
+                    ));
+                }
+            }
+        }
+        let is_html = f.content_type.as_deref().is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t.starts_with("text/html") || t.starts_with("application/xhtml")
+        });
+        let error_page = due.error_page.as_deref().filter(|_| is_html)?;
+        let theirs = self.fetcher.text_signature(&f.object.sha256)?;
+        let missing = self.fetcher.text_signature(error_page)?;
+        (theirs.has_text() && theirs.similarity(&missing) >= SOFT_404_SIMILARITY).then(|| {
+            "the archived copy is the page the site serves for missing addresses (soft 404)".into()
+        })
+    }
+}
+
+fn is_http(u: &Url) -> bool {
+    matches!(u.scheme(), "http" | "https")
+}
+
+fn links_of(ex: &Exchange) -> Vec<Link> {
+    ex.headers_named("link").flat_map(parse_links).collect()
+}
+
+fn describe(e: &ExchangeError) -> String {
+    match e {
+        ExchangeError::Failed { message, .. } => message.clone(),
+        ExchangeError::Store(e) => e.to_string(),
+    }
+}
