@@ -18,6 +18,7 @@ const TIE_BEFORE: &[u8] = b"\x89PNG map as readers saw it";
 const TIE_AFTER: &[u8] = b"\x89PNG map as corrected later";
 const SECOND_ONLY: &[u8] = b"\xff\xd8 held by the second archive only \xff\xd9";
 const REWRITTEN: &[u8] = b"\x89PNG served by an archive without raw mementos";
+const FALLBACK: &[u8] = b"\xff\xd8 an older capture, the only good one \xff\xd9";
 const PAGE: &[u8] = b"<!doctype html><html><head><title>Source</title></head><body><p>The cited statement, in full.</p><a href=\"/more\">more</a></body></html>";
 
 fn video_bytes() -> Vec<u8> {
@@ -36,6 +37,7 @@ fn origin() -> Server {
             <img src="/img/closest.jpg"> <video src="/video/clip.mp4"></video>
             <img src="/img/second-only.jpg"> <img src="/img/nowhere.jpg"> <img src="/img/alive.jpg">
             <img src="/img/archived-404.jpg"> <img src="/img/tie.png"> <img src="/img/rewritten.png">
+            <img src="/img/fallback.jpg"> <a href="/story/old">an old story</a>
             <a href="/cited/page.html">the source</a></article></body></html>"#
         ))
     });
@@ -51,8 +53,12 @@ fn origin() -> Server {
     o.route("/ws2-b", |_| {
         Reply::html(r#"<img src="/img/second-only.jpg">"#)
     });
+    // A site that answers every missing story with the same page (a soft 404).
+    o.route("/story/*", |_| Reply::html(NOT_FOUND_PAGE));
     o
 }
+
+const NOT_FOUND_PAGE: &str = "<html><head><title>Oops</title></head><body><h1>Sorry, we could not find that story</h1><p>It may have moved. Try our search or the front page.</p></body></html>";
 
 /// Everything that is dead now answers 404.
 fn kill_references(o: &Server) {
@@ -64,6 +70,7 @@ fn kill_references(o: &Server) {
         "/img/archived-404.jpg",
         "/img/tie.png",
         "/img/rewritten.png",
+        "/img/fallback.jpg",
         "/cited/page.html",
     ] {
         o.route(p, |_| Reply::status(404));
@@ -81,6 +88,7 @@ fn pywb_archive(o: &Server, dir: &std::path::Path) -> Pywb {
         u("/img/archived-404.jpg"),
         u("/img/tie.png"),
     );
+    let (fallback, story) = (u("/img/fallback.jpg"), u("/story/old"));
     let cap = |url, date, status, ct, body| Capture {
         url,
         date,
@@ -123,6 +131,29 @@ fn pywb_archive(o: &Server, dir: &std::path::Path) -> Pywb {
                 b"<h1>Not Found</h1>",
             ),
             cap(&tie, "2018-09-13T12:00:00Z", 200, "image/png", TIE_BEFORE),
+            // The closest capture is an error page; an older one is the picture.
+            cap(
+                &fallback,
+                "2018-09-01T00:00:00Z",
+                200,
+                "image/jpeg",
+                FALLBACK,
+            ),
+            cap(
+                &fallback,
+                "2018-09-15T11:00:00Z",
+                404,
+                "text/html",
+                b"<h1>Not Found</h1>",
+            ),
+            // Archived after the story was gone: the site's "not found" page, served with 200.
+            cap(
+                &story,
+                "2018-09-15T12:00:00Z",
+                200,
+                "text/html",
+                NOT_FOUND_PAGE.as_bytes(),
+            ),
         ],
     );
     Pywb::with_collection(&dir.join("pywb"), "coll", &[&warc])
@@ -182,7 +213,7 @@ fn dead_references_are_rescued_from_web_archives_with_their_provenance() {
     assert!(out.status.success(), "{}", stderr(&out));
     let log = stderr(&out);
     assert!(
-        log.contains("rescued 6 of 8 reference(s) without a copy of their own from web archives"),
+        log.contains("rescued 7 of 10 reference(s) without a copy of their own from web archives"),
         "{log}"
     );
 
@@ -242,10 +273,32 @@ fn dead_references_are_rescued_from_web_archives_with_their_provenance() {
     // In no archive; archived only as an error page: lost.
     assert!(held("/img/nowhere.jpg").is_null());
     assert!(held("/img/archived-404.jpg").is_null());
-    assert_eq!(report["summary"]["rescued_from_archives"], 6);
-    assert_eq!(report["summary"]["rescued"], 6);
-    assert_eq!(report["summary"]["lost"], 2);
-    assert_eq!(report["summary"]["dead"], 8);
+    // The closest memento is an archived 404: the TimeMap leads to an older, good one.
+    assert_eq!(held("/img/fallback.jpg")["sha256"], sha256_hex(FALLBACK));
+    assert_eq!(
+        held("/img/fallback.jpg")["memento_datetime"],
+        "2018-09-01T00:00:00Z"
+    );
+    // Archived only as the page the site serves for missing stories: not a rescue.
+    let story = link(&report, &o.url("/story/old"));
+    assert_eq!(story["reason"], "soft_404");
+    assert!(story["snapshot"].is_null(), "{story}");
+    let h = ws.history_json(&o.url("/story/old"));
+    let refused = h["lookups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["archive"] == pywb.url("/coll/"))
+        .unwrap();
+    assert_eq!(refused["outcome"], "rejected");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("soft 404"),
+        "{h:#}"
+    );
+    assert_eq!(report["summary"]["rescued_from_archives"], 7);
+    assert_eq!(report["summary"]["rescued"], 7);
+    assert_eq!(report["summary"]["lost"], 3);
+    assert_eq!(report["summary"]["dead"], 10);
 
     // The alive reference was never looked up; the TimeGates were asked for the publication date.
     assert_eq!(lookups_at(&tg, &o.url("/img/alive.jpg")), 0);
@@ -287,12 +340,16 @@ fn dead_references_are_rescued_from_web_archives_with_their_provenance() {
         .collect();
     assert_eq!(outcomes, ["not_found"; 3]);
 
-    // The table says where the copy came from.
-    let table = ws.ok(&["report"]);
-    assert!(
-        table.contains(&format!("rescued from {pywb_name} (2018-09-16)")),
-        "{table}"
-    );
+    // Every report format says where the copy came from.
+    for format in ["table", "markdown", "csv", "html"] {
+        let text = ws.ok(&["report", "--format", format]);
+        // Markdown escapes its parentheses; rendered, it reads the same.
+        let phrase = match format {
+            "markdown" => format!("rescued from {pywb_name} \\(2018-09-16\\)"),
+            _ => format!("rescued from {pywb_name} (2018-09-16)"),
+        };
+        assert!(text.contains(&phrase), "{format}: {text}");
+    }
 
     // restore --url gives the rescued bytes back.
     let restored = ws.path().join("closest.jpg");
@@ -495,4 +552,52 @@ fn wait_for_memento(pywb: &Pywb, path: &str) -> String {
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+}
+
+#[test]
+fn submissions_carry_credentials_from_the_environment_and_back_off_on_429() {
+    let o = Server::start();
+    o.resource(
+        "/live.jpg",
+        "image/jpeg",
+        b"\xff\xd8 live \xff\xd9".to_vec(),
+    );
+    let save = Server::start();
+    save.route("/save/*", |_| {
+        Reply::new(429, "text/plain", "slow down").with_header("Retry-After", "7200")
+    });
+    let mut ws = Workspace::with_config(&format!(
+        "{TEST_CONFIG}\n[rescue]\ntimegates = []\nsubmit = [\"{}\"]\nsubmit_headers = {{ Authorization = \"LV_TEST_SPN_AUTH\" }}\n",
+        save.url("/save/")
+    ));
+    ws.extra_env = vec![
+        ("LV_TEST_SPN_AUTH".into(), "LOW key:s3cret".into()),
+        ("LINKVAULT_NOW".into(), "2026-11-20T00:00:00Z".into()),
+    ];
+    let live = o.url("/live.jpg");
+    let article = ws.write("article.html", &format!(r#"<img src="{live}">"#));
+    let out = ws.run(&["run", article.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let asked = save.requests();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].target, format!("/save/{live}"));
+    assert_eq!(asked[0].header("authorization"), Some("LOW key:s3cret"));
+    let log = stderr(&out);
+    assert!(
+        log.contains("asked linkvault to slow down (HTTP 429)"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("s3cret"),
+        "credentials never reach the log: {log}"
+    );
+    let h = ws.history_json(&live);
+    assert_eq!(h["submissions"][0]["outcome"], "rate_limited", "{h:#}");
+    // Within the two hours the endpoint asked for, nothing is submitted; after them, it is.
+    ws.extra_env[1].1 = "2026-11-20T01:00:00Z".into();
+    ws.ok(&["run"]);
+    assert_eq!(save.requests().len(), 1);
+    ws.extra_env[1].1 = "2026-11-20T02:00:01Z".into();
+    ws.ok(&["run"]);
+    assert_eq!(save.requests().len(), 2);
 }
