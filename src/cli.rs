@@ -1,6 +1,9 @@
-//! The command line, defined in one place (clap). Parsing only: `commands` does the work.
+//! The command line, defined in one place (clap). Parsing only, including the checking of
+//! durations, dates and choices (a bad value is a usage error, exit code 2); `commands` does the
+//! work.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -8,7 +11,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "linkvault",
     version,
-    about = "Archive the media and sources an article references, and keep the record of what rots."
+    about = "Archive the media and sources an article references, and keep the record of what rots.",
+    after_help = "Exit codes: 0 done; 1 failed; 2 bad usage; 3 references in the --fail-on state; \
+                  4 the network was down (nothing could be checked); 75 another run holds the \
+                  archive; 130/143 interrupted (SIGINT/SIGTERM)."
 )]
 pub struct Cli {
     /// Configuration file (missing default file = built-in defaults).
@@ -24,97 +30,189 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// One archive pass over the configured, given and registered articles.
-    Run {
-        /// Articles: http(s) URLs, HTML or text files, globs, RSS/Atom feeds. Remembered for later runs.
-        articles: Vec<String>,
-        /// Check every known reference now, whatever its schedule.
-        #[arg(long)]
-        recheck: bool,
-        /// Loop, one pass every DURATION (e.g. 6h), for use as a long-running service.
-        #[arg(long, value_name = "DURATION")]
-        every: Option<String>,
-        /// If another run holds the archive, wait for it instead of exiting.
-        #[arg(long)]
-        wait: bool,
-        /// Only print problems and the final summary.
-        #[arg(long, short)]
-        quiet: bool,
-    },
+    Run(RunArgs),
+    /// Register articles for later runs without running (URLs, files, `-` for standard input,
+    /// URL lists, browser bookmark exports, OPML feed lists).
+    Add(AddArgs),
+    /// Stop reading articles; references only they cite stop being checked.
+    Remove(RemoveArgs),
+    /// Every registered article: when it was last read, whether that worked, what it cites.
+    Articles(ArticlesArgs),
     /// Print the references articles contain, without fetching them (a dry run).
-    Extract {
-        #[arg(required = true)]
-        articles: Vec<String>,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
-    },
+    Extract(ExtractArgs),
     /// The dead-link report.
-    Report {
-        /// Include alive references.
-        #[arg(long)]
-        all: bool,
-        /// Only references cited by this article.
-        #[arg(long, value_name = "URL")]
-        article: Option<String>,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-        format: ReportFormat,
-        /// Write to FILE instead of standard output.
-        #[arg(short = 'o', long = "output", value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    Report(ReportArgs),
     /// Every check and snapshot of one reference, oldest first.
-    History {
-        url: String,
-        #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
-        format: TextOrJson,
-    },
+    History(HistoryArgs),
     /// Write a snapshot's exact bytes, verified against its hash.
-    Restore {
-        /// SHA-256 of the snapshot, or a unique prefix of at least 8 hex digits.
-        #[arg(required_unless_present = "url", conflicts_with = "url")]
-        hash: Option<String>,
-        /// Restore the latest good snapshot of this reference instead.
-        #[arg(long)]
-        url: Option<String>,
-        /// With --url: the snapshot held at this time (2024-05-01 or 2024-05-01T12:00:00Z).
-        #[arg(long, requires = "url")]
-        at: Option<String>,
-        /// Output file, or - for standard output.
-        #[arg(short = 'o', long = "output", value_name = "PATH")]
-        output: Option<PathBuf>,
-    },
+    Restore(RestoreArgs),
     /// Re-hash every stored object and check the database against the store.
-    Verify {
-        /// Remove temp files, quarantine corrupted objects, queue lost captures for the next run.
-        #[arg(long)]
-        repair: bool,
-    },
-    /// List the external tools linkvault uses (yt-dlp, ffmpeg) and their versions.
+    Verify(VerifyArgs),
+    /// Check what can go wrong: the configuration, the archive, the network, the tools.
     Doctor,
     /// Serve the report, histories, snapshots and Memento (read-only; loopback by default).
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-        listen: std::net::SocketAddr,
-    },
+    Serve(ServeArgs),
     /// Rewrite an article's links with data-versionurl/data-versiondate (Robust Links)
     /// pointing at the snapshots held.
-    Robustify {
-        article: PathBuf,
-        #[arg(short = 'o', long = "output", value_name = "OUT.html")]
-        output: PathBuf,
-        /// Where `linkvault serve` is reachable (the mementos' base URL).
-        #[arg(long, default_value = "http://127.0.0.1:8080", value_name = "URL")]
-        base: String,
-    },
+    Robustify(RobustifyArgs),
     /// Export captures in the web archives' formats (WARC with a CDXJ index, or WACZ).
     Export {
         #[command(subcommand)]
         format: ExportFormat,
     },
+    /// Write a commented config.toml and an empty archive (in DIR, default the current folder).
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `linkvault man > linkvault.1`.
+    Man,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Articles: http(s) URLs, HTML or text files, globs, RSS/Atom feeds, `-` (one per line on
+    /// standard input). Remembered for later runs.
+    pub articles: Vec<String>,
+    /// Check every known reference now, whatever its schedule (failed articles too).
+    #[arg(long)]
+    pub recheck: bool,
+    /// Loop, one pass every DURATION (e.g. 6h; at least 1m), as a long-running service.
+    #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+    pub every: Option<Duration>,
+    /// If another run holds the archive, wait for it instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print only what is not alive after the run (new failures marked) and the summary.
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every request and its outcome.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Exit with code 3 when any reference is in this state after the run.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// URLs, files, globs, `-` (standard input), URL lists, bookmark exports, OPML files.
+    #[arg(required = true)]
+    pub articles: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RemoveArgs {
+    /// Articles as registered (URL or path), as `linkvault articles` lists them.
+    #[arg(required = true)]
+    pub articles: Vec<String>,
+    /// Also delete the snapshots of references no other article cites (objects another
+    /// article's reference still needs are kept).
+    #[arg(long)]
+    pub purge: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ArticlesArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ExtractArgs {
+    /// Files, URLs, globs, or `-` for an article on standard input.
+    #[arg(required = true)]
+    pub articles: Vec<String>,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+    /// The address a saved file was published at, to resolve its relative links.
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub base: Option<url::Url>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Include alive references.
+    #[arg(long)]
+    pub all: bool,
+    /// Only references cited by this article.
+    #[arg(long, value_name = "URL")]
+    pub article: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with code 3 when any covered reference is in this state.
+    #[arg(long, value_enum, value_name = "STATE")]
+    pub fail_on: Option<FailOn>,
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    pub url: String,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// SHA-256 of the snapshot, or a unique prefix of at least 8 hex digits.
+    #[arg(required_unless_present = "url", conflicts_with = "url")]
+    pub hash: Option<String>,
+    /// Restore the latest good snapshot of this reference (or article) instead.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// With --url: the snapshot held at this time (2024-05-01 or 2024-05-01T12:00:00Z).
+    #[arg(long, requires = "url", value_parser = parse_time)]
+    pub at: Option<i64>,
+    /// Output file, or - for standard output.
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Remove temp files, quarantine corrupted objects, queue lost captures for the next run.
+    #[arg(long)]
+    pub repair: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+}
+
+#[derive(Args, Debug)]
+pub struct RobustifyArgs {
+    /// A saved file, a URL, or `-` for standard input.
+    pub article: String,
+    #[arg(short = 'o', long = "output", value_name = "OUT.html")]
+    pub output: PathBuf,
+    /// Where readers reach `linkvault serve` (the mementos' public base URL).
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub base_url: Option<url::Url>,
+    /// Allow a loopback --base-url (a preview on this machine; never for publishing).
+    #[arg(long)]
+    pub allow_loopback: bool,
+    /// The address a saved file was published at, to resolve its relative links.
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub base: Option<url::Url>,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Folder for config.toml and the archive (created if missing).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum ExportFormat {
-    /// WARC/1.1 (gzip per record), with a CDXJ index written beside it (FILE.cdxj).
+    /// WARC/1.1 (gzip per record when FILE ends in .gz), with a CDXJ index beside it (FILE.cdxj).
     Warc {
         #[arg(short = 'o', long = "output", value_name = "FILE.warc.gz")]
         output: PathBuf,
@@ -136,9 +234,9 @@ pub struct ExportScope {
     /// Only the article itself and the captures of references it cites.
     #[arg(long, value_name = "URL")]
     pub article: Option<String>,
-    /// Only captures made at or after this time.
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
+    /// Only captures made at or after this time (2024-05-01 or 2024-05-01T12:00:00Z).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<i64>,
     /// Leave out (and list) captures whose objects are missing from the store, instead of
     /// failing.
     #[arg(long)]
@@ -151,6 +249,7 @@ impl From<ExportScope> for linkvault::export::ExportOptions {
             article: s.article,
             since: s.since,
             skip_missing: s.skip_missing,
+            gzip: true,
         }
     }
 }
@@ -162,6 +261,12 @@ pub enum TextOrJson {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
     Table,
     Json,
@@ -169,4 +274,59 @@ pub enum ReportFormat {
     Markdown,
     /// One self-contained page with the link-rot chart, to mail or publish.
     Html,
+}
+
+/// Which references make `--fail-on` exit with code 3.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// Failing since the last run (a run: since this run began).
+    New,
+    /// Dead, confirmed or not.
+    Dead,
+    /// Dead and confirmed (failures on `confirm.checks` checks `confirm.interval` apart).
+    Confirmed,
+    /// Not alive, and no copy held.
+    Lost,
+}
+
+impl From<FailOn> for linkvault::report::FailOn {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::New => linkvault::report::FailOn::New,
+            FailOn::Dead => linkvault::report::FailOn::Dead,
+            FailOn::Confirmed => linkvault::report::FailOn::Confirmed,
+            FailOn::Lost => linkvault::report::FailOn::Lost,
+        }
+    }
+}
+
+/// The shortest `--every`: a loop faster than this would only hammer the same hosts.
+const EVERY_FLOOR: Duration = Duration::from_secs(60);
+
+fn parse_every(s: &str) -> Result<Duration, String> {
+    let d = linkvault::units::parse_duration(s)?;
+    // Tests loop fast; nobody else should (like LINKVAULT_NOW, an environment-only hook).
+    let floor = std::env::var("LINKVAULT_EVERY_FLOOR")
+        .ok()
+        .and_then(|f| linkvault::units::parse_duration(&f).ok())
+        .unwrap_or(EVERY_FLOOR);
+    if d < floor {
+        return Err(format!(
+            "`{s}` is shorter than the floor of 1m between passes (e.g. 15m, 6h, 1d)"
+        ));
+    }
+    Ok(d)
+}
+
+fn parse_time(s: &str) -> Result<i64, String> {
+    linkvault::clock::parse(s).ok_or_else(|| {
+        format!("`{s}` is not a valid date or time; use 2024-05-01 or 2024-05-01T12:00:00Z")
+    })
+}
+
+fn parse_http_url(s: &str) -> Result<url::Url, String> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(u),
+        _ => Err(format!("`{s}` is not an http(s) URL")),
+    }
 }

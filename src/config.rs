@@ -34,6 +34,18 @@ pub struct Config {
     pub confirm: ConfirmConfig,
     pub video: VideoConfig,
     pub rescue: RescueConfig,
+    pub filter: FilterConfig,
+}
+
+/// Which references are never fetched (lychee's semantics: an `include` match wins over any
+/// exclusion).
+#[derive(Debug, Clone, Default)]
+pub struct FilterConfig {
+    /// Regular expressions on the whole URL.
+    pub exclude: Vec<String>,
+    pub include: Vec<String>,
+    /// Hosts excluded with all their subdomains.
+    pub exclude_hosts: Vec<String>,
 }
 
 /// Rescue from web archives (Memento TimeGates) and second copies pushed to them.
@@ -95,6 +107,8 @@ pub struct FetchConfig {
     /// Slowest acceptable body speed (bytes/s), averaged over each stall_timeout window.
     pub min_speed: u64,
     pub max_bytes: u64,
+    /// Largest article (page, saved file, feed) read, fetched or local.
+    pub max_article_bytes: u64,
     pub max_error_body: u64,
     pub max_redirects: usize,
     pub retries: u32,
@@ -144,11 +158,12 @@ impl Default for Config {
                 stall_timeout: Duration::from_secs(30),
                 min_speed: 1024,
                 max_bytes: 2 << 30,
+                max_article_bytes: 64 << 20,
                 max_error_body: 1 << 20,
                 max_redirects: 10,
                 retries: 2,
                 retry_backoff: Duration::from_secs(2),
-                max_retry_after: Duration::from_secs(120),
+                max_retry_after: Duration::from_secs(10),
                 soft404_probe: true,
                 proxy: None,
                 allow_private: false,
@@ -207,6 +222,7 @@ impl Default for Config {
                 per_run: 500,
                 submit_per_run: 50,
             },
+            filter: FilterConfig::default(),
         }
     }
 }
@@ -223,6 +239,15 @@ struct RawConfig {
     confirm: Option<RawConfirm>,
     video: Option<RawVideo>,
     rescue: Option<RawRescue>,
+    filter: Option<RawFilter>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFilter {
+    exclude: Option<Vec<String>>,
+    include: Option<Vec<String>>,
+    exclude_hosts: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -271,6 +296,7 @@ struct RawFetch {
     stall_timeout: Option<String>,
     min_speed: Option<Size>,
     max_bytes: Option<Size>,
+    max_article_bytes: Option<Size>,
     max_error_body: Option<Size>,
     max_redirects: Option<usize>,
     retries: Option<u32>,
@@ -370,6 +396,11 @@ impl Config {
         size(&mut cf.min_speed, f.min_speed, "fetch.min_speed")?;
         size(&mut cf.max_bytes, f.max_bytes, "fetch.max_bytes")?;
         size(
+            &mut cf.max_article_bytes,
+            f.max_article_bytes,
+            "fetch.max_article_bytes",
+        )?;
+        size(
             &mut cf.max_error_body,
             f.max_error_body,
             "fetch.max_error_body",
@@ -451,6 +482,11 @@ impl Config {
         )?;
         set(&mut cr.per_run, r.per_run);
         set(&mut cr.submit_per_run, r.submit_per_run);
+
+        let x = raw.filter.unwrap_or_default();
+        set(&mut c.filter.exclude, x.exclude);
+        set(&mut c.filter.include, x.include);
+        set(&mut c.filter.exclude_hosts, x.exclude_hosts);
         c.validate()?;
         Ok(c)
     }
@@ -524,6 +560,10 @@ impl Config {
                 ));
             }
         }
+        if f.max_article_bytes == 0 {
+            return Err("fetch.max_article_bytes must be more than 0".into());
+        }
+        crate::filter::Filter::new(&self.filter).map_err(|e| e.to_string())?;
         if self.confirm.checks == 0 {
             return Err("confirm.checks must be at least 1".into());
         }

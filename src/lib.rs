@@ -4,16 +4,19 @@
 //! Data flows one way: `input` (articles) → `extract` (references) → `schedule` (what is due)
 //! → `fetch` (HTTP) → `store` (objects) → `db` (the record) → `report` / `restore` / `verify`.
 
+pub mod articles;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod export;
 pub mod extract;
 pub mod fetch;
+pub mod filter;
 pub mod history;
 pub mod input;
 pub mod lock;
 pub mod model;
+pub mod output;
 pub mod progress;
 pub mod report;
 pub mod rescue;
@@ -23,6 +26,7 @@ pub mod run;
 pub mod schedule;
 pub mod serve;
 pub mod store;
+pub mod text;
 pub mod units;
 pub mod verify;
 pub mod video;

@@ -1,5 +1,7 @@
 //! What a run tells the person (or the cron mail) watching it: progress bars on a terminal,
-//! plain timestamped lines otherwise. `NO_COLOR` turns colour off; `--quiet` keeps only problems.
+//! plain timestamped lines otherwise. `NO_COLOR` turns colour off; `--quiet` keeps only problems
+//! (and the end-of-run list of what is not alive); `--verbose` adds every request. Nothing here
+//! panics on a closed stderr, and text from the web is made printable first.
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -9,11 +11,23 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::fetch::CheckResult;
 use crate::model::State;
+use crate::text::eprint_line;
 
 pub struct Progress {
     bars: Option<Bars>,
-    quiet: bool,
+    verbosity: Verbosity,
     lines: Mutex<LineState>,
+}
+
+/// How much a run says while it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Problems only.
+    Quiet,
+    /// Problems, failures as they are found, and what each stage did.
+    Normal,
+    /// Every request and its outcome as well.
+    Verbose,
 }
 
 struct Bars {
@@ -30,12 +44,13 @@ struct LineState {
 }
 
 impl Progress {
-    /// Bars when stderr is a terminal (and `quiet` is off), lines otherwise.
-    pub fn new(quiet: bool) -> Progress {
-        let bars = (!quiet && std::io::stderr().is_terminal()).then(Bars::new);
+    /// Bars when stderr is a terminal (and not quiet), lines otherwise.
+    pub fn new(verbosity: Verbosity) -> Progress {
+        let bars =
+            (verbosity > Verbosity::Quiet && std::io::stderr().is_terminal()).then(Bars::new);
         Progress {
             bars,
-            quiet,
+            verbosity,
             lines: Mutex::new(LineState {
                 done: 0,
                 total: 0,
@@ -47,15 +62,39 @@ impl Progress {
     /// A line for the log (above the bars on a terminal).
     pub fn say(&self, line: &str) {
         match &self.bars {
-            Some(b) => b.multi.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{} {line}", crate::clock::format(crate::clock::now())),
+            Some(b) => b.multi.suspend(|| eprint_line(line)),
+            None => eprint_line(&format!(
+                "{} {line}",
+                crate::clock::format(crate::clock::now())
+            )),
         }
     }
 
+    /// A line unless quiet.
     pub fn info(&self, line: &str) {
-        if !self.quiet {
+        if self.verbosity > Verbosity::Quiet {
             self.say(line);
         }
+    }
+
+    /// A line only when verbose.
+    pub fn detail(&self, line: &str) {
+        if self.verbosity >= Verbosity::Verbose {
+            self.say(line);
+        }
+    }
+
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// A failure, said once it is known to count (not while the network may be down).
+    pub fn failure(&self, r: &CheckResult) {
+        let status = r
+            .http_status
+            .map(|s| format!(" (HTTP {s})"))
+            .unwrap_or_default();
+        self.info(&format!("{} {}{status}: {}", r.state, r.reason, r.url));
     }
 
     pub fn articles_total(&self, n: u64) {
@@ -85,24 +124,35 @@ impl Progress {
             b.refs.inc(1);
             b.bytes.inc(r.downloaded);
         }
-        if r.state != State::Alive {
+        // A failure without any answer may be our own network's: said once that is settled.
+        if r.state != State::Alive && !r.is_network_failure() {
+            self.failure(r);
+        } else if self.verbosity >= Verbosity::Verbose {
+            let size = r
+                .body
+                .as_ref()
+                .map(|b| format!(", {}", crate::units::format_size(b.bytes)))
+                .unwrap_or_default();
             let status = r
                 .http_status
-                .map(|s| format!(" (HTTP {s})"))
+                .map(|s| format!("HTTP {s} "))
                 .unwrap_or_default();
-            self.info(&format!("{} {}{status}: {}", r.state, r.reason, r.url));
+            self.detail(&format!(
+                "{} {}: {status}in {} ms ({} attempt(s){size}) {}",
+                r.state, r.reason, r.elapsed_ms, r.attempts, r.url
+            ));
         }
-        if self.bars.is_none() && !self.quiet {
+        if self.bars.is_none() && self.verbosity > Verbosity::Quiet {
             if let Ok(mut l) = self.lines.lock() {
                 l.done += 1;
                 if l.last_line.elapsed() >= Duration::from_secs(10) && l.done < l.total {
                     l.last_line = Instant::now();
-                    eprintln!(
+                    eprint_line(&format!(
                         "{} checked {}/{} references",
                         crate::clock::format(crate::clock::now()),
                         l.done,
                         l.total
-                    );
+                    ));
                 }
             }
         }

@@ -2,12 +2,12 @@
 //! The bytes are re-hashed while written; on any mismatch the output is removed, so a restored
 //! file is either bit-for-bit what was fetched or not there at all.
 
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::clock;
 use crate::db::{Db, DbError};
+use crate::output::Output;
 use crate::store::{copy_verified, ReadError, Store};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,11 +51,12 @@ pub fn resolve_hash(db: &Db, prefix: &str) -> Result<String, RestoreError> {
 
 /// The hash of the good snapshot of `url` at or before `at` (the latest without `at`); for an
 /// article, the version read at or before `at`.
-pub fn resolve_url(db: &Db, url: &str, at: Option<&str>) -> Result<String, RestoreError> {
-    let at_ts = match at {
-        Some(t) => Some(clock::parse(t).ok_or_else(|| RestoreError::BadTime(t.to_string()))?),
-        None => None,
-    };
+pub fn resolve_url(
+    db: &Db,
+    url: &str,
+    at: Option<crate::clock::Timestamp>,
+) -> Result<String, RestoreError> {
+    let at_ts = at;
     let candidates = crate::history::lookup_keys(url);
     let mut known = false;
     for c in &candidates {
@@ -85,11 +86,15 @@ pub fn resolve_url(db: &Db, url: &str, at: Option<&str>) -> Result<String, Resto
     }
     Err(RestoreError::NoSnapshot {
         url: url.to_string(),
-        at: at.map(|t| format!(" at or before {t}")).unwrap_or_default(),
+        at: at
+            .map(|t| format!(" at or before {}", clock::format(t)))
+            .unwrap_or_default(),
     })
 }
 
-/// Writes object `sha256` to `out` (`-` = stdout). Returns the byte count.
+/// Writes object `sha256` to `out` (`-` = stdout; an existing directory gets a file named by
+/// the hash). Returns the byte count. The bytes are re-hashed as they are written; a regular
+/// file is replaced only when all of them were written and matched.
 pub fn write(store: &Store, sha256: &str, out: &Path) -> Result<u64, RestoreError> {
     let src = store.object_path(sha256);
     if out == Path::new("-") {
@@ -97,9 +102,13 @@ pub fn write(store: &Store, sha256: &str, out: &Path) -> Result<u64, RestoreErro
         copy_verified(&src, sha256, &mut io::sink())?;
         let stdout = io::stdout();
         let mut lock = stdout.lock();
-        return Ok(copy_verified(&src, sha256, &mut lock)?);
+        let n = copy_verified(&src, sha256, &mut lock)?;
+        lock.flush().map_err(|source| RestoreError::Output {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        return Ok(n);
     }
-    // An existing directory gets the object under its hash, never under a name from a URL.
     let named;
     let out = if out.is_dir() {
         named = out.join(sha256);
@@ -107,39 +116,20 @@ pub fn write(store: &Store, sha256: &str, out: &Path) -> Result<u64, RestoreErro
     } else {
         out
     };
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "restore".into());
-    let tmp = dir.join(format!(".{name}.linkvault-{}.part", std::process::id()));
     let output_err = |source| RestoreError::Output {
         path: out.to_path_buf(),
         source,
     };
-    let file = File::create(&tmp).map_err(output_err)?;
-    let mut w = BufWriter::new(file);
-    let copied = copy_verified(&src, sha256, &mut w).and_then(|n| {
-        w.into_inner()
-            .map_err(|e| ReadError::Output(e.into_error()))?
-            .sync_all()
-            .map_err(ReadError::Output)?;
-        Ok(n)
-    });
-    match copied {
-        Ok(n) => {
-            std::fs::rename(&tmp, out).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                output_err(e)
-            })?;
-            Ok(n)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e.into())
-        }
+    let mut dest = Output::create(out).map_err(output_err)?;
+    if dest.writes_through() {
+        copy_verified(&src, sha256, &mut io::sink())?;
     }
+    let n = {
+        let mut w = BufWriter::with_capacity(1 << 20, &mut dest);
+        let n = copy_verified(&src, sha256, &mut w)?;
+        w.flush().map_err(output_err)?;
+        n
+    };
+    dest.commit().map_err(output_err)?;
+    Ok(n)
 }

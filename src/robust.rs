@@ -10,23 +10,38 @@ use crate::db::{Db, DbError};
 use crate::extract::{extract_html, ExtractOptions};
 use crate::report::html::escape;
 
-/// Returns the rewritten HTML and how many links were annotated.
-pub fn robustify(db: &Db, html: &[u8], base: &str) -> Result<(Vec<u8>, usize), DbError> {
+/// The rewritten article, and what happened to each link.
+#[derive(Debug, Clone, Default)]
+pub struct Robustified {
+    pub html: Vec<u8>,
+    pub annotated: u64,
+    /// Links left as they were, and why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Rewrites `html`: links resolve against the document's own base (`<base href>`, canonical
+/// URL), else `doc_url`; version URLs point at `base_url` (where `linkvault serve` is read).
+pub fn robustify(
+    db: &Db,
+    html: &[u8],
+    doc_url: Option<&Url>,
+    base_url: &str,
+) -> Result<Robustified, DbError> {
     let text = String::from_utf8_lossy(html);
     // The document's own base (base href / canonical), as extraction resolves references.
     let ex = extract_html(
         html,
-        None,
+        doc_url,
         &ExtractOptions {
             whole_page: true,
             include_links: true,
         },
     );
     let doc_base = ex.base.clone();
-    let base = base.trim_end_matches('/');
+    let base = base_url.trim_end_matches('/');
     let mut out = String::with_capacity(text.len() + 1024);
     let mut rest: &str = &text;
-    let mut annotated = 0;
+    let mut done = Robustified::default();
     while let Some(lt) = rest.find('<') {
         out.push_str(&rest[..lt]);
         let tag = &rest[lt..];
@@ -41,12 +56,13 @@ pub fn robustify(db: &Db, html: &[u8], base: &str) -> Result<(Vec<u8>, usize), D
             start_tag,
             doc_base.as_ref(),
             base,
-            &mut annotated,
+            &mut done,
         )?);
         rest = &tag[end..];
     }
     out.push_str(rest);
-    Ok((out.into_bytes(), annotated))
+    done.html = out.into_bytes();
+    Ok(done)
 }
 
 /// Index just past the `>` closing a tag starting at `s[0] == '<'`, honouring quotes.
@@ -69,7 +85,7 @@ fn annotate(
     tag: &str,
     doc_base: Option<&Url>,
     base: &str,
-    n: &mut usize,
+    done: &mut Robustified,
 ) -> Result<String, DbError> {
     let name: String = tag[1..]
         .chars()
@@ -87,18 +103,43 @@ fn annotate(
     let Some(value) = attribute(tag, attr) else {
         return Ok(tag.to_string());
     };
-    let resolved = match doc_base {
-        Some(b) => b.join(value.trim()),
-        None => Url::parse(value.trim()),
-    };
-    let Ok(mut url) = resolved else {
+    let value = value.trim();
+    if value.is_empty() || value.starts_with('#') {
         return Ok(tag.to_string());
+    }
+    let resolved = match doc_base {
+        Some(b) => b.join(value),
+        None => Url::parse(value),
     };
+    let mut url = match resolved {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            done.skipped.push((
+                value.to_string(),
+                "a relative link, and the article names no base: give --base URL (where it was published)".into(),
+            ));
+            return Ok(tag.to_string());
+        }
+        Err(_) => return Ok(tag.to_string()),
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Ok(tag.to_string());
+    }
     url.set_fragment(None);
     let Some(snap) = db.mementos(url.as_str())?.pop() else {
+        let why = match db.link_by_url(url.as_str())? {
+            None => "not a reference in this archive (not cited by an archived article, or not yet run)".to_string(),
+            Some(l) if l.snapshot.is_some() => "its only copy was rescued from a web archive: link to that archive's memento instead".to_string(),
+            Some(l) => format!(
+                "no good capture held (it is {}{})",
+                l.state,
+                l.reason.map(|r| format!(" {r}")).unwrap_or_default()
+            ),
+        };
+        done.skipped.push((url.to_string(), why));
         return Ok(tag.to_string());
     };
-    *n += 1;
+    done.annotated += 1;
     let extra = format!(
         " data-versionurl=\"{}\" data-versiondate=\"{}\"",
         escape(&format!(

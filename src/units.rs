@@ -1,79 +1,58 @@
 //! Human units in the configuration and on the command line: durations (`500ms`, `6h`,
-//! `1h30m`, `3d`) and byte sizes (`64KiB`, `2GiB`, `500MB`, plain integers).
+//! `1h30m`, `3d`, `2w`; humantime's grammar) and byte sizes (`64KiB`, `2GiB`, `500MB`, plain
+//! integers; parse-size's). Both crates report overflow; on top, a duration must have a unit
+//! and be at most a century, so nothing downstream can wrap or spin.
 
 use std::time::Duration;
 
-/// Parses `90`, `500ms`, `30s`, `15m`, `6h`, `3d`, `2w` and sums like `1h30m`.
-/// A bare number is seconds.
+/// The longest duration accepted anywhere: no schedule needs more, and every timestamp
+/// arithmetic on it stays far from overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 86_400);
+
+/// Parses `500ms`, `30s`, `15m`, `6h`, `3d`, `2w` and sums like `1h30m`. A number without a
+/// unit is refused (is `6` six seconds or six hours?), as is anything over 100 years.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Err("an empty duration".into());
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("an empty duration: give one like 30s, 15m, 6h or 3d".into());
     }
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!("`{t}` has no unit: write {t}s, {t}m, {t}h or {t}d"));
     }
-    let mut total = Duration::ZERO;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("`{s}` has a number without a unit (ms, s, m, h, d, w)"))?;
-        if digits == 0 {
-            return Err(format!("`{s}` is not a duration like 500ms, 30s, 6h or 3d"));
+    let d = humantime::parse_duration(t).map_err(|e| match e {
+        humantime::DurationError::NumberOverflow => {
+            format!("`{t}` is far too long (at most 100 years)")
         }
-        let value: f64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("`{s}` has a bad number"))?;
-        let after = &rest[digits..];
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(after.len());
-        let secs_per = match after[..unit_len].trim() {
-            "ms" => 0.001,
-            "s" | "sec" | "secs" => 1.0,
-            "m" | "min" | "mins" => 60.0,
-            "h" | "hr" | "hrs" => 3600.0,
-            "d" | "day" | "days" => 86_400.0,
-            "w" | "week" | "weeks" => 604_800.0,
-            other => {
-                return Err(format!(
-                    "`{s}` has unknown unit `{other}` (use ms, s, m, h, d or w)"
-                ))
-            }
-        };
-        total += Duration::from_secs_f64(value * secs_per);
-        rest = &after[unit_len..];
+        other => format!("`{t}` is not a duration like 500ms, 30s, 6h, 3d or 1h30m ({other})"),
+    })?;
+    if d > MAX_DURATION {
+        return Err(format!("`{t}` is longer than the maximum of 100 years"));
     }
-    Ok(total)
+    Ok(d)
 }
 
-/// Parses `1048576`, `64KiB`, `10MB`, `2GiB`, `1.5G` (SI and binary prefixes; `K`/`M`/`G` alone are binary).
+/// `6h`, `1d 2h`, `45s` — a duration as people write it.
+pub fn format_duration(d: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string()
+}
+
+/// Parses `1048576`, `64KiB`, `10MB`, `2GiB`, `1.5G` (SI and binary prefixes; `K`/`M`/`G`/`T`
+/// alone are binary, as in the rest of this file's history). Overflow is an error.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let value: f64 = s[..split]
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size like 64KiB, 10MB or 2GiB"))?;
-    let mult: f64 = match s[split..].trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1.0,
-        "kb" => 1e3,
-        "mb" => 1e6,
-        "gb" => 1e9,
-        "tb" => 1e12,
-        "k" | "kib" => 1024.0,
-        "m" | "mib" => 1024.0 * 1024.0,
-        "g" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        "t" | "tib" => 1024.0f64.powi(4),
-        other => {
-            return Err(format!(
-                "`{s}` has unknown unit `{other}` (use KiB, MiB, GiB, KB, MB, GB)"
-            ))
+    let t = s.trim();
+    // A bare binary-ish letter (`64K`, `2G`) means KiB, GiB.
+    let spelled = match t.chars().last() {
+        Some(c @ ('k' | 'K' | 'm' | 'M' | 'g' | 'G' | 't' | 'T'))
+            if t[..t.len() - 1].ends_with(|d: char| d.is_ascii_digit() || d == ' ') =>
+        {
+            format!("{}{c}i", &t[..t.len() - 1])
         }
+        _ => t.to_string(),
     };
-    Ok((value * mult) as u64)
+    parse_size::parse_size(&spelled).map_err(|e| match e {
+        parse_size::Error::PosOverflow => format!("`{t}` is far too large"),
+        _ => format!("`{t}` is not a size like 64KiB, 10MB or 2GiB"),
+    })
 }
 
 /// `1.5 MiB`, for people.
@@ -101,9 +80,16 @@ mod tests {
         assert_eq!(parse_duration("6h"), Ok(Duration::from_secs(6 * 3600)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        assert!(parse_duration("45").unwrap_err().contains("no unit"));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
+        assert!(
+            parse_duration("99999999999999w").is_err(),
+            "no panic, no wrap"
+        );
+        assert!(parse_duration("200000000000000d").is_err());
+        assert!(parse_duration("101y").is_err());
     }
 
     #[test]
@@ -111,7 +97,12 @@ mod tests {
         assert_eq!(parse_size("64KiB"), Ok(65_536));
         assert_eq!(parse_size("2GiB"), Ok(2 << 30));
         assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("64K"), Ok(65_536));
+        assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
         assert!(parse_size("lots").is_err());
+        assert!(parse_size("1e30GiB").is_err());
+        assert!(parse_size("99999999999999999999").is_err());
         assert_eq!(format_size(1536), "1.5 KiB");
     }
 }

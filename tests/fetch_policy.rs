@@ -172,6 +172,7 @@ fn every_loops_as_a_service_running_passes() {
     let page = ws.write("p.html", &format!(r#"<img src="{}">"#, s.url("/pulse.png")));
     let mut child = ws
         .command(&["run", page.to_str().unwrap(), "--every", "100ms"])
+        .env("LINKVAULT_EVERY_FLOOR", "10ms")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -5,7 +5,7 @@
 mod common;
 
 use common::http::request;
-use common::{sha256_hex, Reply, Server, Workspace};
+use common::{sha256_hex, stderr, Reply, Server, Workspace};
 
 const V1: &[u8] = b"\x89PNG first version of the map";
 const V2: &[u8] = b"\x89PNG second version of the map, redrawn";
@@ -225,14 +225,21 @@ fn snapshots_by_hash_support_ranges_and_the_report_page_escapes_and_filters() {
 fn robustify_points_links_at_their_mementos() {
     let (_s, ws, map) = archive();
     let out = ws.path().join("robust.html");
-    ws.ok(&[
+    let article = ws.path().join("article.html");
+    let run = ws.run(&[
         "robustify",
-        ws.path().join("article.html").to_str().unwrap(),
+        article.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
-        "--base",
+        "--base-url",
         "http://archive.example:8080",
     ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let log = stderr(&run);
+    assert!(
+        log.contains("not annotated: https://elsewhere.example/: no good capture held (it is dead"),
+        "says why a link got no version URL: {log}"
+    );
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(
         html.contains(&format!("<a href=\"{map}\" data-versionurl=\"http://archive.example:8080/20270102000000/{map}\" data-versiondate=\"2027-01-02\">the map</a>")),
@@ -241,5 +248,38 @@ fn robustify_points_links_at_their_mementos() {
     assert!(
         html.contains("<a href=\"https://elsewhere.example/\">not archived</a>"),
         "links without snapshots are untouched"
+    );
+    // Published HTML never points readers at this machine.
+    for loopback in [
+        "http://127.0.0.1:8080",
+        "http://localhost:8080/",
+        "http://[::1]:8080",
+    ] {
+        let refused = ws.run(&[
+            "robustify",
+            article.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--base-url",
+            loopback,
+        ]);
+        assert_eq!(refused.status.code(), Some(2), "{loopback}");
+        assert!(
+            stderr(&refused).contains("is a loopback address"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    let refused = ws.run(&[
+        "robustify",
+        article.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("give --base-url"),
+        "{}",
+        stderr(&refused)
     );
 }

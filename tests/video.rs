@@ -245,7 +245,14 @@ fn without_yt_dlp_the_run_completes_and_the_report_names_the_gap() {
     let table = ws.ok(&["report", "--all"]);
     assert!(table.contains("pip install yt-dlp"), "{table}");
     let doctor = ws.ok(&["doctor"]);
-    assert!(doctor.contains("yt-dlp   not found"), "{doctor}");
+    let line = doctor.lines().find(|l| l.starts_with("yt-dlp")).unwrap();
+    assert!(line.contains("not found"), "{doctor}");
+    assert!(
+        doctor.contains(
+            "capture enabled, but yt-dlp is not found: video pages are kept as pages only"
+        ),
+        "never 'enabled' beside 'not found' without saying what it means: {doctor}"
+    );
 }
 
 #[test]

@@ -18,6 +18,28 @@ pub struct ArticleRow {
     pub next_read_at: Timestamp,
 }
 
+/// A registered article as `linkvault articles` lists it.
+#[derive(Debug, Clone)]
+pub struct ArticleListing {
+    pub source: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    /// config | cli | feed
+    pub origin: String,
+    pub is_feed: bool,
+    /// The feed it came from.
+    pub feed: Option<String>,
+    pub added_at: Timestamp,
+    pub last_read_at: Option<Timestamp>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub next_read_at: Timestamp,
+    pub published_at: Option<Timestamp>,
+    /// References it cites, and how many of them are not alive.
+    pub references: u64,
+    pub not_alive: u64,
+}
+
 /// One version of an article as read: a page from the web, or a copy of a saved file.
 #[derive(Debug, Clone)]
 pub struct NewArticleCapture<'a> {
@@ -85,7 +107,8 @@ impl Tx<'_> {
                 "INSERT INTO articles (source, origin, feed_id, added_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(source) DO UPDATE SET
                    origin = CASE WHEN articles.origin = 'cli' THEN 'cli' ELSE excluded.origin END,
-                   feed_id = COALESCE(articles.feed_id, excluded.feed_id)",
+                   feed_id = COALESCE(articles.feed_id, excluded.feed_id),
+                   removed_at = NULL",
             )?
             .execute(params![source, origin, feed_id, now])?;
         self.conn()
@@ -128,6 +151,23 @@ impl Tx<'_> {
         Ok(true)
     }
 
+    /// Registers an article given by the user (`add`), to be read from the next run on; a
+    /// removed one comes back. True when it was not registered before.
+    pub fn register_article(&self, source: &str, now: Timestamp) -> rusqlite::Result<bool> {
+        let before: Option<Option<Timestamp>> = self
+            .conn()
+            .prepare_cached("SELECT removed_at FROM articles WHERE source = ?1")?
+            .query_row([source], |r| r.get(0))
+            .optional()?;
+        self.upsert_article(source, "cli", None, now)?;
+        self.conn()
+            .prepare_cached(
+                "UPDATE articles SET origin = 'cli', next_read_at = 0 WHERE source = ?1",
+            )?
+            .execute([source])?;
+        Ok(!matches!(before, Some(None)))
+    }
+
     pub fn record_article_read(
         &self,
         id: i64,
@@ -167,10 +207,76 @@ impl Db {
     /// Articles registered by earlier `run ARTICLE…` calls and feed items: read again each run.
     pub fn registered_articles(&self) -> Result<Vec<ArticleRow>> {
         let mut stmt = self.wrap(self.conn.prepare(&format!(
-            "SELECT {COLS} FROM articles WHERE origin IN ('cli', 'feed') ORDER BY id"
+            "SELECT {COLS} FROM articles WHERE origin IN ('cli', 'feed') AND removed_at IS NULL
+             ORDER BY id"
         )))?;
         let rows = self.wrap(stmt.query_map([], row).and_then(|m| m.collect()))?;
         Ok(rows)
+    }
+
+    /// The registered (not removed) article a user means by `typed`: a URL as given or without
+    /// its fragment, or a path (absolute, as files are registered).
+    pub fn find_article_by_input(&self, typed: &str) -> Result<Option<i64>> {
+        for key in crate::history::lookup_keys(typed) {
+            let found = self.wrap(
+                self.conn
+                    .query_row(
+                        "SELECT id FROM articles WHERE (source = ?1 OR url = ?1) AND removed_at IS NULL
+                         ORDER BY id LIMIT 1",
+                        [&key],
+                        |r| r.get(0),
+                    )
+                    .optional(),
+            )?;
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every registered article, feeds and their items included, in the order added.
+    pub fn list_articles(&self) -> Result<Vec<ArticleListing>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT a.source, a.url, a.title, a.origin, a.is_feed,
+                    (SELECT f.source FROM articles f WHERE f.id = a.feed_id),
+                    a.added_at, a.last_read_at, a.last_status, a.last_error, a.next_read_at,
+                    a.published_at,
+                    (SELECT count(*) FROM citations c WHERE c.article_id = a.id),
+                    (SELECT count(*) FROM citations c JOIN refs r ON r.id = c.ref_id
+                      WHERE c.article_id = a.id AND r.state NOT IN ('alive', 'unchecked'))
+             FROM articles a WHERE a.removed_at IS NULL ORDER BY a.id",
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ArticleListing {
+                source: r.get(0)?,
+                url: r.get(1)?,
+                title: r.get(2)?,
+                origin: r.get(3)?,
+                is_feed: r.get(4)?,
+                feed: r.get(5)?,
+                added_at: r.get(6)?,
+                last_read_at: r.get(7)?,
+                last_status: r.get(8)?,
+                last_error: r.get(9)?,
+                next_read_at: r.get(10)?,
+                published_at: r.get(11)?,
+                references: r.get(12)?,
+                not_alive: r.get(13)?,
+            })
+        });
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+
+    /// Articles whose last read failed, with why: (article, error, when).
+    pub fn failing_articles(&self) -> Result<Vec<(String, String, Timestamp)>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT COALESCE(url, source), last_error, last_read_at FROM articles
+             WHERE last_error IS NOT NULL AND removed_at IS NULL AND last_read_at IS NOT NULL
+             ORDER BY id",
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
+        self.wrap(rows.and_then(|m| m.collect()))
     }
 
     /// The article ids matching a URL or source as the user typed it.
@@ -184,5 +290,103 @@ impl Db {
                 )
                 .optional(),
         )
+    }
+}
+
+/// What `remove_article` did to the record.
+#[derive(Debug, Clone, Default)]
+pub struct RemovedRows {
+    pub orphaned_refs: u64,
+    pub snapshots_deleted: u64,
+}
+
+impl Tx<'_> {
+    /// Removes article `id` (a feed with the items it registered): its citations go, references
+    /// no other article cites are retired, and with `purge` their checks, snapshots, lookups and
+    /// submissions, the article's versions and the article itself are deleted. Returns the
+    /// counts and the objects nothing needs any more (already gone from `objects`; their files
+    /// are the caller's to delete after commit).
+    pub fn remove_article(
+        &self,
+        id: i64,
+        now: Timestamp,
+        purge: bool,
+    ) -> rusqlite::Result<(RemovedRows, Vec<String>)> {
+        let c = self.conn();
+        c.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS removing (id INTEGER PRIMARY KEY);
+             DELETE FROM removing;
+             CREATE TEMP TABLE IF NOT EXISTS orphans (id INTEGER PRIMARY KEY);
+             DELETE FROM orphans;
+             CREATE TEMP TABLE IF NOT EXISTS candidates (sha256 TEXT PRIMARY KEY);
+             DELETE FROM candidates;",
+        )?;
+        c.execute(
+            "INSERT INTO removing (id) SELECT ?1 UNION
+             SELECT id FROM articles WHERE feed_id = ?1 AND origin = 'feed'",
+            [id],
+        )?;
+        c.execute_batch(
+            "INSERT INTO orphans (id) SELECT DISTINCT ref_id FROM citations
+               WHERE article_id IN (SELECT id FROM removing)
+                 AND ref_id NOT IN (SELECT ref_id FROM citations
+                                    WHERE article_id NOT IN (SELECT id FROM removing));
+             DELETE FROM citations WHERE article_id IN (SELECT id FROM removing);",
+        )?;
+        let orphaned: u64 = c.query_row("SELECT count(*) FROM orphans", [], |r| r.get(0))?;
+        c.execute(
+            "UPDATE articles SET removed_at = ?1 WHERE id IN (SELECT id FROM removing)",
+            [now],
+        )?;
+        c.execute(
+            "UPDATE refs SET retired_at = ?1 WHERE id IN (SELECT id FROM orphans)",
+            [now],
+        )?;
+        let mut removed = RemovedRows {
+            orphaned_refs: orphaned,
+            snapshots_deleted: 0,
+        };
+        if !purge {
+            return Ok((removed, Vec::new()));
+        }
+        c.execute_batch(
+            "INSERT OR IGNORE INTO candidates SELECT sha256 FROM snapshots
+               WHERE ref_id IN (SELECT id FROM orphans);
+             INSERT OR IGNORE INTO candidates SELECT sha256 FROM article_captures
+               WHERE article_id IN (SELECT id FROM removing);
+             INSERT OR IGNORE INTO candidates SELECT last_sha256 FROM articles
+               WHERE id IN (SELECT id FROM removing) AND last_sha256 IS NOT NULL;",
+        )?;
+        removed.snapshots_deleted = c.query_row(
+            "SELECT count(*) FROM snapshots WHERE ref_id IN (SELECT id FROM orphans)",
+            [],
+            |r| r.get(0),
+        )?;
+        c.execute_batch(
+            "UPDATE refs SET good_snapshot = NULL WHERE id IN (SELECT id FROM orphans);
+             DELETE FROM lookups WHERE ref_id IN (SELECT id FROM orphans);
+             DELETE FROM submissions WHERE ref_id IN (SELECT id FROM orphans);
+             DELETE FROM snapshots WHERE ref_id IN (SELECT id FROM orphans);
+             DELETE FROM checks WHERE ref_id IN (SELECT id FROM orphans);
+             DELETE FROM refs WHERE id IN (SELECT id FROM orphans);
+             DELETE FROM article_captures WHERE article_id IN (SELECT id FROM removing);
+             UPDATE articles SET feed_id = NULL WHERE feed_id IN (SELECT id FROM removing);
+             DELETE FROM articles WHERE id IN (SELECT id FROM removing);",
+        )?;
+        // An object another reference or article still points at stays.
+        let mut stmt = c.prepare(
+            "SELECT sha256 FROM candidates
+             WHERE sha256 NOT IN (SELECT sha256 FROM snapshots)
+               AND sha256 NOT IN (SELECT sha256 FROM article_captures)
+               AND sha256 NOT IN (SELECT last_sha256 FROM articles WHERE last_sha256 IS NOT NULL)",
+        )?;
+        let unneeded: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut del = c.prepare("DELETE FROM objects WHERE sha256 = ?1")?;
+        for sha in &unneeded {
+            del.execute([sha])?;
+        }
+        Ok((removed, unneeded))
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use articles::{ArticleRead, ArticleRow, NewArticleCapture};
+pub use articles::{ArticleListing, ArticleRead, ArticleRow, NewArticleCapture, RemovedRows};
 pub use checks::{NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
 pub use rescue::{
@@ -36,6 +36,18 @@ pub enum DbError {
     },
     #[error("no archive database at {0}: run `linkvault run` first, or pass --archive DIR")]
     Missing(PathBuf),
+    #[error("the archive's database {path} is {how}, but the archive holds {objects} stored object(s): its record is lost, and starting a new one would silently forget every check. Restore {path} from a backup; or, to start over, move the archive folder aside (its objects stay restorable with `sha256sum`)")]
+    RecordLost {
+        path: PathBuf,
+        how: &'static str,
+        objects: u64,
+    },
+    #[error("the database at {path} was written by an older linkvault (schema {found}, this build uses {known}) and cannot be upgraded read-only: run `linkvault verify --repair` (or any run) once with write access")]
+    NeedsUpgrade {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("the database at {path} was written by a newer linkvault (schema {found}, this build knows {known}); upgrade linkvault")]
     TooNew {
         path: PathBuf,
@@ -52,9 +64,11 @@ pub struct Db {
 pub type Result<T> = std::result::Result<T, DbError>;
 
 impl Db {
-    /// Opens (creating and migrating) the database inside the archive directory.
+    /// Opens (creating and migrating) the database inside the archive directory. A missing or
+    /// empty database beside stored objects is an error, never a silent fresh start.
     pub fn open(archive: &Path) -> Result<Db> {
         let path = archive.join(DB_FILE);
+        guard_record(archive, &path)?;
         let conn = Connection::open(&path).map_err(|source| DbError::Sqlite {
             path: path.clone(),
             source,
@@ -74,9 +88,11 @@ impl Db {
         Ok(db)
     }
 
-    /// Opens an existing database without creating anything (report, history, restore, verify).
+    /// Opens an existing database for commands that change the record (`remove`, `verify
+    /// --repair`): never creates one; brings its schema up to date.
     pub fn open_existing(archive: &Path) -> Result<Db> {
         let path = archive.join(DB_FILE);
+        guard_record(archive, &path)?;
         if !path.is_file() {
             return Err(DbError::Missing(path));
         }
@@ -92,6 +108,59 @@ impl Db {
         db.configure()?;
         let path = db.path.clone();
         schema::migrate(&mut db.conn).map_err(|source| DbError::Sqlite { path, source })?;
+        Ok(db)
+    }
+
+    /// Opens an existing database for reading only (report, history, restore, verify, serve,
+    /// export): works on an archive this user cannot write (a read-only mount, another user's
+    /// folder), and never changes it.
+    pub fn open_read_only(archive: &Path) -> Result<Db> {
+        let path = archive.join(DB_FILE);
+        guard_record(archive, &path)?;
+        if !path.is_file() {
+            return Err(DbError::Missing(path));
+        }
+        let wrap = |source| DbError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(wrap)?;
+        // WAL readers need the -shm file; where it cannot be made, the file is read as
+        // immutable (nothing can be writing it: nobody here may).
+        let probe = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+        let conn = match probe {
+            Ok(_) => conn,
+            Err(_) => {
+                let uri = format!(
+                    "file:{}?immutable=1",
+                    url::form_urlencoded::byte_serialize(path.to_string_lossy().as_bytes())
+                        .collect::<String>()
+                        .replace("%2F", "/")
+                );
+                Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                    .map_err(wrap)?
+            }
+        };
+        let db = Db { conn, path };
+        db.wrap(db.conn.busy_timeout(Duration::from_secs(30)))?;
+        let found: i64 = db.wrap(db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
+        let known = schema::latest_version();
+        if found > known {
+            return Err(DbError::TooNew {
+                path: db.path.clone(),
+                found,
+                known,
+            });
+        }
+        if found < known {
+            // An older schema: upgrade it if this user may write, else say so.
+            drop(db);
+            return Db::open_existing(archive).map_err(|e| match e {
+                DbError::Sqlite { path, .. } => DbError::NeedsUpgrade { path, found, known },
+                other => other,
+            });
+        }
         Ok(db)
     }
 
@@ -129,6 +198,43 @@ impl Db {
         tx.commit().map_err(wrap)?;
         Ok(out)
     }
+}
+
+/// Refuses to treat an archive whose record is gone (no database, or an empty file) as new
+/// while it still holds objects.
+fn guard_record(archive: &Path, path: &Path) -> Result<()> {
+    let how = match std::fs::metadata(path) {
+        Ok(m) if m.len() == 0 => "empty",
+        Ok(_) => return Ok(()),
+        Err(_) => "missing",
+    };
+    let objects = count_objects(&archive.join("objects"));
+    // No objects either: a new archive in all but name.
+    if objects == 0 {
+        return Ok(());
+    }
+    Err(DbError::RecordLost {
+        path: path.to_path_buf(),
+        how,
+        objects,
+    })
+}
+
+/// Objects in the store's fan-out folders (stops counting at a thousand: enough to say so).
+fn count_objects(objects: &Path) -> u64 {
+    let mut n = 0;
+    let Ok(shards) = std::fs::read_dir(objects) else {
+        return 0;
+    };
+    for shard in shards.flatten() {
+        if let Ok(files) = std::fs::read_dir(shard.path()) {
+            n += files.count() as u64;
+            if n >= 1000 {
+                break;
+            }
+        }
+    }
+    n
 }
 
 /// A write transaction; the query functions in this module take it.

@@ -42,7 +42,8 @@ impl Tx<'_> {
                 "INSERT INTO refs (url, host, kind, first_seen) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(url) DO UPDATE SET
                    kind = CASE WHEN refs.kind IN ('page', 'other') AND excluded.kind NOT IN ('page', 'other')
-                               THEN excluded.kind ELSE refs.kind END
+                               THEN excluded.kind ELSE refs.kind END,
+                   retired_at = NULL
                  RETURNING id",
             )?
             .query_row(params![url, host, kind.as_str(), now], |r| r.get(0))?;
@@ -68,7 +69,7 @@ impl Db {
                      ORDER BY b.captured_at DESC, b.id DESC LIMIT 1),
                     EXISTS (SELECT 1 FROM snapshots v WHERE v.ref_id = r.id AND v.role = 'video')
              FROM refs r
-             WHERE r.next_check_at <= ?1
+             WHERE r.next_check_at <= ?1 AND r.retired_at IS NULL
              ORDER BY r.next_check_at, r.id",
         ))?;
         // With `everything`, every reference is due: a bound in the future no row exceeds
@@ -111,6 +112,17 @@ impl Db {
             .map(|(_, url)| url)
             .take(n)
             .collect())
+    }
+
+    /// Marks every reference no article cites any more as retired (not checked, not reported);
+    /// returns how many were retired now.
+    pub fn retire_uncited(&self, now: Timestamp) -> Result<u64> {
+        let n = self.wrap(self.conn.execute(
+            "UPDATE refs SET retired_at = ?1 WHERE retired_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM citations c WHERE c.ref_id = refs.id)",
+            [now],
+        ))?;
+        Ok(n as u64)
     }
 
     pub fn ref_count(&self) -> Result<i64> {

@@ -235,7 +235,7 @@ impl Db {
                       WHERE s.ref_id = r.id AND s.good = 0 AND s.origin = 'self' AND s.role = 'body'
                       ORDER BY s.captured_at DESC, s.id DESC LIMIT 1)
              FROM refs r
-             WHERE r.rescue_next_at <= ?1
+             WHERE r.rescue_next_at <= ?1 AND r.retired_at IS NULL
                AND (r.state IN ('dead', 'blocked') OR (r.state = 'transient' AND r.checks = 1))
                AND COALESCE(r.reason, '') != 'private_address'
                AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
@@ -259,7 +259,7 @@ impl Db {
     pub fn submit_due(&self, now: Timestamp, limit: usize) -> Result<Vec<SubmitDue>> {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT r.id, r.url FROM refs r
-             WHERE r.state = 'alive' AND r.submit_next_at <= ?1
+             WHERE r.state = 'alive' AND r.submit_next_at <= ?1 AND r.retired_at IS NULL
                AND EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
                              AND s.origin = 'self')
                AND (r.submitted_at IS NULL

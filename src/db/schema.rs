@@ -191,6 +191,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX submissions_ref ON submissions(ref_id, submitted_at);
     "#,
+    // 6: articles are managed. A removed article is kept (its versions stay restorable) but no
+    // longer read; a reference no article cites any more (its article removed, or excluded by
+    // `[filter]`) is retired: not checked, not reported, its history kept.
+    r#"
+    ALTER TABLE articles ADD COLUMN removed_at INTEGER;
+    ALTER TABLE refs ADD COLUMN retired_at INTEGER;
+    "#,
 ];
 
 /// Brings the database up to the latest schema.

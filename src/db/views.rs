@@ -346,7 +346,7 @@ impl Db {
         let sql = format!(
             "SELECT {LINK_COLUMNS} FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
              WHERE (?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
-               AND (?2 OR r.state != 'alive')
+               AND (?2 OR r.state != 'alive') AND r.retired_at IS NULL
              ORDER BY r.id"
         );
         self.visit_rows(&sql, filter, false, |row, _| visit(row))
@@ -418,7 +418,9 @@ impl Db {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT host, count(*), sum(state = 'alive'), sum(state = 'dead'), sum(state = 'blocked'),
                     sum(state = 'transient')
-             FROM refs r WHERE ?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
+             FROM refs r
+             WHERE (?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+               AND r.retired_at IS NULL
              GROUP BY host ORDER BY sum(state != 'alive') DESC, count(*) DESC, host LIMIT 200",
         ))?;
         let rows = self.wrap(
@@ -464,7 +466,8 @@ impl Db {
             "SELECT r.state, count(*), count(r.good_snapshot), sum(r.video_status = 'page_only'),
                     sum(s.origin = 'memento')
              FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
-             WHERE ?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1)
+             WHERE (?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+               AND r.retired_at IS NULL
              GROUP BY r.state",
         ))?;
         // state, references, with a snapshot, video pages only, rescued from archives
@@ -494,9 +497,38 @@ impl Db {
         Ok(s)
     }
 
+    /// How many current references (cited by `article`, or all) satisfy `condition`, an SQL
+    /// expression over `refs r` that may use `?2` (a time bound). Only `report` calls this,
+    /// with fixed conditions.
+    pub fn count_refs_where(
+        &self,
+        condition: &str,
+        article: Option<i64>,
+        bound: Timestamp,
+    ) -> Result<u64> {
+        self.wrap(self.conn.query_row(
+            &format!(
+                "SELECT count(*) FROM refs r WHERE r.retired_at IS NULL
+                   AND (?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
+                   AND ({condition})"
+            ),
+            params![article, bound],
+            |r| r.get(0),
+        ))
+    }
+
+    /// When the latest run began (None before the first run).
+    pub fn latest_run_start(&self) -> Result<Option<Timestamp>> {
+        self.wrap(
+            self.conn
+                .query_row("SELECT max(started_at) FROM runs", [], |r| r.get(0)),
+        )
+    }
+
     pub fn article_count(&self, article: Option<i64>) -> Result<u64> {
         self.wrap(self.conn.query_row(
-            "SELECT count(*) FROM articles WHERE (?1 IS NULL OR id = ?1) AND is_feed = 0",
+            "SELECT count(*) FROM articles
+             WHERE (?1 IS NULL OR id = ?1) AND is_feed = 0 AND removed_at IS NULL",
             [article],
             |r| r.get(0),
         ))
@@ -659,7 +691,7 @@ impl Db {
     pub fn export_pages(&self, article: Option<i64>) -> Result<Vec<ExportPage>> {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT COALESCE(url, source), title, last_read_at FROM articles
-             WHERE is_feed = 0 AND (?1 IS NULL OR id = ?1) ORDER BY id",
+             WHERE is_feed = 0 AND removed_at IS NULL AND (?1 IS NULL OR id = ?1) ORDER BY id",
         ))?;
         let rows = self.wrap(
             stmt.query_map([article], |r| {

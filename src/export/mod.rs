@@ -7,7 +7,6 @@ mod wacz;
 mod warc;
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -38,9 +37,12 @@ pub enum ExportError {
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
     pub article: Option<String>,
-    pub since: Option<String>,
+    /// Only captures made at or after this time.
+    pub since: Option<Timestamp>,
     /// Leave out captures whose objects are missing instead of failing.
     pub skip_missing: bool,
+    /// One gzip member per record (`.warc.gz`); plain records otherwise.
+    pub gzip: bool,
 }
 
 /// What an export wrote.
@@ -71,16 +73,13 @@ pub fn export_warc(
         ),
         None => None,
     };
-    let since = match &opts.since {
-        Some(t) => Some(clock::parse(t).ok_or_else(|| ExportError::BadTime(t.clone()))?),
-        None => None,
-    };
+    let since = opts.since;
     let io_err = |source| ExportError::Io {
         path: out.to_path_buf(),
         source,
     };
-    let file = File::create(out).map_err(io_err)?;
-    let mut w = WarcWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let dest = crate::output::Output::create(out).map_err(io_err)?;
+    let mut w = WarcWriter::new(BufWriter::with_capacity(1 << 20, dest), opts.gzip);
     let mut summary = ExportSummary {
         pages: db.export_pages(article)?,
         ..ExportSummary::default()
@@ -224,7 +223,7 @@ pub fn export_warc(
     buf.flush().map_err(io_err)?;
     buf.into_inner()
         .map_err(|e| io_err(e.into_error()))?
-        .sync_all()
+        .commit()
         .map_err(io_err)?;
     summary.cdxj_lines.sort();
     Ok(summary)
@@ -274,11 +273,12 @@ pub fn write_cdxj(lines: &[String], path: &Path) -> Result<(), ExportError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut f = BufWriter::new(File::create(path).map_err(io_err)?);
+    let mut text = String::new();
     for l in lines {
-        writeln!(f, "{l}").map_err(io_err)?;
+        text.push_str(l);
+        text.push('\n');
     }
-    f.flush().map_err(io_err)
+    crate::output::write_all(path, text.as_bytes()).map_err(io_err)
 }
 
 /// A capture made by a tool (yt-dlp's media and info JSON): a `resource` record.

@@ -26,7 +26,7 @@ pub fn write_wacz(
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
     };
-    let warc_tmp = sibling(out, "warc.gz.part");
+    let warc_tmp = scratch_path(out);
     let summary = export_warc(db, store, opts, &warc_tmp, "data.warc.gz");
     let summary = match summary {
         Ok(s) => s,
@@ -89,28 +89,33 @@ pub fn write_wacz(
         dp_crc,
     ));
 
-    let tmp = sibling(out, "part");
-    let written = write_zip(&tmp, &described, ZIP64_FROM);
+    let written = crate::output::Output::create(out).and_then(|mut dest| {
+        write_zip(&mut dest, &described, ZIP64_FROM)?;
+        dest.commit()
+    });
     let _ = std::fs::remove_file(&warc_tmp);
-    match written {
-        Ok(()) => std::fs::rename(&tmp, out).map_err(io_err(out))?,
-        Err(source) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(ExportError::Io {
-                path: out.to_path_buf(),
-                source,
-            });
-        }
-    }
+    written.map_err(io_err(out))?;
     Ok(summary)
 }
 
-fn sibling(out: &Path, ext: &str) -> PathBuf {
+/// Where the WARC is built before it goes into the zip: beside the output when that is a
+/// regular file in a folder we can write (the WARC can be as large as the archive), else in the
+/// system's temporary folder (an output that is a pipe or a device has no folder of its own).
+fn scratch_path(out: &Path) -> PathBuf {
     let name = out
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    out.with_file_name(format!(".{name}.{ext}"))
+    let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file());
+    let dir = out
+        .parent()
+        .filter(|d| !special && !d.as_os_str().is_empty());
+    let file = format!(".{name}.{}.warc.gz.part", std::process::id());
+    match dir {
+        Some(d) => d.join(file),
+        None if special => std::env::temp_dir().join(file),
+        None => PathBuf::from(file),
+    }
 }
 
 enum Source {
@@ -164,9 +169,13 @@ const ZIP64_FROM: u64 = u32::MAX as u64;
 /// A zip of stored entries (method 0), with a central directory; ZIP64 records where a size or
 /// offset needs them (a WACZ holding hours of video is larger than 4 GiB), classic otherwise.
 /// Sizes and CRCs are known before writing, so no data descriptors are needed.
-fn write_zip(path: &Path, entries: &[(&str, Source, u64, u32)], zip64_from: u64) -> io::Result<()> {
+fn write_zip<W: Write>(
+    out: W,
+    entries: &[(&str, Source, u64, u32)],
+    zip64_from: u64,
+) -> io::Result<()> {
     const MARK: u32 = u32::MAX;
-    let mut w = super::warc::Counting::new(BufWriter::with_capacity(1 << 20, File::create(path)?));
+    let mut w = super::warc::Counting::new(BufWriter::with_capacity(1 << 20, out));
     let mut central = Vec::new();
     for (name, src, len, crc) in entries {
         let offset = w.written;
@@ -272,7 +281,7 @@ fn write_zip(path: &Path, entries: &[(&str, Source, u64, u32)], zip64_from: u64)
     w.write_all(&end)?;
     let mut buf = w.into_inner();
     buf.flush()?;
-    buf.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    buf.into_inner().map_err(|e| e.into_error())?.flush()?;
     Ok(())
 }
 
@@ -305,7 +314,7 @@ mod tests {
         ];
         for (zip64_from, expect_zip64) in [(0u64, true), (ZIP64_FROM, false)] {
             let zip = dir.path().join(format!("t{zip64_from}.zip"));
-            write_zip(&zip, &entries, zip64_from).unwrap();
+            write_zip(std::fs::File::create(&zip).unwrap(), &entries, zip64_from).unwrap();
             let bytes = std::fs::read(&zip).unwrap();
             let has_eocd64 = bytes.windows(4).any(|w| w == 0x0606_4b50u32.to_le_bytes());
             assert_eq!(has_eocd64, expect_zip64);

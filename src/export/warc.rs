@@ -168,16 +168,19 @@ impl Effort {
 /// one read buffer: a fresh compressor per record costs more than compressing a small record.
 pub struct WarcWriter<W: Write> {
     out: Counting<W>,
+    /// One gzip member per record; plain records when false (a `.warc`).
+    gzip: bool,
     /// One compressor per `Effort`, indexed by it.
     deflate: [DeflateEncoder<Vec<u8>>; 3],
     buf: Vec<u8>,
 }
 
 impl<W: Write> WarcWriter<W> {
-    pub fn new(out: W) -> Self {
+    pub fn new(out: W, gzip: bool) -> Self {
         let level = |l| DeflateEncoder::new(Vec::new(), l);
         WarcWriter {
             out: Counting::new(out),
+            gzip,
             deflate: [
                 level(Compression::default()),
                 level(Compression::fast()),
@@ -213,6 +216,13 @@ impl<W: Write> WarcWriter<W> {
         head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
 
         let offset = self.out.written;
+        if !self.gzip {
+            self.out.write_all(head.as_bytes())?;
+            let out = &mut self.out;
+            block.for_each_chunk(&mut self.buf, |c| out.write_all(c))?;
+            self.out.write_all(b"\r\n\r\n")?;
+            return Ok((offset, self.out.written - offset));
+        }
         self.out.write_all(&GZIP_HEADER)?;
         let deflate = &mut self.deflate[Effort::of(payload_type) as usize];
         deflate.reset(Vec::new())?;
@@ -271,7 +281,7 @@ mod tests {
     fn records_at_every_effort_decompress_to_what_was_written() {
         let payload: Vec<u8> = (0..200_000u32).map(|i| (i % 97) as u8).collect();
         for ct in ["text/html", "video/mp4", "application/octet-stream"] {
-            let mut w = WarcWriter::new(Vec::new());
+            let mut w = WarcWriter::new(Vec::new(), true);
             let fields = [("WARC-Type", "resource".to_string())];
             w.write_record(&fields, Block::Bytes(b"first"), Some(ct))
                 .unwrap();

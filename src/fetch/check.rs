@@ -61,6 +61,9 @@ pub(super) enum Sink {
     /// Read to the end (up to `max_bytes`) and thrown away: a server that records what it
     /// sends (a save endpoint) finishes only when its answer was read.
     Drain,
+    /// An article: into the store (or memory) when 2xx, at most this many bytes; a longer body
+    /// is `TooLarge` (never cut short: a truncated page would be read as the whole).
+    Document { cap: u64, in_memory: bool },
 }
 
 #[derive(Debug)]
@@ -128,6 +131,8 @@ pub struct DocumentFetch {
     pub in_memory: Option<Vec<u8>>,
     pub error: Option<String>,
     pub got_response: bool,
+    /// Our own address policy refused it: nothing was asked of the network.
+    pub refused: bool,
     /// Response headers and status line as received (for the capture's record).
     pub headers: Vec<(String, String)>,
     pub http_version: Option<&'static str>,
@@ -149,10 +154,9 @@ impl Fetcher {
             last_modified,
             ..Ask::default()
         };
-        let sink = if archive {
-            Sink::Store
-        } else {
-            Sink::Memory(self.cfg.max_bytes.min(usize::MAX as u64) as usize)
+        let sink = Sink::Document {
+            cap: self.cfg.max_article_bytes,
+            in_memory: !archive,
         };
         let mut out = DocumentFetch::default();
         match self.request(url, &validators, sink).await {
@@ -169,12 +173,13 @@ impl Fetcher {
                 match a.body {
                     Body::Stored(o) => out.stored = Some(o),
                     Body::Memory(m) => out.in_memory = Some(m),
-                    Body::TooLarge | Body::Skipped => {
+                    Body::TooLarge | Body::Skipped if (200..300).contains(&a.status) => {
                         out.error = Some(format!(
-                            "the article is larger than fetch.max_bytes ({})",
-                            format_size(self.cfg.max_bytes)
+                            "the article is larger than fetch.max_article_bytes ({}); raise it in config.toml to read it",
+                            format_size(self.cfg.max_article_bytes)
                         ))
                     }
+                    Body::TooLarge | Body::Skipped => {}
                     Body::None => {}
                 }
                 if !(200..300).contains(&a.status) && a.status != 304 {
@@ -186,6 +191,7 @@ impl Fetcher {
                     return Err(e);
                 }
                 out.got_response = f.got_response;
+                out.refused = f.reason == Reason::PrivateAddress;
                 out.status = f.http_status;
                 out.error = Some(f.message);
             }
@@ -587,16 +593,25 @@ impl Fetcher {
         let cap = match sink {
             Sink::Memory(max) => max as u64,
             Sink::Store | Sink::StoreSuccess if success => self.cfg.max_bytes,
+            Sink::Document { cap, .. } if success => cap,
             Sink::Drain => self.cfg.max_bytes,
             Sink::Store => self.cfg.max_error_body,
-            Sink::StoreSuccess | Sink::Discard => {
+            Sink::StoreSuccess | Sink::Discard | Sink::Document { .. } => {
                 answer.body = Body::Skipped;
                 return Ok(answer);
             }
         };
-        let stored = matches!(sink, Sink::Store | Sink::StoreSuccess);
+        let stored = matches!(
+            sink,
+            Sink::Store
+                | Sink::StoreSuccess
+                | Sink::Document {
+                    in_memory: false,
+                    ..
+                }
+        );
         if declared_len.is_some_and(|n| n > cap) {
-            answer.body = if success && stored {
+            answer.body = if success && (stored || matches!(sink, Sink::Document { .. })) {
                 Body::TooLarge
             } else {
                 Body::Skipped
@@ -703,13 +718,19 @@ impl Fetcher {
             }
             if answer.downloaded > cap {
                 return Ok(Some(match sink {
-                    Sink::Store | Sink::StoreSuccess if success => Body::TooLarge,
+                    Sink::Store | Sink::StoreSuccess | Sink::Document { .. } if success => {
+                        Body::TooLarge
+                    }
                     Sink::Memory(_) => {
                         let room = cap as usize - memory.len().min(cap as usize);
                         memory.extend_from_slice(&chunk[..room.min(chunk.len())]);
                         Body::Memory(std::mem::take(memory))
                     }
-                    Sink::Store | Sink::StoreSuccess | Sink::Discard | Sink::Drain => Body::Skipped,
+                    Sink::Store
+                    | Sink::StoreSuccess
+                    | Sink::Discard
+                    | Sink::Drain
+                    | Sink::Document { .. } => Body::Skipped,
                 }));
             }
             match pipe {

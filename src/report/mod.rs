@@ -32,6 +32,115 @@ pub enum ReportError {
     Output(#[from] std::io::Error),
 }
 
+/// Which references `--fail-on` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Not alive, and failing only since a given time (this run, or the last one).
+    New,
+    /// Dead, confirmed or not.
+    Dead,
+    /// Dead and confirmed.
+    Confirmed,
+    /// Not alive and no copy held.
+    Lost,
+}
+
+impl FailOn {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::New => "new",
+            FailOn::Dead => "dead",
+            FailOn::Confirmed => "confirmed",
+            FailOn::Lost => "lost",
+        }
+    }
+}
+
+/// How many covered references are in `state`; `new_since` is when "new" begins.
+pub fn count_in_state(
+    db: &Db,
+    state: FailOn,
+    new_since: Option<clock::Timestamp>,
+    article: Option<i64>,
+) -> Result<u64, ReportError> {
+    let condition = match state {
+        FailOn::New => "r.state IN ('dead', 'blocked', 'transient') AND r.dead_since >= ?2",
+        FailOn::Dead => "r.state = 'dead'",
+        FailOn::Confirmed => "r.state = 'dead' AND r.confirmed = 1",
+        FailOn::Lost => "r.state IN ('dead', 'blocked', 'transient') AND r.good_snapshot IS NULL",
+    };
+    Ok(db.count_refs_where(condition, article, new_since.unwrap_or(i64::MAX))?)
+}
+
+/// One line per reference that is not alive, those failing since `new_since` marked NEW, for
+/// the end of a quiet run: `NEW  dead http_404 (unconfirmed)  URL  — no copy held`.
+pub fn not_alive_lines(db: &Db, new_since: clock::Timestamp) -> Result<Vec<String>, ReportError> {
+    let mut lines = Vec::new();
+    let filter = LinkFilter {
+        article: None,
+        include_alive: false,
+    };
+    db.for_each_link(filter, |l| -> Result<(), ReportError> {
+        if l.state == State::Unchecked {
+            return Ok(());
+        }
+        let new = l.dead_since.is_some_and(|t| t >= new_since);
+        let held = match &l.snapshot {
+            Some(s) => match s.provenance.rescued_phrase() {
+                Some(r) => format!("{r}, copy held"),
+                None => "copy held".to_string(),
+            },
+            None => "no copy held".to_string(),
+        };
+        lines.push(format!(
+            "{} {:<34} {}  — {held}",
+            if new { "NEW" } else { "   " },
+            verdict_text(&l),
+            safe(&l.url)
+        ));
+        Ok(())
+    })?;
+    Ok(lines)
+}
+
+/// The width to fit tables to: the terminal's, else `COLUMNS`, else 100 (never under 80).
+pub fn terminal_width() -> usize {
+    use std::io::IsTerminal;
+    let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    let from_tty = std::io::stdout()
+        .is_terminal()
+        .then(terminal_columns)
+        .flatten();
+    from_tty.or(from_env).unwrap_or(100).max(80)
+}
+
+/// The terminal's columns, asked of the terminal itself.
+fn terminal_columns() -> Option<usize> {
+    let out = std::process::Command::new("stty")
+        .arg("size")
+        .stdin(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `s` in at most `max` characters, shortened in the middle (`https://news.exa…/photo.jpg`):
+/// both the host and the file name stay readable.
+pub fn shorten_middle(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 5 {
+        return s.to_string();
+    }
+    let keep = max - 1;
+    let head = keep / 2;
+    let tail = keep - head;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
 /// The article id for a URL or source as the user typed it.
 pub fn find_article(db: &Db, article: &str) -> Result<i64, ReportError> {
     if let Some(id) = db.find_article(article)? {

@@ -81,6 +81,8 @@ struct ArticleOutcome {
     content_type: Option<String>,
     bytes: Option<Vec<u8>>,
     not_modified: bool,
+    /// Not fetched because our own address policy refused it (not a network failure).
+    refused: bool,
     /// A new body read (from the web or a file), kept as a version of the article.
     capture: Option<Capture>,
 }
@@ -139,9 +141,13 @@ pub(super) async fn read_articles(
             let outcome = r?;
             progress.article_done();
             net.any_response |= outcome.read.status.is_some();
-            if let (None, Some(_), Source::Url(u)) =
-                (outcome.read.status, &outcome.read.error, &outcome.source)
-            {
+            // A refusal by our own policy says nothing about the network.
+            if let (None, Some(_), false, Source::Url(u)) = (
+                outcome.read.status,
+                &outcome.read.error,
+                outcome.refused,
+                &outcome.source,
+            ) {
                 net.network_failures += 1;
                 net.failing_hosts
                     .insert(u.host_str().unwrap_or_default().to_string());
@@ -169,9 +175,12 @@ async fn read_one(
     let mut bytes = None;
     let mut content_type = None;
     let mut not_modified = false;
+    let mut refused = false;
     let mut capture = None;
+    let max = cfg.fetch.max_article_bytes;
     match &source {
-        Source::File(path) => match std::fs::read(path) {
+        // Bounded: `/dev/zero` or a 3 GiB sparse file is an error, not a few GB of memory.
+        Source::File(path) => match crate::input::read_bounded(path, max) {
             Ok(b) => {
                 // A copy is kept: the file may be moved, edited or deleted later.
                 let store = fetcher.store().clone();
@@ -196,7 +205,7 @@ async fn read_one(
                 read.bytes = obj.bytes;
                 bytes = Some(b);
             }
-            Err(e) => read.error = Some(format!("cannot read {}: {e}", path.display())),
+            Err(e) => read.error = Some(e.to_string()),
         },
         Source::Url(url) => {
             let have_copy = row.last_sha256.is_some();
@@ -206,6 +215,7 @@ async fn read_one(
                 (None, None)
             };
             let f = fetcher.fetch_document(url, etag, lm, true).await?;
+            refused = f.refused;
             read.status = f.status;
             read.error = f.error;
             read.etag = f.etag;
@@ -237,8 +247,9 @@ async fn read_one(
         }
     }
     if read.error.is_some() {
-        // A failed read is retried like a failing reference, not a day later.
-        read.next_read_at = now + cfg.schedule.retry_failing.as_secs() as i64;
+        // A failed read is tried again on the next run: the cause may have been fixed meanwhile
+        // (a config change, a server back up), and one request per run costs nobody much.
+        read.next_read_at = now;
     }
     Ok(ArticleOutcome {
         row,
@@ -247,6 +258,7 @@ async fn read_one(
         content_type,
         bytes,
         not_modified,
+        refused,
         capture,
     })
 }
@@ -274,7 +286,7 @@ fn record_article(
     let name = o.source.key();
     if let Some(err) = &read.error {
         summary.article_errors.push((name.clone(), err.clone()));
-        progress.say(&format!("article not read: {name}: {err}"));
+        progress.detail(&format!("article not read: {name}: {err}"));
     }
     if o.not_modified {
         summary.articles_read += 1;
@@ -323,7 +335,7 @@ fn record_article(
         Ok(d) => d,
         Err(e) => {
             let err = format!("not a readable feed: {e}");
-            progress.say(&format!("article not read: {name}: {err}"));
+            progress.detail(&format!("article not read: {name}: {err}"));
             summary.article_errors.push((name, err.clone()));
             read.error = Some(err);
             db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;

@@ -41,6 +41,7 @@ pub(super) struct Checks {
     pub(super) fetcher: Arc<Fetcher>,
     pub(super) video: Option<Arc<VideoCapturer>>,
     pub(super) recapture: bool,
+    pub(super) interrupt: super::Interrupt,
 }
 
 impl Checks {
@@ -90,17 +91,29 @@ pub(super) async fn check_refs(
     let concurrency = cfg.fetch.concurrency;
     let producer = {
         let stop = stop.clone();
+        let interrupt = checks.interrupt.clone();
         tokio::spawn(async move {
             let mut results = stream::iter(due)
-                .take_while(|_| std::future::ready(!stop.load(Ordering::Relaxed)))
+                .take_while(|_| {
+                    std::future::ready(
+                        !stop.load(Ordering::Relaxed) && interrupt.stopped().is_none(),
+                    )
+                })
                 .map(|d| {
                     let c = checks.clone();
-                    tokio::spawn(async move { c.check(d).await })
+                    // A signal drops the check where it is: its temp file goes with it.
+                    tokio::spawn(async move {
+                        tokio::select! {
+                            r = c.check(d) => Some(r),
+                            _ = c.interrupt.wait() => None,
+                        }
+                    })
                 })
                 .buffer_unordered(concurrency);
             while let Some(joined) = results.next().await {
                 let item = match joined {
-                    Ok(r) => r,
+                    Ok(Some(r)) => r,
+                    Ok(None) => continue,
                     Err(e) => Err(WriteError::Io {
                         path: Default::default(),
                         source: std::io::Error::other(format!("a check task failed: {e}")),

@@ -7,6 +7,7 @@
 
 mod articles;
 mod checks;
+mod interrupt;
 mod network;
 mod record;
 
@@ -25,6 +26,7 @@ use crate::video::VideoCapturer;
 
 use articles::{read_articles, register_articles, NetSeen};
 use checks::{check_refs, interleave_hosts, Checks};
+pub use interrupt::{Interrupt, Stop};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -34,11 +36,16 @@ pub struct RunOptions {
     pub recheck: bool,
     /// Wait for another run on the same archive instead of exiting.
     pub wait: bool,
+    /// Stops the run early (SIGINT, SIGTERM) when set.
+    pub interrupt: Option<Interrupt>,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
+    /// When the run began: references failing since then are new failures.
+    pub started_at: crate::clock::Timestamp,
     pub articles_read: u64,
+    /// Articles that could not be read, and why (each is read again on the next run).
     pub article_errors: Vec<(String, String)>,
     pub refs_cited: u64,
     pub unresolved: u64,
@@ -59,6 +66,8 @@ pub struct RunSummary {
     pub rescue: RescueSummary,
     /// What the submissions to save endpoints did.
     pub submitted: SubmitSummary,
+    /// The signal that stopped the run early, if one did.
+    pub interrupted: Option<Stop>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +95,37 @@ impl RunError {
     pub fn is_archive_busy(&self) -> bool {
         matches!(self, RunError::Lock(LockError::Busy { .. }))
     }
+}
+
+/// Records a run stopped by a signal as interrupted and removes what its unfinished checks
+/// left in the store's temp folder.
+fn stopped(
+    db: &mut Db,
+    store: &Store,
+    run_id: i64,
+    mut summary: RunSummary,
+    stop: Stop,
+    progress: &Progress,
+) -> Result<RunSummary, RunError> {
+    progress.finish();
+    summary.interrupted = Some(stop);
+    let message = format!("interrupted by {}", stop.name());
+    let failing = summary.dead + summary.blocked + summary.transient;
+    db.transaction(|tx| {
+        tx.finish_run(
+            run_id,
+            clock::now(),
+            "interrupted",
+            summary.articles_read,
+            summary.checked,
+            summary.alive,
+            failing,
+            summary.downloaded,
+            Some(&message),
+        )
+    })?;
+    let _ = store.clean_temp_files();
+    Ok(summary)
 }
 
 /// Runs one pass over the archive described by `cfg`.
@@ -120,11 +160,15 @@ pub async fn run_pass(
     let fetcher = Arc::new(Fetcher::new(client, store.clone(), cfg.fetch.clone()));
     let now = clock::now();
     let run_id = db.transaction(|tx| tx.start_run(now))?;
-    let mut summary = RunSummary::default();
+    let mut summary = RunSummary {
+        started_at: now,
+        ..RunSummary::default()
+    };
+    let interrupt = opts.interrupt.clone().unwrap_or_default();
 
     let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
     let mut net = NetSeen::default();
-    read_articles(
+    let read = read_articles(
         &mut db,
         cfg,
         opts,
@@ -133,8 +177,17 @@ pub async fn run_pass(
         &progress,
         &mut summary,
         &mut net,
-    )
-    .await?;
+    );
+    let interrupted = tokio::select! {
+        r = read => {
+            r?;
+            None
+        }
+        stop = interrupt.wait() => Some(stop),
+    };
+    if let Some(stop) = interrupted {
+        return stopped(&mut db, &store, run_id, summary, stop, &progress);
+    }
 
     let due = interleave_hosts(db.due_refs(clock::now(), opts.recheck)?);
     progress.refs_total(due.len() as u64);
@@ -146,6 +199,7 @@ pub async fn run_pass(
         fetcher: fetcher.clone(),
         video,
         recapture: cfg.video.recapture,
+        interrupt: interrupt.clone(),
     };
     let (mut db, mut outcome) = check_refs(
         db,
@@ -157,6 +211,19 @@ pub async fn run_pass(
         net.any_response,
     )
     .await?;
+    if let Some(stop) = interrupt.stopped() {
+        summary.checked = outcome.checked;
+        summary.alive = outcome.alive;
+        summary.dead = outcome.dead;
+        summary.blocked = outcome.blocked;
+        summary.transient = outcome.transient;
+        summary.downloaded += outcome.downloaded;
+        summary.new_snapshots = outcome.new_snapshots;
+        if let Some(e) = outcome.fatal {
+            return Err(e);
+        }
+        return stopped(&mut db, &store, run_id, summary, stop, &progress);
+    }
     summary.network_down = network::settle(
         &mut db,
         cfg,

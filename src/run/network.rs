@@ -58,6 +58,11 @@ pub(super) async fn settle(
         silent && failed
     };
     let held = std::mem::take(&mut out.held);
+    if !down {
+        for r in &held {
+            progress.failure(r);
+        }
+    }
     if let Err(e) = record_batch(db, &held, cfg, run_id, down, out) {
         out.fatal.get_or_insert(RunError::Db(e));
     }

@@ -51,9 +51,13 @@ pub(super) fn write_results(
                     progress.ref_done(&r);
                     if r.got_response {
                         seen_response = true;
+                        held.iter().for_each(|h| progress.failure(h));
                         ready.append(&mut held);
                         ready.push(r);
                     } else if seen_response || !r.is_network_failure() {
+                        if r.is_network_failure() {
+                            progress.failure(&r);
+                        }
                         ready.push(r);
                     } else {
                         held.push(r);

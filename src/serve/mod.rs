@@ -15,6 +15,10 @@ use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    #[error(
+        "address {addr} is already in use: stop what is serving there, or pass --listen ADDR:PORT"
+    )]
+    InUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -75,9 +79,12 @@ impl Response {
 pub async fn serve(archive: PathBuf, listen: SocketAddr) -> Result<(), ServeError> {
     let listener = TcpListener::bind(listen)
         .await
-        .map_err(|source| ServeError::Listen {
-            addr: listen,
-            source,
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => ServeError::InUse { addr: listen },
+            _ => ServeError::Listen {
+                addr: listen,
+                source,
+            },
         })?;
     let local = listener.local_addr().unwrap_or(listen);
     eprintln!("linkvault serve: http://{local}/ (read-only; Ctrl-C stops it)");

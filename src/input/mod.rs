@@ -1,5 +1,10 @@
 //! Articles: what the user points linkvault at (URLs, HTML files and globs, text files, feeds)
-//! turned into sources, and a source's bytes turned into references or feed items.
+//! turned into sources, and a source's bytes turned into references or feed items. Lists of
+//! articles (URL lists, bookmark exports, OPML) are unpacked by [`lists`].
+
+mod lists;
+
+pub use lists::{list_lines, resolve_listed};
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +23,44 @@ pub enum InputError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("article {path} is larger than fetch.max_article_bytes ({max}); it was not read. Raise fetch.max_article_bytes in config.toml to read it")]
+    TooLarge { path: PathBuf, max: String },
+    #[error("{0} is a directory, not an article: give the files in it (e.g. \"{0}/*.html\")")]
+    Directory(String),
+}
+
+/// Reads a local article whole, but never more than `max` bytes: `/dev/zero`, a FIFO that never
+/// ends or a huge sparse file is refused, not read into memory.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let unreadable = |source| InputError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = || InputError::TooLarge {
+        path: path.to_path_buf(),
+        max: crate::units::format_size(max),
+    };
+    let f = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = f.metadata().map_err(unreadable)?;
+    if meta.is_dir() {
+        return Err(InputError::Directory(path.display().to_string()));
+    }
+    if meta.is_file() && meta.len() > max {
+        return Err(too_large());
+    }
+    let mut buf = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(unreadable)?;
+    if buf.len() as u64 > max {
+        return Err(too_large());
+    }
+    Ok(buf)
 }
 
 /// Where an article comes from.

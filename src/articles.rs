@@ -1,0 +1,50 @@
+//! Removing an article: it stops being read; the references only it cites are retired (no
+//! longer checked or reported, their history kept); with `purge`, their snapshots, the
+//! article's own versions, and every object nothing else needs are deleted as well. A feed takes
+//! the items it brought with it.
+
+use crate::db::{Db, DbError};
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot delete object {sha256} from the store: {source}")]
+    Delete {
+        sha256: String,
+        source: std::io::Error,
+    },
+}
+
+/// What a removal did.
+#[derive(Debug, Clone, Default)]
+pub struct Removed {
+    /// References no remaining article cites (retired, or with `purge` deleted).
+    pub orphaned_refs: u64,
+    pub snapshots_deleted: u64,
+    pub objects_deleted: u64,
+}
+
+/// Removes article `id` (and, for a feed, the items it registered).
+pub fn remove(db: &mut Db, store: &Store, id: i64, purge: bool) -> Result<Removed, RemoveError> {
+    let now = crate::clock::now();
+    let (rows, unneeded) = db.transaction(|tx| tx.remove_article(id, now, purge))?;
+    for sha in &unneeded {
+        match std::fs::remove_file(store.object_path(sha)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(RemoveError::Delete {
+                    sha256: sha.clone(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(Removed {
+        orphaned_refs: rows.orphaned_refs,
+        snapshots_deleted: rows.snapshots_deleted,
+        objects_deleted: unneeded.len() as u64,
+    })
+}

@@ -1,0 +1,228 @@
+//! `linkvault doctor`: checks what can go wrong before a scheduled run finds out — the
+//! configuration parses, the archive opens and is writable, the network answers (witnesses,
+//! web archives), and the external tools are there — and says what each finding means.
+//! Exits 1 when something would stop a run.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use linkvault::config::Config;
+use linkvault::db::Db;
+
+use super::{count, emit, runtime};
+
+pub fn doctor(config: Option<&Path>, archive: Option<PathBuf>) -> Result<ExitCode> {
+    let mut findings: Vec<(bool, &str, String)> = Vec::new();
+    let mut line = |ok: bool, what: &'static str, text: String| findings.push((ok, what, text));
+    let path = config.unwrap_or(Path::new("config.toml"));
+    let cfg = match Config::load(path, config.is_some()) {
+        Ok(mut c) => {
+            if let Some(a) = archive {
+                c.archive = a;
+            }
+            let how = if path.exists() {
+                format!("{} parses", path.display())
+            } else {
+                format!("no {} here: built-in defaults", path.display())
+            };
+            line(true, "config", how);
+            c
+        }
+        Err(e) => {
+            line(false, "config", format!("PROBLEM: {e}"));
+            return finish(&findings);
+        }
+    };
+    let (ok, text) = archive_state(&cfg);
+    line(ok, "archive", text);
+    let rt = runtime()?;
+    for (ok, what, text) in rt.block_on(network_state(&cfg)) {
+        line(ok, what, text);
+    }
+    for (what, text) in tools(&cfg) {
+        line(true, what, text);
+    }
+    finish(&findings)
+}
+
+/// Prints the findings and the verdict; exit code 1 when something would stop a run.
+fn finish(findings: &[(bool, &str, String)]) -> Result<ExitCode> {
+    let mut out = String::new();
+    for (_, what, text) in findings {
+        out.push_str(&format!("{what:<9} {text}\n"));
+    }
+    let problems = findings.iter().filter(|(ok, _, _)| !ok).count() as u64;
+    out.push_str(&if problems == 0 {
+        "no problems found\n".to_string()
+    } else {
+        format!(
+            "{} found: a run would fail until fixed\n",
+            count(problems, "problem", "problems")
+        )
+    });
+    emit(&out)?;
+    Ok(if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn archive_state(cfg: &Config) -> (bool, String) {
+    let dir = &cfg.archive;
+    if !dir.exists() {
+        return (
+            true,
+            format!(
+                "{} does not exist yet: the first run (or `linkvault init`) creates it",
+                dir.display()
+            ),
+        );
+    }
+    if !dir.join(linkvault::db::DB_FILE).exists() && !has_objects(dir) {
+        return (
+            true,
+            format!(
+                "{} holds no archive yet: the first run creates one",
+                dir.display()
+            ),
+        );
+    }
+    let db = match Db::open_read_only(dir) {
+        Ok(db) => db,
+        Err(e) => return (false, format!("PROBLEM: {e}")),
+    };
+    let refs = db.ref_count().unwrap_or(0);
+    let articles = db.article_count(None).unwrap_or(0);
+    let writable = linkvault::store::Store::open(dir).is_ok();
+    if !writable {
+        return (
+            false,
+            format!(
+                "PROBLEM: {} opens (read-only views work) but is not writable: runs cannot record anything; fix its permissions",
+                dir.display()
+            ),
+        );
+    }
+    (
+        true,
+        format!(
+            "{} opens and is writable: {}, {}",
+            dir.display(),
+            count(articles, "article", "articles"),
+            count(refs.max(0) as u64, "reference", "references")
+        ),
+    )
+}
+
+fn has_objects(dir: &Path) -> bool {
+    std::fs::read_dir(dir.join("objects")).is_ok_and(|mut d| d.next().is_some())
+}
+
+/// Witnesses and web archives, asked once each (a HEAD).
+async fn network_state(cfg: &Config) -> Vec<(bool, &'static str, String)> {
+    let mut lines = Vec::new();
+    let client = match linkvault::fetch::build_client(&cfg.fetch) {
+        Ok(c) => c,
+        Err(e) => return vec![(false, "network", format!("PROBLEM: {e}"))],
+    };
+    let fetcher = linkvault::fetch::Fetcher::new(
+        client,
+        linkvault::store::Store::open_existing(&cfg.archive),
+        cfg.fetch.clone(),
+    );
+    if cfg.fetch.witnesses.is_empty() {
+        lines.push((
+            true,
+            "network",
+            "no fetch.witnesses set: a run where no cited server answers cannot tell a network outage from gone hosts as surely (set two or three, e.g. https://www.wikipedia.org/)".to_string(),
+        ));
+    }
+    for w in &cfg.fetch.witnesses {
+        let Ok(url) = url::Url::parse(w) else {
+            continue;
+        };
+        let answers = fetcher.answers(&url).await;
+        lines.push((
+            true,
+            "witness",
+            if answers {
+                format!("{w} answers")
+            } else {
+                format!(
+                    "{w} does not answer: if no witness answers, runs are treated as network-down"
+                )
+            },
+        ));
+    }
+    if cfg.rescue.enabled {
+        for tg in &cfg.rescue.timegates {
+            let Ok(url) = url::Url::parse(tg) else {
+                continue;
+            };
+            let answers = fetcher.answers(&url).await;
+            lines.push((
+                true,
+                "archive",
+                if answers {
+                    format!("web archive {tg} answers (dead references are looked up there)")
+                } else {
+                    format!(
+                        "web archive {tg} does not answer: lookups there will fail until it does"
+                    )
+                },
+            ));
+        }
+    }
+    lines
+}
+
+fn tools(cfg: &Config) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let ytdlp = linkvault::video::find_tool(&cfg.video.yt_dlp);
+    out.push((
+        "yt-dlp",
+        match &ytdlp {
+            Some(t) => format!("{} ({})", t.version, t.path),
+            None => format!(
+                "not found (`{}`): install it with `pip install yt-dlp`, or set video.yt_dlp",
+                cfg.video.yt_dlp
+            ),
+        },
+    ));
+    out.push((
+        "ffmpeg",
+        match version_line("ffmpeg", "-version") {
+            Some(v) => v,
+            None => "not found (optional: yt-dlp uses it to merge separate audio and video, and to fix HLS containers)".into(),
+        },
+    ));
+    out.push((
+        "chromium",
+        match version_line("chromium", "--version") {
+            Some(v) => v,
+            None => "not found (optional: nothing in this version needs it)".into(),
+        },
+    ));
+    out.push((
+        "video",
+        match (cfg.video.enabled, ytdlp.is_some()) {
+            (true, true) => "capture enabled: video pages are kept as their media".into(),
+            (true, false) => "capture enabled, but yt-dlp is not found: video pages are kept as pages only until it is installed".into(),
+            (false, _) => "capture disabled (video.enabled = false): video pages are kept as pages only".into(),
+        },
+    ));
+    out
+}
+
+fn version_line(cmd: &str, arg: &str) -> Option<String> {
+    let o = std::process::Command::new(cmd)
+        .arg(arg)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    Some(text.lines().next().unwrap_or("").trim().to_string())
+}

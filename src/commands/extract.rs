@@ -1,0 +1,227 @@
+//! `linkvault extract`: the references articles contain, without fetching them. Articles are
+//! files, URLs (fetched into memory, bounded by `fetch.max_article_bytes`) or `-` (standard input);
+//! `--base` resolves a saved file's relative links; excluded references are listed as such.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::json;
+
+use linkvault::config::Config;
+use linkvault::extract::ExtractOptions;
+use linkvault::fetch::{build_client, Fetcher};
+use linkvault::filter::Filter;
+use linkvault::input::{self, Document, Source};
+use linkvault::store::Store;
+use linkvault::text::printable;
+use linkvault::units::format_size;
+
+use super::{emit, runtime, UsageError};
+use crate::cli::{ExtractArgs, TextOrJson};
+
+/// One article to read: a source, or the bytes of standard input.
+enum Item {
+    Source(Source),
+    Stdin(Vec<u8>),
+}
+
+impl Item {
+    fn name(&self) -> String {
+        match self {
+            Item::Source(s) => s.key(),
+            Item::Stdin(_) => "-".into(),
+        }
+    }
+}
+
+pub fn extract(cfg: &Config, a: &ExtractArgs) -> Result<ExitCode> {
+    let rt = runtime()?;
+    let opts = ExtractOptions {
+        whole_page: cfg.extract.whole_page,
+        include_links: cfg.extract.include_links,
+    };
+    let filter = Filter::new(&cfg.filter)?;
+    let client = build_client(&cfg.fetch)?;
+    let fetcher = Fetcher::new(
+        client,
+        Store::open_existing(&cfg.archive),
+        cfg.fetch.clone(),
+    );
+    let mut items = Vec::new();
+    for spec in &a.articles {
+        if spec == "-" {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(cfg.fetch.max_article_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
+            if bytes.len() as u64 > cfg.fetch.max_article_bytes {
+                bail!(
+                    "standard input is larger than fetch.max_article_bytes ({}); raise it in config.toml to read it",
+                    format_size(cfg.fetch.max_article_bytes)
+                );
+            }
+            items.push(Item::Stdin(bytes));
+            continue;
+        }
+        for s in input::resolve(spec).map_err(|e| UsageError(e.to_string()))? {
+            items.push(Item::Source(s));
+        }
+    }
+    // Articles are independent: read and parse them on every core, keeping their order.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<Document>>>> =
+        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let doc = read(&rt, &fetcher, cfg, item, a.base.as_ref(), &opts);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(doc);
+                }
+            });
+        }
+    });
+    let mut docs = Vec::with_capacity(items.len());
+    for (item, slot) in items.iter().zip(slots) {
+        let doc = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Err(anyhow!("not read")));
+        docs.push((item.name(), doc?));
+    }
+    let text = match a.format {
+        TextOrJson::Json => json_text(&docs, &filter)?,
+        TextOrJson::Text => plain_text(&docs, &filter),
+    };
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads one article (bounded) and analyses it.
+fn read(
+    rt: &tokio::runtime::Runtime,
+    fetcher: &Fetcher,
+    cfg: &Config,
+    item: &Item,
+    base: Option<&url::Url>,
+    opts: &ExtractOptions,
+) -> Result<Document> {
+    let (bytes, ct, source) = match item {
+        Item::Stdin(b) => (b.clone(), None, None),
+        Item::Source(Source::File(p)) => (
+            input::read_bounded(p, cfg.fetch.max_article_bytes)
+                .with_context(|| format!("while reading article {}", p.display()))?,
+            None,
+            Some(Source::File(p.clone())),
+        ),
+        Item::Source(Source::Url(u)) => {
+            let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
+            match (f.in_memory, f.error) {
+                (Some(b), None) => (b, f.content_type, Some(Source::Url(u.clone()))),
+                (_, e) => bail!(
+                    "cannot fetch article {u}: {}",
+                    e.unwrap_or_else(|| "no body".into())
+                ),
+            }
+        }
+    };
+    // A saved file (or standard input) resolves its links against `--base`.
+    let source = match (source, base) {
+        (Some(Source::Url(u)), _) => Source::Url(u),
+        (_, Some(b)) => Source::Url(b.clone()),
+        (Some(s), None) => s,
+        (None, None) => Source::File("-".into()),
+    };
+    input::analyse(&bytes, ct.as_deref(), &source, opts)
+        .with_context(|| format!("while reading {}", item.name()))
+}
+
+fn json_text(docs: &[(String, Document)], filter: &Filter) -> Result<String> {
+    let arr: Vec<_> = docs
+        .iter()
+        .map(|(name, doc)| match doc {
+            Document::Feed(items) => json!({
+                "article": name,
+                "feed_items": items.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            }),
+            Document::Page(ex) => json!({
+                "article": name,
+                "title": ex.title,
+                "canonical": ex.canonical.as_ref().map(|u| u.as_str()),
+                "published": ex.published.map(linkvault::clock::format),
+                "unresolved": ex.unresolved,
+                "outside_main": ex.outside_main,
+                "references": ex.refs.iter().map(|r| {
+                    let mut v = json!({
+                        "url": r.url.as_str(),
+                        "kind": r.kind.as_str(),
+                        "found_in": r.found_in,
+                    });
+                    if let Some(why) = filter.excludes(&r.url) {
+                        v["excluded"] = json!(why);
+                    }
+                    v
+                }).collect::<Vec<_>>(),
+            }),
+        })
+        .collect();
+    Ok(serde_json::to_string_pretty(&arr)? + "\n")
+}
+
+fn plain_text(docs: &[(String, Document)], filter: &Filter) -> String {
+    let mut out = String::new();
+    for (name, doc) in docs {
+        match doc {
+            Document::Feed(items) => {
+                out.push_str(&format!(
+                    "# {}: feed with {} item(s)\n",
+                    printable(name),
+                    items.len()
+                ));
+                for u in items {
+                    out.push_str(&format!("article\tfeed-item\t{}\n", printable(u.as_str())));
+                }
+            }
+            Document::Page(ex) => {
+                let excluded = ex
+                    .refs
+                    .iter()
+                    .filter(|r| filter.excludes(&r.url).is_some())
+                    .count();
+                out.push_str(&format!(
+                    "# {}: {} reference(s), {} unresolved, {} outside the main content{}\n",
+                    printable(name),
+                    ex.refs.len(),
+                    ex.unresolved,
+                    ex.outside_main,
+                    if excluded > 0 {
+                        format!(", {excluded} excluded by [filter]")
+                    } else {
+                        String::new()
+                    }
+                ));
+                for r in &ex.refs {
+                    let mark = match filter.excludes(&r.url) {
+                        Some(why) => format!("\texcluded ({why})"),
+                        None => String::new(),
+                    };
+                    out.push_str(&format!(
+                        "{}\t{}\t{}{mark}\n",
+                        r.kind,
+                        r.found_in,
+                        printable(r.url.as_str())
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

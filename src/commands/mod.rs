@@ -1,0 +1,156 @@
+//! One module per subcommand, as cargo does: each turns its parsed arguments into library calls
+//! and printed output. This module dispatches, and says which exit code an outcome means.
+
+mod articles;
+mod doctor;
+mod export;
+mod extract;
+mod history;
+mod init;
+mod manual;
+mod report;
+mod restore;
+mod robustify;
+mod run;
+mod serve;
+mod verify;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use linkvault::config::Config;
+
+use crate::cli::{Cli, Command};
+
+/// Exit codes beyond 0 (done) and 1 (failed), documented in `--help` and the README.
+pub mod code {
+    /// A command-line argument or configuration value is not valid.
+    pub const USAGE: u8 = 2;
+    /// Some references are in the state `--fail-on` names.
+    pub const FAIL_ON: u8 = 3;
+    /// No server answered at all in the run: nothing could be checked.
+    pub const NETWORK_DOWN: u8 = 4;
+    /// Another run holds the archive (sysexits' EX_TEMPFAIL: try again later).
+    /// (Stopped by SIGINT or SIGTERM: 130 or 143, see `linkvault::run::Stop`.)
+    pub const BUSY: u8 = 75;
+}
+
+/// Bad usage found after parsing (a value clap could not check): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn dispatch(args: Cli) -> Result<ExitCode> {
+    match args.command {
+        // These need no configuration.
+        Command::Completions { shell } => return manual::completions(shell),
+        Command::Man => return manual::man(),
+        Command::Init(a) => return init::init(&a),
+        // Doctor reports a broken configuration instead of failing on it.
+        Command::Doctor => return doctor::doctor(args.config.as_deref(), args.archive),
+        _ => {}
+    }
+    let cfg = load_config(args.config.as_deref(), args.archive)?;
+    match args.command {
+        Command::Run(a) => run::run(&cfg, a),
+        Command::Add(a) => articles::add(&cfg, &a),
+        Command::Remove(a) => articles::remove(&cfg, &a),
+        Command::Articles(a) => articles::list(&cfg, &a),
+        Command::Extract(a) => extract::extract(&cfg, &a),
+        Command::Report(a) => report::report(&cfg, a),
+        Command::History(a) => history::history(&cfg, &a),
+        Command::Restore(a) => restore::restore(&cfg, a),
+        Command::Verify(a) => verify::verify(&cfg, &a),
+        Command::Serve(a) => serve::serve(&cfg, &a),
+        Command::Robustify(a) => robustify::robustify(&cfg, &a),
+        Command::Export { format } => export::export(&cfg, format),
+        Command::Completions { .. } | Command::Man | Command::Init(_) | Command::Doctor => {
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `--config FILE` (which must exist) or `./config.toml` (defaults when missing); `--archive`
+/// overrides the store. A config that does not parse is bad usage.
+fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Config> {
+    let explicit = path.is_some();
+    let path = path.unwrap_or(Path::new("config.toml"));
+    let mut cfg = match Config::load(path, explicit) {
+        Ok(c) => c,
+        Err(linkvault::config::ConfigError::Read { path, source })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return Err(UsageError(format!("no such file: {}", path.display())).into())
+        }
+        Err(e @ linkvault::config::ConfigError::Invalid { .. }) => {
+            return Err(UsageError(e.to_string()).into())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(a) = archive {
+        cfg.archive = a;
+    }
+    Ok(cfg)
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the async runtime")
+}
+
+/// Runs `f` with a buffered writer to `output` (see `linkvault::output`: files replaced whole,
+/// devices and pipes written through) or to standard output (`None` or `-`).
+pub fn with_output(
+    output: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    match output {
+        Some(p) if p != Path::new("-") => {
+            let mut out = linkvault::output::Output::create(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+                f(&mut w)?;
+                w.flush()
+                    .with_context(|| format!("cannot write {}", p.display()))?;
+            }
+            out.commit()
+                .with_context(|| format!("cannot write {}", p.display()))
+        }
+        _ => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            let result = f(&mut w).and_then(|_| w.flush().map_err(Into::into));
+            match result {
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(e) if is_broken_pipe(&e) => Ok(()),
+                other => other,
+            }
+        }
+    }
+}
+
+/// Prints `text` to standard output; a closed pipe is not an error.
+pub fn emit(text: &str) -> Result<()> {
+    with_output(None, |w| {
+        w.write_all(text.as_bytes())?;
+        Ok(())
+    })
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// "1 article", "2 articles".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

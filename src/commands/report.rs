@@ -1,0 +1,47 @@
+//! `linkvault report`: the dead-link report in the chosen format, to standard output or a file,
+//! and `--fail-on` as an exit code for CI.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use linkvault::config::Config;
+use linkvault::db::Db;
+use linkvault::report::{self, FailOn};
+
+use super::{code, count, with_output};
+use crate::cli::{ReportArgs, ReportFormat};
+
+pub fn report(cfg: &Config, a: ReportArgs) -> Result<ExitCode> {
+    let db = Db::open_existing(&cfg.archive)?;
+    let format = match a.format {
+        ReportFormat::Table => report::Format::Table,
+        ReportFormat::Json => report::Format::Json,
+        ReportFormat::Csv => report::Format::Csv,
+        ReportFormat::Markdown => report::Format::Markdown,
+        ReportFormat::Html => report::Format::Html,
+    };
+    with_output(a.output.as_deref(), |out| {
+        report::write(&db, a.all, a.article.as_deref(), format, out)?;
+        Ok(())
+    })?;
+    if let Some(f) = a.fail_on.map(FailOn::from) {
+        let article = a
+            .article
+            .as_deref()
+            .map(|x| report::find_article(&db, x))
+            .transpose()?;
+        let since = db.latest_run_start()?;
+        let n = report::count_in_state(&db, f, since, article)?;
+        if n > 0 {
+            linkvault::text::eprint_line(&format!(
+                "--fail-on {}: {} in that state (exit code {})",
+                f.as_str(),
+                count(n, "reference", "references"),
+                code::FAIL_ON
+            ));
+            return Ok(ExitCode::from(code::FAIL_ON));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,23 @@
+//! `linkvault serve`: the read-only web view, on loopback unless told otherwise.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use linkvault::config::Config;
+use linkvault::db::Db;
+
+use super::runtime;
+use crate::cli::ServeArgs;
+
+pub fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
+    Db::open_read_only(&cfg.archive)?;
+    if !a.listen.ip().is_loopback() {
+        linkvault::text::eprint_line(&format!(
+            "warning: serving on {}, which is not a loopback address: anyone who can reach this machine can read the archive (reports, histories, every snapshot)",
+            a.listen
+        ));
+    }
+    runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), a.listen))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,49 @@
+//! `linkvault verify [--repair]`: re-hash every object, check the record against the store, and
+//! with `--repair` make the record honest about what was lost.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use linkvault::config::Config;
+use linkvault::db::Db;
+use linkvault::store::Store;
+use linkvault::verify;
+
+use crate::cli::VerifyArgs;
+use crate::commands::emit;
+
+pub fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
+    let mut db = if a.repair {
+        Db::open_existing(&cfg.archive)?
+    } else {
+        Db::open_read_only(&cfg.archive)?
+    };
+    let store = Store::open_existing(&cfg.archive);
+    // Repair changes the archive: no run may be writing meanwhile.
+    let _lock = if a.repair {
+        Some(linkvault::lock::ArchiveLock::acquire(
+            &cfg.archive,
+            true,
+            |holder| {
+                linkvault::text::eprint_line(&format!(
+                    "waiting for the run holding the archive ({holder})"
+                ))
+            },
+        )?)
+    } else {
+        None
+    };
+    let r = verify::verify(&db, &store)?;
+    emit(&r.render())?;
+    if a.repair {
+        let done = verify::repair(&mut db, &store, &r)?;
+        emit(&done.render())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(if r.is_consistent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
