@@ -121,6 +121,10 @@ pub struct FetchConfig {
     /// URLs asked (HEAD) when no cited server answered in a run, before the run is called
     /// network-down; hosts that answered in earlier runs are asked as well.
     pub witnesses: Vec<String>,
+    /// Per-host request headers and the cookies file, ready to match requests.
+    pub session: crate::fetch::session::Session,
+    /// DNS servers (`IP:port`) to ask instead of the system's.
+    pub nameservers: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -168,6 +172,8 @@ impl Default for Config {
                 proxy: None,
                 allow_private: false,
                 witnesses: Vec::new(),
+                session: Default::default(),
+                nameservers: Vec::new(),
             },
             schedule: ScheduleConfig {
                 recheck_alive: Duration::from_secs(7 * 86_400),
@@ -306,6 +312,16 @@ struct RawFetch {
     proxy: Option<String>,
     allow_private: Option<bool>,
     witnesses: Option<Vec<String>>,
+    headers: Option<Vec<RawHostHeaders>>,
+    cookies: Option<PathBuf>,
+    nameservers: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHostHeaders {
+    host: String,
+    headers: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -421,6 +437,22 @@ impl Config {
         cf.proxy = f.proxy.filter(|p| !p.trim().is_empty());
         set(&mut cf.allow_private, f.allow_private);
         set(&mut cf.witnesses, f.witnesses);
+        set(&mut cf.nameservers, f.nameservers);
+        let headers: Vec<(String, Vec<(String, String)>)> = f
+            .headers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|h| (h.host, h.headers.into_iter().collect()))
+            .collect();
+        let cookies = f.cookies.map(|p| {
+            if p.is_relative() && !base.as_os_str().is_empty() {
+                base.join(p)
+            } else {
+                p
+            }
+        });
+        cf.session = crate::fetch::session::Session::new(&headers, cookies.as_deref())
+            .map_err(|e| e.to_string())?;
 
         let s = raw.schedule.unwrap_or_default();
         let cs = &mut c.schedule;
@@ -515,6 +547,13 @@ impl Config {
             if !ok {
                 return Err(format!(
                     "fetch.proxy `{p}` must start with http://, https://, socks5:// or socks5h://"
+                ));
+            }
+        }
+        for n in &f.nameservers {
+            if n.parse::<std::net::SocketAddr>().is_err() {
+                return Err(format!(
+                    "fetch.nameservers: `{n}` is not an address like 127.0.0.1:53 or [::1]:53"
                 ));
             }
         }

@@ -125,6 +125,8 @@ pub struct VideoCapturer {
     politeness: Politeness,
     retries: u32,
     retry_backoff: std::time::Duration,
+    /// The cookies file and per-host headers of `[fetch]`, handed to yt-dlp.
+    session: crate::fetch::session::Session,
 }
 
 impl VideoCapturer {
@@ -138,6 +140,7 @@ impl VideoCapturer {
             retries: fetch.retries,
             retry_backoff: fetch.retry_backoff,
             proxy: fetch.proxy.clone(),
+            session: fetch.session.clone(),
             store,
         }
     }
@@ -225,6 +228,20 @@ impl VideoCapturer {
         .args(["--user-agent", &self.user_agent]);
         if let Some(p) = &self.proxy {
             cmd.args(["--proxy", p]);
+        }
+        // yt-dlp writes its cookie jar back into the file it reads: it gets a copy.
+        if let Some(cookies) = self.session.cookies_file() {
+            let copy = dir.join("cookies.txt");
+            if std::fs::copy(cookies, &copy).is_ok() {
+                cmd.arg("--cookies").arg(&copy);
+            }
+        }
+        if let Ok(page) = Url::parse(url) {
+            for (name, value) in self.session.host_headers(&page) {
+                if let Ok(v) = value.to_str() {
+                    cmd.arg("--add-headers").arg(format!("{name}:{v}"));
+                }
+            }
         }
         if download {
             cmd.arg("--write-info-json")

@@ -6,7 +6,8 @@ mod common;
 use std::fs;
 use std::process::Stdio;
 
-use common::{link, sha256_hex, stderr, Reply, Server, Workspace};
+use common::dns::DnsServer;
+use common::{link, sha256_hex, stderr, Reply, Server, Workspace, TEST_CONFIG};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-this-is-a-picture-of-a-rally-";
 const MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42-video-of-the-protest-";
@@ -164,7 +165,12 @@ fn rotten_site() -> Server {
 #[test]
 fn each_kind_of_rot_gets_its_state_and_reason() {
     let s = rotten_site();
-    let ws = Workspace::new();
+    // A name server that says, with authority, that gone-host.invalid does not exist.
+    let dns = DnsServer::start(&[]);
+    let ws = Workspace::with_config(&format!(
+        "{TEST_CONFIG}nameservers = [\"{}\"]\n",
+        dns.addr()
+    ));
     let refs = [
         "/gone404.png",
         "/gone410.png",
@@ -580,10 +586,12 @@ fn with_every_host_silent_including_those_that_answered_before_the_network_is_do
 fn a_configured_witness_that_answers_shows_the_network_is_up() {
     let witness = Server::start();
     witness.route("/", |_| Reply::status(204));
+    let dns = DnsServer::start(&[]);
     let ws = Workspace::with_config(&format!(
-        "{}witnesses = [\"{}\"]\n",
+        "{}witnesses = [\"{}\"]\nnameservers = [\"{}\"]\n",
         common::TEST_CONFIG,
-        witness.url("/")
+        witness.url("/"),
+        dns.addr()
     ));
     let page = ws.write("p.html", r#"<img src="http://gone.invalid/x.png">"#);
     let out = ws.run(&["run", page.to_str().unwrap()]);

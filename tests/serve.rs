@@ -237,7 +237,7 @@ fn robustify_points_links_at_their_mementos() {
     assert!(run.status.success(), "{}", stderr(&run));
     let log = stderr(&run);
     assert!(
-        log.contains("not annotated: https://elsewhere.example/: no good capture held (it is dead"),
+        log.contains("not annotated: https://elsewhere.example/: no good capture held (it is "),
         "says why a link got no version URL: {log}"
     );
     let html = std::fs::read_to_string(&out).unwrap();

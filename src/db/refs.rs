@@ -58,7 +58,30 @@ impl Tx<'_> {
     }
 }
 
+impl Tx<'_> {
+    /// Drops every citation of these references (see `Db::retire_uncited`).
+    pub fn uncite(&self, ref_ids: &[i64]) -> rusqlite::Result<()> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("DELETE FROM citations WHERE ref_id = ?1")?;
+        for id in ref_ids {
+            stmt.execute([id])?;
+        }
+        Ok(())
+    }
+}
+
 impl Db {
+    /// Every reference not retired, as (id, URL).
+    pub fn current_ref_urls(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self.wrap(
+            self.conn
+                .prepare("SELECT id, url FROM refs WHERE retired_at IS NULL ORDER BY id"),
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)));
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+
     /// References due at `now` (or all of them with `everything`), without the reference rows
     /// themselves changing: the writer updates `next_check_at` as results arrive.
     pub fn due_refs(&self, now: Timestamp, everything: bool) -> Result<Vec<DueRef>> {

@@ -1,11 +1,10 @@
 //! Not an open door: by default linkvault only connects to public addresses. Names are resolved
-//! by our own resolver, which drops loopback, private, link-local (cloud metadata), and other
-//! non-public addresses, so the address checked is the address connected to and DNS rebinding
-//! cannot slip past; IP literals are checked before each request. With a proxy, the proxy decides.
+//! by our own resolver (`resolve`), which drops loopback, private, link-local (cloud metadata),
+//! and other non-public addresses, so the address checked is the address connected to and DNS
+//! rebinding cannot slip past; IP literals are checked before each request. With a proxy, the
+//! proxy decides.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The phrase transport errors carry when this policy refused a connection.
 pub const REFUSED: &str = "non-public address refused";
@@ -15,7 +14,9 @@ pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d, so
+            // [::7f00:1] is 127.0.0.1) forms are judged as the IPv4 address they carry.
+            if let Some(v4) = v6.to_ipv4() {
                 return is_public_v4(v4);
             }
             let s = v6.segments();
@@ -52,31 +53,6 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || a >= 240)
 }
 
-/// A resolver that returns only public addresses (and fails when there are none).
-pub struct PublicOnly;
-
-impl Resolve for PublicOnly {
-    fn resolve(&self, name: Name) -> Resolving {
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let public: Vec<SocketAddr> =
-                all.iter().copied().filter(|a| is_public(a.ip())).collect();
-            if public.is_empty() && !all.is_empty() {
-                let msg = format!(
-                    "{host} resolves to a {REFUSED} (set fetch.allow_private = true to allow it)"
-                );
-                return Err(Box::new(std::io::Error::new(
-                    std::io::ErrorKind::PermissionDenied,
-                    msg,
-                ))
-                    as Box<dyn std::error::Error + Send + Sync>);
-            }
-            Ok(Box::new(public.into_iter()) as Addrs)
-        })
-    }
-}
-
 /// Whether requests go through a proxy (config or environment), which then decides what to reach.
 pub fn proxy_in_use(configured: Option<&str>) -> bool {
     configured.is_some()
@@ -110,6 +86,8 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            "::7f00:1",
+            "::a9fe:a9fe",
             "64:ff9b::a9fe:a9fe",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip} must not be public");

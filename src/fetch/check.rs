@@ -449,6 +449,10 @@ impl Fetcher {
             for (name, value) in &validators.headers {
                 req = req.header(name, value);
             }
+            // Matched per hop: a redirect to another host never carries them along.
+            for (name, value) in self.cfg.session.headers_for(&current, clock::now()) {
+                req = req.header(name, value);
+            }
             let fail =
                 |state, reason, message: String, got_response, redirects: &Vec<Hop>| Failure {
                     state,
@@ -911,9 +915,18 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 fn classify(e: &reqwest::Error) -> (State, Reason) {
+    use super::resolve::{DnsFailure, DnsFailureKind};
     let mut io_kind = None;
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(s) = source {
+        // Our resolver says exactly what a name failure means.
+        if let Some(dns) = s.downcast_ref::<DnsFailure>() {
+            return match dns.kind {
+                DnsFailureKind::Gone => (State::Dead, Reason::Dns),
+                DnsFailureKind::Unknown => (State::Transient, Reason::DnsTemporary),
+                DnsFailureKind::Refused => (State::Blocked, Reason::PrivateAddress),
+            };
+        }
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             io_kind = Some(io.kind());
         }

@@ -15,6 +15,8 @@ pub enum ClientError {
     },
     #[error("cannot set up the HTTP client: {0}")]
     Build(reqwest::Error),
+    #[error(transparent)]
+    Resolver(#[from] super::resolve::ResolverError),
 }
 
 /// Builds the client. Proxies: `fetch.proxy` if set, else `HTTP_PROXY`, `HTTPS_PROXY`,
@@ -32,8 +34,13 @@ pub fn build_client(cfg: &FetchConfig) -> Result<reqwest::Client, ClientError> {
         .pool_max_idle_per_host(cfg.per_host_concurrency.max(4))
         .tcp_nodelay(true);
     // With a proxy, the proxy resolves and decides; our resolver would only see the proxy's name.
-    if !cfg.allow_private && !super::address::proxy_in_use(cfg.proxy.as_deref()) {
-        builder = builder.dns_resolver(std::sync::Arc::new(super::address::PublicOnly));
+    if !super::address::proxy_in_use(cfg.proxy.as_deref()) {
+        let resolver = super::resolve::Resolver::new(
+            &cfg.nameservers,
+            cfg.connect_timeout,
+            !cfg.allow_private,
+        )?;
+        builder = builder.dns_resolver(std::sync::Arc::new(resolver));
     }
     if let Some(p) = &cfg.proxy {
         let proxy = reqwest::Proxy::all(p).map_err(|source| ClientError::Proxy {

@@ -10,6 +10,8 @@ mod exchange;
 mod pipe;
 pub mod politeness;
 mod probe;
+pub mod resolve;
+pub mod session;
 pub mod similarity;
 pub mod verdict;
 

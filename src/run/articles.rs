@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
+use crate::filter::Filter;
 use crate::input::{self, Document, Source};
 use crate::progress::Progress;
 use crate::store::WriteError;
@@ -112,6 +113,7 @@ pub(super) async fn read_articles(
     summary: &mut RunSummary,
     net: &mut NetSeen,
 ) -> Result<(), RunError> {
+    let filter = Filter::new(&cfg.filter).map_err(|e| RunError::Task(e.to_string()))?;
     let extract_opts = ExtractOptions {
         whole_page: cfg.extract.whole_page,
         include_links: cfg.extract.include_links,
@@ -152,8 +154,15 @@ pub(super) async fn read_articles(
                 net.failing_hosts
                     .insert(u.host_str().unwrap_or_default().to_string());
             }
-            let new_items =
-                record_article(db, &outcome, &extract_opts, progress, summary, &mut cited)?;
+            let new_items = record_article(
+                db,
+                &outcome,
+                &extract_opts,
+                &filter,
+                progress,
+                summary,
+                &mut cited,
+            )?;
             queue.extend(new_items);
         }
     }
@@ -276,6 +285,7 @@ fn record_article(
     db: &mut Db,
     o: &ArticleOutcome,
     opts: &ExtractOptions,
+    filter: &Filter,
     progress: &Progress,
     summary: &mut RunSummary,
     cited: &mut HashSet<i64>,
@@ -372,10 +382,17 @@ fn record_article(
                     ex.unresolved
                 ));
             }
+            // Excluded references are never cited, so never fetched nor reported.
+            let kept: Vec<_> = ex
+                .refs
+                .iter()
+                .filter(|r| filter.excludes(&r.url).is_none())
+                .collect();
+            summary.excluded += (ex.refs.len() - kept.len()) as u64;
             let ids = db.transaction(|tx| {
                 tx.record_article_read(o.row.id, now, &read)?;
                 let mut ids = Vec::new();
-                for r in &ex.refs {
+                for r in kept {
                     let host = r.url.host_str().unwrap_or("");
                     ids.push(tx.cite(o.row.id, r.url.as_str(), host, r.kind, &r.found_in, now)?);
                 }

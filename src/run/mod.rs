@@ -62,6 +62,10 @@ pub struct RunSummary {
     pub videos_captured: u64,
     /// Articles whose text changed since they were last read.
     pub articles_edited: u64,
+    /// Citations left out by `[filter]` in this run.
+    pub excluded: u64,
+    /// References retired because `[filter]` now excludes them.
+    pub retired: u64,
     /// What the lookups in web archives found (nothing when the network was down).
     pub rescue: RescueSummary,
     /// What the submissions to save endpoints did.
@@ -95,6 +99,27 @@ impl RunError {
     pub fn is_archive_busy(&self) -> bool {
         matches!(self, RunError::Lock(LockError::Busy { .. }))
     }
+}
+
+/// References `[filter]` excludes now stop being cited (so checked or reported); they are
+/// cited again if the filter lets them through later and an article still names them.
+fn retire_excluded(db: &mut Db, cfg: &Config, now: clock::Timestamp) -> Result<u64, RunError> {
+    let filter =
+        crate::filter::Filter::new(&cfg.filter).map_err(|e| RunError::Task(e.to_string()))?;
+    if filter.is_empty() {
+        return Ok(0);
+    }
+    let excluded: Vec<i64> = db
+        .current_ref_urls()?
+        .into_iter()
+        .filter(|(_, url)| url::Url::parse(url).is_ok_and(|u| filter.excludes(&u).is_some()))
+        .map(|(id, _)| id)
+        .collect();
+    if excluded.is_empty() {
+        return Ok(0);
+    }
+    db.transaction(|tx| tx.uncite(&excluded))?;
+    Ok(db.retire_uncited(now)?)
 }
 
 /// Records a run stopped by a signal as interrupted and removes what its unfinished checks
@@ -167,6 +192,7 @@ pub async fn run_pass(
     let interrupt = opts.interrupt.clone().unwrap_or_default();
 
     let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
+    summary.retired = retire_excluded(&mut db, cfg, now)?;
     let mut net = NetSeen::default();
     let read = read_articles(
         &mut db,

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 
 pub mod corpus;
+pub mod dns;
 pub mod http;
 pub mod pywb;
 pub mod socks;
