@@ -110,7 +110,11 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
         (Some(t), Some(s), None) => format!("last read {} (HTTP {s})", clock::format(t)),
         (Some(t), None, None) => format!("last read {}", clock::format(t)),
     };
-    let _ = writeln!(out, "{last}; cites {} reference(s)", a.cites);
+    let _ = writeln!(
+        out,
+        "{last}; cites {}",
+        crate::report::count(a.cites, "reference", "references")
+    );
     let _ = writeln!(
         out,
         "\nversions (restore one with `linkvault restore HASH -o FILE`):"
@@ -120,10 +124,15 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
     }
     for c in &a.captures {
         let what = format!(
-            "{}{}",
+            "{}{}{}",
             c.http_status
                 .map_or("saved file".to_string(), |s| format!("HTTP {s}")),
-            if c.edited { " (text edited)" } else { "" }
+            if c.edited { " (text edited)" } else { "" },
+            if c.lost_at.is_some() {
+                " — LOST: object found corrupted or missing by `verify --repair`"
+            } else {
+                ""
+            }
         );
         capture_line(
             &mut out,
@@ -134,7 +143,8 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
             &what,
         );
     }
-    out
+    // Titles, URLs and server messages come from the web: no escapes reach a terminal.
+    crate::text::printable(&out).into_owned()
 }
 
 pub fn render_json(h: &HistoryRow) -> String {
@@ -174,6 +184,7 @@ pub fn render_json(h: &HistoryRow) -> String {
                 "good": s.good,
                 "role": s.role,
                 "tool": s.tool,
+                "lost_at": s.lost_at.map(clock::format),
             });
             provenance_json(&mut v, &s.provenance);
             v
@@ -241,12 +252,12 @@ pub fn render_text(h: &HistoryRow) -> String {
     let _ = writeln!(out, "{} ({})", l.url, l.kind);
     let _ = writeln!(
         out,
-        "state: {} {}{}; first seen {}; {} check(s)",
+        "state: {} {}{}; first seen {}; {}",
         l.state,
         l.reason.as_deref().unwrap_or(""),
         if l.confirmed { " (confirmed)" } else { "" },
         clock::format(l.first_seen),
-        l.checks
+        crate::report::count(l.checks as u64, "check", "checks")
     );
     for a in &l.articles {
         let _ = writeln!(out, "cited by: {a}");
@@ -273,11 +284,8 @@ pub fn render_text(h: &HistoryRow) -> String {
         if c.network_down {
             out.push_str(" [network was down: not counted]");
         }
-        if let Some(r) = &c.redirects {
-            let _ = write!(out, " redirects {r}");
-        }
-        if let (Some(f), true) = (&c.final_url, c.redirects.is_some()) {
-            let _ = write!(out, " -> {f}");
+        if let Some(chain) = redirect_chain(c) {
+            let _ = write!(out, " via {chain}");
         }
         if let Some(e) = &c.error {
             let _ = write!(out, " — {e}");
@@ -309,6 +317,12 @@ pub fn render_text(h: &HistoryRow) -> String {
             if *rewritten {
                 what.push_str(" (as the archive serves it: may be rewritten)");
             }
+        }
+        if let Some(t) = s.lost_at {
+            what.push_str(&format!(
+                " — LOST: its object was found corrupted or missing by `verify --repair` on {}; no longer a copy",
+                clock::format(t)
+            ));
         }
         capture_line(
             &mut out,
@@ -366,7 +380,37 @@ pub fn render_text(h: &HistoryRow) -> String {
         }
         out.push('\n');
     }
-    out
+    // Titles, URLs and server messages come from the web: no escapes reach a terminal.
+    crate::text::printable(&out).into_owned()
+}
+
+/// A check's redirects as people read them: `301 → https://b/ → 302 → https://c/ → 200`.
+fn redirect_chain(c: &crate::db::CheckRow) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Hop {
+        url: String,
+        status: u16,
+    }
+    let hops: Vec<Hop> = serde_json::from_str(c.redirects.as_deref()?).ok()?;
+    if hops.is_empty() {
+        return None;
+    }
+    let mut chain = String::new();
+    for (i, h) in hops.iter().enumerate() {
+        let next = hops
+            .get(i + 1)
+            .map(|n| n.url.as_str())
+            .or(c.final_url.as_deref())
+            .unwrap_or("?");
+        let _ = write!(chain, "{} → {next} → ", h.status);
+    }
+    match c.http_status {
+        Some(s) => {
+            let _ = write!(chain, "{s}");
+        }
+        None => chain.push_str(&c.reason),
+    }
+    Some(chain)
 }
 
 /// One capture in a history listing: when, hash, size, type, and what it is.

@@ -198,6 +198,35 @@ impl Reason {
         NAMED.into_iter().find(|r| r.fixed_str() == Some(s))
     }
 
+    /// The reason in plain words, for people (the JSON and CSV keep `as_string`).
+    pub fn words(self) -> String {
+        match self {
+            Reason::Http(code) => format!("HTTP {code}"),
+            Reason::Ok => "OK".into(),
+            Reason::NotModified => "unchanged".into(),
+            Reason::Dns => "host gone (DNS)".into(),
+            Reason::DnsTemporary => "DNS failed".into(),
+            Reason::ConnectionRefused => "connection refused".into(),
+            Reason::Timeout => "timed out".into(),
+            Reason::Reset => "connection reset".into(),
+            Reason::Tls => "TLS error".into(),
+            Reason::SoftNotFound => "soft 404".into(),
+            Reason::RedirectToRoot => "redirects to front page".into(),
+            Reason::RedirectToLogin => "redirects to sign-in".into(),
+            Reason::RedirectLoop => "redirect loop".into(),
+            Reason::TooManyRedirects => "too many redirects".into(),
+            Reason::BadRedirect => "bad redirect".into(),
+            Reason::TooLarge => "too large".into(),
+            Reason::NetworkDown => "network down".into(),
+            Reason::Protocol => "protocol error".into(),
+            Reason::VideoRemoved => "video removed".into(),
+            Reason::VideoPrivate => "video private".into(),
+            Reason::GeoBlocked => "geo-blocked".into(),
+            Reason::AgeRestricted => "age-restricted".into(),
+            Reason::PrivateAddress => "private address".into(),
+        }
+    }
+
     /// Failures at the network level: they say as much about our own connection as about the host.
     pub fn is_network_level(self) -> bool {
         matches!(

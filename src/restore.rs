@@ -75,7 +75,7 @@ pub fn resolve_url(
                 .captures
                 .iter()
                 .rev()
-                .find(|v| at_ts.is_none_or(|t| v.captured_at <= t));
+                .find(|v| v.lost_at.is_none() && at_ts.is_none_or(|t| v.captured_at <= t));
             if let Some(v) = version {
                 return Ok(v.sha256.clone());
             }

@@ -86,6 +86,8 @@ pub struct RepairReport {
     pub requeued: usize,
     /// Objects found in the store, verified, and recorded in the database.
     pub adopted: usize,
+    /// Captures whose object is gone, now marked lost (references fall back to an older copy).
+    pub captures_lost: usize,
 }
 
 impl RepairReport {
@@ -99,9 +101,10 @@ impl RepairReport {
         }
         let _ = writeln!(
             out,
-            "repair: {} temp file(s) removed, {} corrupted object(s) quarantined, {} reference(s)/article(s) queued for a full download by the next run, {} unrecorded object(s) adopted",
+            "repair: {} temp file(s) removed, {} corrupted object(s) quarantined, {} capture(s) recorded as lost, {} reference(s)/article(s) queued for a full download by the next run, {} unrecorded object(s) adopted",
             self.temp_files_removed,
             self.quarantined.len(),
+            self.captures_lost,
             self.requeued,
             self.adopted
         );
@@ -135,10 +138,13 @@ pub fn repair(
         .chain(&found.missing)
         .chain(&found.dangling)
         .collect();
+    let now = crate::clock::now();
     r.requeued = db.transaction(|tx| {
         let mut n = 0;
         for h in &lost {
             n += tx.requeue_object(h)?;
+            // The record stops counting on a copy it no longer holds; the loss stays in history.
+            r.captures_lost += tx.record_object_lost(h, now)?;
         }
         for h in &found.unreferenced {
             // Only objects that hashed correctly are listed as unreferenced.

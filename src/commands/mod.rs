@@ -150,7 +150,4 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// "1 article", "2 articles".
-pub fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub use linkvault::report::count;

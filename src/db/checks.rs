@@ -193,7 +193,7 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO objects (sha256, bytes, stored_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(sha256) DO NOTHING",
+                 ON CONFLICT(sha256) DO UPDATE SET lost_at = NULL WHERE objects.lost_at IS NOT NULL",
             )?
             .execute(params![sha256, bytes, now])?;
         Ok(())
@@ -204,7 +204,7 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "SELECT sha256 FROM snapshots WHERE ref_id = ?1 AND good = ?2 AND role = 'body'
-                   AND origin = 'self'
+                   AND origin = 'self' AND lost_at IS NULL
                  ORDER BY captured_at DESC, id DESC LIMIT 1",
             )?
             .query_row(params![ref_id, good], |r| r.get(0))
@@ -292,6 +292,43 @@ impl Tx<'_> {
             )?
             .execute([sha256])?;
         Ok(refs + articles)
+    }
+
+    /// Records that object `sha256` is gone (quarantined or missing): its captures are marked
+    /// lost, references fall back to their newest other good capture (or to none), articles
+    /// read again, and the object is marked lost (its row stays: the lost captures
+    /// point at it; a later capture of the same bytes makes it held again). Returns the captures
+    /// marked lost.
+    pub fn record_object_lost(&self, sha256: &str, now: Timestamp) -> rusqlite::Result<usize> {
+        let c = self.conn();
+        let mut n = c.execute(
+            "UPDATE snapshots SET lost_at = ?2 WHERE sha256 = ?1 AND lost_at IS NULL",
+            params![sha256, now],
+        )?;
+        n += c.execute(
+            "UPDATE article_captures SET lost_at = ?2 WHERE sha256 = ?1 AND lost_at IS NULL",
+            params![sha256, now],
+        )?;
+        c.execute(
+            "UPDATE refs SET good_snapshot = (
+               SELECT s.id FROM snapshots s
+               WHERE s.ref_id = refs.id AND s.good = 1 AND s.lost_at IS NULL
+                 AND s.role != 'video_info'
+               ORDER BY s.origin = 'self' DESC, s.role = 'video' DESC, s.captured_at DESC, s.id DESC
+               LIMIT 1)
+             WHERE good_snapshot IN (SELECT id FROM snapshots WHERE sha256 = ?1)",
+            [sha256],
+        )?;
+        c.execute(
+            "UPDATE articles SET last_sha256 = NULL, next_read_at = 0, etag = NULL,
+               last_modified = NULL WHERE last_sha256 = ?1",
+            [sha256],
+        )?;
+        c.execute(
+            "UPDATE objects SET lost_at = ?2 WHERE sha256 = ?1",
+            params![sha256, now],
+        )?;
+        Ok(n)
     }
 
     pub fn start_run(&self, now: Timestamp) -> rusqlite::Result<i64> {

@@ -88,7 +88,7 @@ impl Db {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT r.id, r.url, r.host, r.kind, r.etag, r.last_modified,
                     (SELECT b.sha256 FROM snapshots b WHERE b.ref_id = r.id AND b.role = 'body' AND b.good = 1
-                       AND b.origin = 'self'
+                       AND b.origin = 'self' AND b.lost_at IS NULL
                      ORDER BY b.captured_at DESC, b.id DESC LIMIT 1),
                     EXISTS (SELECT 1 FROM snapshots v WHERE v.ref_id = r.id AND v.role = 'video')
              FROM refs r

@@ -239,7 +239,7 @@ impl Db {
                AND (r.state IN ('dead', 'blocked') OR (r.state = 'transient' AND r.checks = 1))
                AND COALESCE(r.reason, '') != 'private_address'
                AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
-                                 AND s.role != 'video_info')
+                                 AND s.role != 'video_info' AND s.lost_at IS NULL)
              ORDER BY r.id",
         ))?;
         let rows = stmt.query_map([now], |r| {
@@ -261,7 +261,7 @@ impl Db {
             "SELECT r.id, r.url FROM refs r
              WHERE r.state = 'alive' AND r.submit_next_at <= ?1 AND r.retired_at IS NULL
                AND EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
-                             AND s.origin = 'self')
+                             AND s.origin = 'self' AND s.lost_at IS NULL)
                AND (r.submitted_at IS NULL
                     OR EXISTS (SELECT 1 FROM checks c WHERE c.ref_id = r.id AND c.drift = 1
                                  AND c.checked_at > r.submitted_at))

@@ -197,6 +197,11 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE articles ADD COLUMN removed_at INTEGER;
     ALTER TABLE refs ADD COLUMN retired_at INTEGER;
+    -- A capture whose object `verify --repair` found corrupted or missing: kept in the record
+    -- (the loss is history), never again offered as a copy.
+    ALTER TABLE snapshots ADD COLUMN lost_at INTEGER;
+    ALTER TABLE article_captures ADD COLUMN lost_at INTEGER;
+    ALTER TABLE objects ADD COLUMN lost_at INTEGER;
     "#,
 ];
 

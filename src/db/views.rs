@@ -135,6 +135,8 @@ pub struct Summary {
     pub video_page_only: u64,
     /// Articles whose text has changed at least once since first read.
     pub articles_edited: u64,
+    /// Articles whose last read failed (`articles_not_read` in the report lists them).
+    pub articles_not_read: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,6 +170,8 @@ pub struct SnapshotRow {
     pub role: String,
     pub tool: Option<String>,
     pub provenance: Provenance,
+    /// When `verify --repair` found its object corrupted or missing (no longer a copy).
+    pub lost_at: Option<Timestamp>,
 }
 
 /// Everything known about one reference, oldest first.
@@ -206,6 +210,8 @@ pub struct ArticleCaptureRow {
     pub http_status: Option<u16>,
     pub captured_at: Timestamp,
     pub edited: bool,
+    /// When `verify --repair` found its object corrupted or missing.
+    pub lost_at: Option<Timestamp>,
 }
 
 /// A capture (a reference's snapshot or a version of an article page) with what an export
@@ -257,7 +263,8 @@ const LINK_COLUMN_COUNT: usize = 25;
 
 /// The snapshot columns `snapshot_row` reads, from a table aliased `s`.
 const SNAPSHOT_COLUMNS: &str = "s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at,
-    s.good, s.role, s.tool, s.origin, s.archive, s.memento_url, s.memento_datetime, s.rewritten";
+    s.good, s.role, s.tool, s.origin, s.archive, s.memento_url, s.memento_datetime, s.rewritten,
+    s.lost_at";
 
 /// Which references a report covers.
 #[derive(Debug, Clone, Copy)]
@@ -280,6 +287,7 @@ fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
         role: r.get(6)?,
         tool: r.get(7)?,
         provenance: Provenance::read(r, 8)?,
+        lost_at: r.get(13)?,
     })
 }
 
@@ -460,6 +468,12 @@ impl Db {
                 [article],
                 |r| r.get(0),
             ))?,
+            articles_not_read: self.wrap(self.conn.query_row(
+                "SELECT count(*) FROM articles WHERE last_error IS NOT NULL
+                 AND removed_at IS NULL AND (?1 IS NULL OR id = ?1)",
+                [article],
+                |r| r.get(0),
+            ))?,
             ..Summary::default()
         };
         let mut stmt = self.wrap(self.conn.prepare(
@@ -617,7 +631,7 @@ impl Db {
             return Ok(None);
         };
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT url, sha256, bytes, content_type, http_status, captured_at, edited
+            "SELECT url, sha256, bytes, content_type, http_status, captured_at, edited, lost_at
              FROM article_captures WHERE article_id = ?1 ORDER BY captured_at, id",
         ))?;
         article.captures = self.wrap(
@@ -630,6 +644,7 @@ impl Db {
                     http_status: r.get(4)?,
                     captured_at: r.get(5)?,
                     edited: r.get(6)?,
+                    lost_at: r.get(7)?,
                 })
             })
             .and_then(|m| m.collect()),
@@ -668,13 +683,14 @@ impl Db {
                       s.memento_url, s.memento_datetime, s.rewritten, s.rescued_at, 1 AS source, s.id
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
                WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
-                 AND (?2 IS NULL OR s.captured_at >= ?2)
+                 AND (?2 IS NULL OR s.captured_at >= ?2) AND s.lost_at IS NULL
                UNION ALL
                SELECT c.url, c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 'body',
                       c.headers, c.http_version, c.reason_phrase, 'self', NULL, NULL, NULL, 0, NULL,
                       0 AS source, c.id
                FROM article_captures c
                WHERE c.http_status IS NOT NULL -- pages from the web; saved files have no response
+                 AND c.lost_at IS NULL
                  AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
              )
              ORDER BY captured_at, source, id",
@@ -714,10 +730,12 @@ impl Db {
                SELECT {SNAPSHOT_COLUMNS}, 1 AS source, s.id
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
                WHERE r.url = ?1 AND s.good = 1 AND s.role = 'body' AND s.origin = 'self'
+                 AND s.lost_at IS NULL
                UNION ALL
                SELECT c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 1,
-                      'body', NULL, 'self', NULL, NULL, NULL, 0, 0 AS source, c.id
+                      'body', NULL, 'self', NULL, NULL, NULL, 0, NULL, 0 AS source, c.id
                FROM article_captures c WHERE c.url = ?1 AND c.http_status IS NOT NULL
+                 AND c.lost_at IS NULL
              ) ORDER BY captured_at, source, id"
         )))?;
         let rows = self.wrap(
@@ -757,10 +775,10 @@ impl Db {
     }
 
     pub fn all_objects(&self) -> Result<Vec<ObjectRow>> {
-        let mut stmt = self.wrap(
-            self.conn
-                .prepare("SELECT sha256, bytes FROM objects ORDER BY sha256"),
-        )?;
+        let mut stmt = self
+            .wrap(self.conn.prepare(
+                "SELECT sha256, bytes FROM objects WHERE lost_at IS NULL ORDER BY sha256",
+            ))?;
         let rows = self.wrap(
             stmt.query_map([], |r| {
                 Ok(ObjectRow {
@@ -776,10 +794,12 @@ impl Db {
     /// Snapshot or article hashes the database points at that have no `objects` row.
     pub fn dangling_hashes(&self) -> Result<Vec<String>> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT sha256 FROM snapshots WHERE sha256 NOT IN (SELECT sha256 FROM objects)
+            "SELECT sha256 FROM snapshots
+               WHERE lost_at IS NULL AND sha256 NOT IN (SELECT sha256 FROM objects)
              UNION SELECT last_sha256 FROM articles
                WHERE last_sha256 IS NOT NULL AND last_sha256 NOT IN (SELECT sha256 FROM objects)
-             UNION SELECT sha256 FROM article_captures WHERE sha256 NOT IN (SELECT sha256 FROM objects)",
+             UNION SELECT sha256 FROM article_captures
+               WHERE lost_at IS NULL AND sha256 NOT IN (SELECT sha256 FROM objects)",
         ))?;
         let rows = self.wrap(stmt.query_map([], |r| r.get(0)).and_then(|m| m.collect()))?;
         Ok(rows)
@@ -798,7 +818,7 @@ impl Db {
                         "SELECT {SNAPSHOT_COLUMNS}
                          FROM snapshots s JOIN refs r ON r.id = s.ref_id
                          WHERE r.url = ?1 AND s.good = 1 AND s.role != 'video_info'
-                           AND (?2 IS NULL OR s.captured_at <= ?2)
+                           AND s.lost_at IS NULL AND (?2 IS NULL OR s.captured_at <= ?2)
                          ORDER BY s.role = 'video' DESC, s.captured_at DESC, s.id DESC LIMIT 1"
                     ),
                     params![url, at],

@@ -186,9 +186,26 @@ pub fn write_html(
     if summary.articles_edited > 0 {
         writeln!(
             out,
-            "<p>{} article(s) edited since first read: every version is kept (<code>linkvault history ARTICLE</code>).</p>",
-            summary.articles_edited
+            "<p>{} edited since first read: every version is kept (<code>linkvault history ARTICLE</code>).</p>",
+            super::count(summary.articles_edited, "article", "articles")
         )?;
+    }
+    let failing = db.failing_articles()?;
+    if !failing.is_empty() {
+        writeln!(
+            out,
+            "<h2>Articles that could not be read</h2><table><tr><th>article</th><th>why</th><th>last tried</th></tr>"
+        )?;
+        for (article, error, at) in failing {
+            writeln!(
+                out,
+                "<tr><td class=\"url\">{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&article),
+                escape(&error),
+                clock::format(at)
+            )?;
+        }
+        writeln!(out, "</table>")?;
     }
     writeln!(out, "<h2>Link rot over time</h2><div class=\"charts\">")?;
     let series = rot_series(db, filter.article)?;

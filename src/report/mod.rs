@@ -263,29 +263,103 @@ fn write_json(
         serde_json::to_writer(&mut *out, &link_json(&l)).map_err(std::io::Error::from)?;
         Ok(())
     })?;
-    out.write_all(b"\n]\n}\n")?;
+    out.write_all(b"\n],\n\"articles_not_read\": ")?;
+    let failing: Vec<Value> = db
+        .failing_articles()?
+        .into_iter()
+        .map(|(article, error, at)| {
+            json!({ "article": article, "error": error, "last_read_at": clock::format(at) })
+        })
+        .collect();
+    serde_json::to_writer(&mut *out, &failing).map_err(std::io::Error::from)?;
+    out.write_all(b"\n}\n")?;
     Ok(())
 }
 
+/// Articles whose last read failed, and why: they cite what they cited before, unchecked anew.
+fn write_failing_articles(db: &Db, out: &mut dyn Write, width: usize) -> Result<(), ReportError> {
+    let failing = db.failing_articles()?;
+    if failing.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "articles that could not be read (tried again on every run):"
+    )?;
+    for (article, error, at) in failing {
+        writeln!(
+            out,
+            "  {}",
+            shorten_middle(&safe(&article), width.saturating_sub(2))
+        )?;
+        writeln!(
+            out,
+            "    {}",
+            shorten_middle(
+                &format!("{} (last tried {})", safe(&error), &clock::format(at)[..16]),
+                width.saturating_sub(4)
+            )
+        )?;
+    }
+    Ok(())
+}
+
+/// "1 article", "2 articles".
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The summary in one line (Markdown, HTML).
 fn summary_line(s: &Summary) -> String {
-    let mut line = format!(
-        "{} articles, {} links: {} alive, {} dead, {} blocked, {} transient, {} unchecked; {} not alive but rescued (snapshot held",
-        s.articles, s.links, s.alive, s.dead, s.blocked, s.transient, s.unchecked, s.rescued
-    );
+    summary_lines(s).join("; ")
+}
+
+/// The summary as short lines that fit a terminal.
+fn summary_lines(s: &Summary) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{}, {}: {} alive, {} dead, {} blocked, {} transient, {} unchecked",
+        count(s.articles, "article", "articles"),
+        count(s.links, "link", "links"),
+        s.alive,
+        s.dead,
+        s.blocked,
+        s.transient,
+        s.unchecked
+    )];
+    let mut held = format!("{} not alive but rescued (snapshot held", s.rescued);
     if s.rescued_from_archives > 0 {
-        line.push_str(&format!(
+        held.push_str(&format!(
             "; {} of them from web archives",
             s.rescued_from_archives
         ));
     }
-    line.push_str(&format!("), {} lost", s.lost));
+    held.push_str(&format!("), {} lost", s.lost));
+    lines.push(held);
     if s.articles_edited > 0 {
-        line.push_str(&format!(
-            "; {} article(s) edited since first read",
-            s.articles_edited
+        lines.push(format!(
+            "{} edited since first read",
+            count(s.articles_edited, "article", "articles")
         ));
     }
-    line
+    lines
+}
+
+/// State, reason in plain words, and confirmation: `dead: HTTP 404 (unconfirmed)`.
+fn verdict_words(l: &LinkRow) -> String {
+    let mut v = l.state.as_str().to_string();
+    if let Some(reason) = l.reason.as_deref() {
+        let words = crate::model::Reason::parse(reason)
+            .map(|r| r.words())
+            .unwrap_or_else(|| reason.to_string());
+        v.push_str(": ");
+        v.push_str(&words);
+    }
+    if l.state != State::Alive && l.state != State::Unchecked && l.confirmed {
+        v.push_str(" (confirmed)");
+    } else if l.state != State::Alive && l.state != State::Unchecked {
+        v.push_str(" (unconfirmed)");
+    }
+    v
 }
 
 fn verdict_text(l: &LinkRow) -> String {
@@ -317,39 +391,48 @@ fn safe(s: &str) -> String {
         .collect()
 }
 
-/// Grouped by article (a link cited twice appears under both), the summary last.
+/// Grouped by article (a link cited twice appears under both), the summary last. Each line fits
+/// the terminal (80 columns at least): the URL is shortened in the middle, never wrapped.
 fn write_table(
     db: &Db,
     filter: LinkFilter,
     summary: &Summary,
     out: &mut dyn Write,
 ) -> Result<(), ReportError> {
+    let width = terminal_width();
     let mut current = String::new();
     db.for_each_cited_link(filter, |l, article| -> Result<(), ReportError> {
         if article != current {
-            writeln!(out, "{}", safe(article))?;
+            writeln!(out, "{}", shorten_middle(&safe(article), width))?;
             current = article.to_string();
         }
         let since = l
             .dead_since
-            .map(|t| format!(" since {}", clock::format(t)))
+            .filter(|_| l.state != State::Alive)
+            .map(|t| format!("since {}", &clock::format(t)[..10]))
             .unwrap_or_default();
-        let snap = match &l.snapshot {
-            Some(s) => snapshot_phrase(s),
-            None => "no snapshot".into(),
+        let copy = match &l.snapshot {
+            Some(s) => match s.provenance.rescued_phrase() {
+                Some(r) => r,
+                None => "copy held".into(),
+            },
+            None if l.state == State::Alive => String::new(),
+            None => "no copy".into(),
         };
-        writeln!(
-            out,
-            "  {:<34} {:<6} {}  [{}{}]",
-            verdict_text(&l),
-            l.kind.as_str(),
-            safe(&l.url),
-            snap,
-            since
-        )?;
+        let verdict = verdict_words(&l);
+        let head = format!("  {verdict:<36} {:<5} ", l.kind.as_str());
+        let tail = format!(" {since:<16} {copy}");
+        let room = width
+            .saturating_sub(head.chars().count() + tail.trim_end().chars().count())
+            .max(24);
+        let url = shorten_middle(&safe(&l.url), room);
+        writeln!(out, "{head}{url:<room$}{}", tail.trim_end())?;
         Ok(())
     })?;
-    writeln!(out, "{}", summary_line(summary))?;
+    write_failing_articles(db, out, width)?;
+    for line in summary_lines(summary) {
+        writeln!(out, "{line}")?;
+    }
     if let Some(note) = video_gap_note(summary) {
         writeln!(out, "{note}")?;
     }
@@ -443,6 +526,20 @@ fn write_markdown(
     )?;
     if let Some(note) = video_gap_note(summary) {
         writeln!(out, "{}\n", md(&note))?;
+    }
+    let failing = db.failing_articles()?;
+    if !failing.is_empty() {
+        writeln!(out, "## Articles that could not be read\n")?;
+        for (article, error, at) in failing {
+            writeln!(
+                out,
+                "- {}: {} (last tried {})",
+                md(&article),
+                md(&error),
+                clock::format(at)
+            )?;
+        }
+        writeln!(out)?;
     }
     let mut current: Option<String> = None;
     db.for_each_cited_link(filter, |l, article| -> Result<(), ReportError> {
