@@ -129,6 +129,8 @@ pub enum Reason {
     AgeRestricted,
     /// Our own policy: the address is loopback, private or link-local (fetch.allow_private).
     PrivateAddress,
+    /// Longer than any server accepts (`fetch::MAX_URL_BYTES`): it can never be fetched.
+    UrlTooLong,
 }
 
 impl Reason {
@@ -164,6 +166,7 @@ impl Reason {
             Reason::GeoBlocked => "geo_blocked",
             Reason::AgeRestricted => "age_restricted",
             Reason::PrivateAddress => "private_address",
+            Reason::UrlTooLong => "url_too_long",
         })
     }
 
@@ -171,7 +174,7 @@ impl Reason {
         if let Some(code) = s.strip_prefix("http_") {
             return code.parse().ok().map(Reason::Http);
         }
-        const NAMED: [Reason; 22] = [
+        const NAMED: [Reason; 23] = [
             Reason::Ok,
             Reason::NotModified,
             Reason::Dns,
@@ -194,6 +197,7 @@ impl Reason {
             Reason::GeoBlocked,
             Reason::AgeRestricted,
             Reason::PrivateAddress,
+            Reason::UrlTooLong,
         ];
         NAMED.into_iter().find(|r| r.fixed_str() == Some(s))
     }
@@ -224,6 +228,7 @@ impl Reason {
             Reason::GeoBlocked => "geo-blocked".into(),
             Reason::AgeRestricted => "age-restricted".into(),
             Reason::PrivateAddress => "private address".into(),
+            Reason::UrlTooLong => "URL too long".into(),
         }
     }
 

@@ -127,22 +127,19 @@ fn content_length_lies_in_both_directions() {
 }
 
 #[test]
-fn a_decompression_bomb_is_stored_as_served_never_inflated() {
+fn a_decompression_bomb_ends_as_too_large_in_bounded_memory() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&vec![0u8; 64 << 20]).unwrap();
     let bomb = gz.finish().unwrap();
-    let len = bomb.len();
     let s = Server::start();
     s.route("/bomb.png", move |_| {
         Reply::new(200, "image/png", bomb.clone()).with_header("Content-Encoding", "gzip")
     });
-    let (_ws, r) = run_against(&s, &["/bomb.png"], "");
+    let (ws, r) = run_against(&s, &["/bomb.png"], "max_bytes = \"16MiB\"\n");
     let l = link(&r, &s.url("/bomb.png"));
-    assert_eq!(l["state"], "alive");
-    assert_eq!(
-        l["snapshot"]["bytes"], len,
-        "the {len} bytes served, not 64 MiB"
-    );
+    assert_eq!(state_reason(l), ("alive", "too_large"), "{l:#}");
+    assert!(l["snapshot"].is_null(), "nothing kept: {l:#}");
+    no_objects_or_temp(&ws);
 }
 
 #[test]

@@ -56,6 +56,8 @@ pub struct NewArticleCapture<'a> {
     pub reason_phrase: Option<&'a str>,
     /// Its visible text differs from the version before (not just ads and timestamps).
     pub edited: bool,
+    /// The Content-Encoding the stored (decoded) body arrived in.
+    pub decoded_from: Option<&'a str>,
 }
 
 /// What one read of an article found.
@@ -132,8 +134,9 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO article_captures (article_id, url, sha256, bytes, content_type,
-                   http_status, captured_at, headers, http_version, reason_phrase, edited)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                   http_status, captured_at, headers, http_version, reason_phrase, edited,
+                   decoded_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 c.article_id,
@@ -146,7 +149,8 @@ impl Tx<'_> {
                 c.headers_json,
                 c.http_version,
                 c.reason_phrase,
-                c.edited
+                c.edited,
+                c.decoded_from
             ])?;
         Ok(true)
     }

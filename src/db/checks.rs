@@ -65,6 +65,8 @@ pub struct NewSnapshot<'a> {
     pub role: &'a str,
     pub parent_id: Option<i64>,
     pub tool: Option<&'a str>,
+    /// The Content-Encoding the stored (decoded) body arrived in.
+    pub decoded_from: Option<&'a str>,
 }
 
 /// One check as it is recorded.
@@ -215,8 +217,9 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
-                   captured_at, good, headers, role, parent_id, tool, http_version, reason_phrase)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                   captured_at, good, headers, role, parent_id, tool, http_version, reason_phrase,
+                   decoded_from)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?
             .execute(params![
                 n.ref_id,
@@ -232,7 +235,8 @@ impl Tx<'_> {
                 n.parent_id,
                 n.tool,
                 n.http_version,
-                n.reason_phrase
+                n.reason_phrase,
+                n.decoded_from
             ])?;
         Ok(self.conn().last_insert_rowid())
     }

@@ -59,6 +59,8 @@ pub struct NewMemento<'a> {
     pub rescued_at: Timestamp,
     /// False for a copy refused as an error page (kept as evidence, never as the rescue).
     pub good: bool,
+    /// The Content-Encoding the stored (decoded) body arrived in.
+    pub decoded_from: Option<&'a str>,
 }
 
 /// One lookup as `history` shows it.
@@ -141,9 +143,9 @@ impl Tx<'_> {
             .prepare_cached(
                 "INSERT INTO snapshots (ref_id, check_id, sha256, bytes, content_type, http_status,
                    captured_at, good, headers, role, http_version, reason_phrase, origin, archive,
-                   memento_url, memento_datetime, rewritten, rescued_at)
+                   memento_url, memento_datetime, rewritten, rescued_at, decoded_from)
                  VALUES (?1, (SELECT max(id) FROM checks WHERE ref_id = ?1), ?2, ?3, ?4, ?5, ?6, ?14,
-                   ?7, 'body', ?8, ?9, 'memento', ?10, ?11, ?6, ?12, ?13)",
+                   ?7, 'body', ?8, ?9, 'memento', ?10, ?11, ?6, ?12, ?13, ?15)",
             )?
             .execute(params![
                 m.ref_id,
@@ -159,7 +161,8 @@ impl Tx<'_> {
                 m.memento_url,
                 m.rewritten,
                 m.rescued_at,
-                m.good
+                m.good,
+                m.decoded_from
             ])?;
         let id = self.conn().last_insert_rowid();
         if !m.good {

@@ -202,6 +202,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE snapshots ADD COLUMN lost_at INTEGER;
     ALTER TABLE article_captures ADD COLUMN lost_at INTEGER;
     ALTER TABLE objects ADD COLUMN lost_at INTEGER;
+    -- The Content-Encoding a body arrived in although not asked for; the object holds the
+    -- decoded bytes (NULL: stored as received).
+    ALTER TABLE snapshots ADD COLUMN decoded_from TEXT;
+    ALTER TABLE article_captures ADD COLUMN decoded_from TEXT;
     "#,
 ];
 

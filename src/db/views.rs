@@ -234,6 +234,8 @@ pub struct ExportSnapshot {
     pub provenance: Provenance,
     /// When linkvault fetched a rescued copy from its archive.
     pub rescued_at: Option<Timestamp>,
+    /// The Content-Encoding the body arrived in; the object holds it decoded.
+    pub decoded_from: Option<String>,
 }
 
 /// An article as `pages.jsonl` lists it.
@@ -305,6 +307,7 @@ fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportSnapshot> {
         reason_phrase: r.get(9)?,
         provenance: Provenance::read(r, 10)?,
         rescued_at: r.get(15)?,
+        decoded_from: r.get(16)?,
     })
 }
 
@@ -676,18 +679,19 @@ impl Db {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT url, sha256, bytes, content_type, http_status, captured_at, role, headers,
                     http_version, reason_phrase, origin, archive, memento_url, memento_datetime,
-                    rewritten, rescued_at
+                    rewritten, rescued_at, decoded_from
              FROM (
                SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role,
                       s.headers, s.http_version, s.reason_phrase, s.origin, s.archive,
-                      s.memento_url, s.memento_datetime, s.rewritten, s.rescued_at, 1 AS source, s.id
+                      s.memento_url, s.memento_datetime, s.rewritten, s.rescued_at, s.decoded_from,
+                      1 AS source, s.id
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
                WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
                  AND (?2 IS NULL OR s.captured_at >= ?2) AND s.lost_at IS NULL
                UNION ALL
                SELECT c.url, c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 'body',
                       c.headers, c.http_version, c.reason_phrase, 'self', NULL, NULL, NULL, 0, NULL,
-                      0 AS source, c.id
+                      c.decoded_from, 0 AS source, c.id
                FROM article_captures c
                WHERE c.http_status IS NOT NULL -- pages from the web; saved files have no response
                  AND c.lost_at IS NULL

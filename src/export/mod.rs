@@ -362,6 +362,14 @@ fn http_head(s: &ExportSnapshot) -> Vec<u8> {
         if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding") {
             continue;
         }
+        // The stored body is decoded: saying it is still gzip would make replay decode it twice.
+        if s.decoded_from.is_some() && k.eq_ignore_ascii_case("content-encoding") {
+            head.push_str(&format!(
+                "X-Archive-Orig-Content-Encoding: {}\r\n",
+                warc::one_line(&v)
+            ));
+            continue;
+        }
         head.push_str(&format!("{k}: {}\r\n", warc::one_line(&v)));
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", s.bytes));

@@ -43,7 +43,13 @@ pub fn looks_like_feed(bytes: &[u8]) -> bool {
         } else if s.starts_with(b"<!--") {
             b"-->"
         } else if s.len() >= 9 && s[..9].eq_ignore_ascii_case(b"<!doctype") {
-            b">"
+            // An internal subset (`<!DOCTYPE rss [ <!ENTITY …> ]>`) holds `>` of its own.
+            let subset = s.iter().position(|&b| b == b'[');
+            let close = s.iter().position(|&b| b == b'>');
+            match (subset, close) {
+                (Some(open), Some(gt)) if open < gt => b"]>",
+                _ => b">",
+            }
         } else {
             break;
         };

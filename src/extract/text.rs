@@ -17,6 +17,11 @@ pub fn extract_text(text: &[u8]) -> Extraction {
     while let Some(start) = find_scheme(text, pos) {
         let end = url_end(text, start);
         pos = end.max(start + 1);
+        // An XML namespace name (`xmlns="http://www.w3.org/2005/Atom"`) is an identifier, not
+        // a reference: nothing lives there to archive.
+        if is_namespace_value(&text[..start]) {
+            continue;
+        }
         let raw = String::from_utf8_lossy(&text[start..end]);
         let candidate = strip_trailing_punctuation(&raw);
         let Ok(mut url) = Url::parse(candidate) else {
@@ -39,6 +44,27 @@ pub fn extract_text(text: &[u8]) -> Extraction {
         refs,
         ..Extraction::default()
     }
+}
+
+/// Whether the text before a URL ends with `xmlns="` or `xmlns:prefix="` (or single quotes).
+fn is_namespace_value(before: &[u8]) -> bool {
+    let Some((&quote, rest)) = before.split_last() else {
+        return false;
+    };
+    if quote != b'"' && quote != b'\'' {
+        return false;
+    }
+    let rest = rest.trim_ascii_end();
+    let Some(rest) = rest.strip_suffix(b"=") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_end();
+    let name_start = rest
+        .iter()
+        .rposition(|b| b.is_ascii_whitespace() || *b == b'<')
+        .map_or(0, |i| i + 1);
+    let name = &rest[name_start..];
+    name.eq_ignore_ascii_case(b"xmlns") || starts_with_ignore_case(name, b"xmlns:")
 }
 
 /// Index of the next `http://` or `https://` (any case) at or after `from`.
@@ -194,5 +220,20 @@ mod tests {
             .refs
             .is_empty());
         assert_eq!(urls("xhttps://a.example/é"), ["https://a.example/%C3%A9"]);
+    }
+}
+
+#[cfg(test)]
+mod namespace_tests {
+    use super::*;
+
+    #[test]
+    fn xml_namespace_names_are_not_references() {
+        let ex = extract_text(
+            br#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media='http://search.yahoo.com/mrss/'>
+                see http://example.org/real and xmlnsfoo="http://example.org/kept"</feed>"#,
+        );
+        let urls: Vec<&str> = ex.refs.iter().map(|r| r.url.as_str()).collect();
+        assert_eq!(urls, ["http://example.org/real", "http://example.org/kept"]);
     }
 }

@@ -91,6 +91,8 @@ pub(super) struct Answer {
     pub(super) retry_after: Option<u64>,
     pub(super) body: Body,
     downloaded: u64,
+    /// The `Content-Encoding` the body was decoded from (the stored bytes are decoded).
+    pub(super) decoded_from: Option<String>,
 }
 
 /// No usable answer: a transport error, a redirect problem, or a body that broke off.
@@ -137,6 +139,8 @@ pub struct DocumentFetch {
     pub headers: Vec<(String, String)>,
     pub http_version: Option<&'static str>,
     pub reason_phrase: Option<String>,
+    /// The Content-Encoding the body was decoded from.
+    pub decoded_from: Option<String>,
 }
 
 impl Fetcher {
@@ -170,6 +174,7 @@ impl Fetcher {
                 out.headers = a.headers;
                 out.http_version = Some(a.http_version);
                 out.reason_phrase = a.reason_phrase;
+                out.decoded_from = a.decoded_from;
                 match a.body {
                     Body::Stored(o) => out.stored = Some(o),
                     Body::Memory(m) => out.in_memory = Some(m),
@@ -260,7 +265,17 @@ impl Fetcher {
             kind_hint: None,
             downloaded: 0,
             video: None,
+            decoded_from: None,
         };
+        if due.url.len() > super::MAX_URL_BYTES {
+            result.reason = Reason::UrlTooLong;
+            result.error = Some(format!(
+                "the URL is {} long, more than any server accepts ({}): it cannot be fetched",
+                format_size(due.url.len() as u64),
+                format_size(super::MAX_URL_BYTES as u64)
+            ));
+            return Ok(result);
+        }
         let url = match Url::parse(&due.url) {
             Ok(u) => u,
             Err(e) => {
@@ -352,6 +367,7 @@ impl Fetcher {
         r.etag = a.etag;
         r.last_modified = a.last_modified;
         r.kind_hint = a.content_type.as_deref().and_then(kind_from_content_type);
+        r.decoded_from = a.decoded_from;
         let redirected = !a.redirects.is_empty();
         r.redirects = a.redirects;
         match a.body {
@@ -576,6 +592,9 @@ impl Fetcher {
             })
             .collect();
         let (http_version, reason_phrase) = status_line(&resp);
+        // Encoded although we asked for identity: decoded as it streams (see `decode`).
+        let decoder = header(reqwest::header::CONTENT_ENCODING)
+            .and_then(|v| super::decode::Decoder::for_encoding(&v));
         let mut answer = Answer {
             final_url,
             redirects,
@@ -589,6 +608,7 @@ impl Fetcher {
             retry_after,
             body: Body::None,
             downloaded: 0,
+            decoded_from: decoder.as_ref().map(|(_, coding)| coding.clone()),
         };
         if status == 304 || status == 204 {
             return Ok(answer);
@@ -638,6 +658,7 @@ impl Fetcher {
                 cap,
                 success,
                 sink,
+                decoder.map(|(d, _)| d),
             )
             .await;
         match (received, pipe) {
@@ -662,8 +683,9 @@ impl Fetcher {
         Ok(answer)
     }
 
-    /// Receives the body into the pipe (or memory). `Some(body)` ends early without a stored
-    /// object (too large, an error page not worth keeping); `None` means the body is complete.
+    /// Receives the body (decoded when `decoder` is given) into the pipe (or memory).
+    /// `Some(body)` ends early without a stored object (too large, an error page not worth
+    /// keeping); `None` means the body is complete.
     #[allow(clippy::too_many_arguments)]
     async fn receive(
         &self,
@@ -674,10 +696,27 @@ impl Fetcher {
         cap: u64,
         success: bool,
         sink: Sink,
+        mut decoder: Option<super::decode::Decoder>,
     ) -> Result<Option<Body>, Failure> {
         // A slow drip never stalls for a whole window: judge the speed of each window instead.
         let mut window_start = Instant::now();
         let mut window_bytes = 0u64;
+        let mut keep = Keep {
+            kept: 0,
+            cap,
+            success,
+            sink,
+        };
+        let broken = |answer: &Answer, e: std::io::Error| {
+            body_failure(
+                answer,
+                Reason::Protocol,
+                format!(
+                    "the body's {} encoding is broken: {e}",
+                    answer.decoded_from.as_deref().unwrap_or("content")
+                ),
+            )
+        };
         loop {
             let chunk = match timeout(self.cfg.stall_timeout, resp.chunk()).await {
                 Err(_) => {
@@ -699,7 +738,15 @@ impl Fetcher {
                         format!("the body broke off after {} bytes: {}", answer.downloaded, describe(&e)),
                     ));
                 }
-                Ok(Ok(None)) => return Ok(None),
+                Ok(Ok(None)) => {
+                    if let Some(d) = decoder.take() {
+                        let rest = d.finish().map_err(|e| broken(answer, e))?;
+                        if let Step::Stop(end) = keep.piece(rest.into(), pipe, memory).await {
+                            return Ok(end);
+                        }
+                    }
+                    return Ok(None);
+                }
                 Ok(Ok(Some(c))) => c,
             };
             answer.downloaded += chunk.len() as u64;
@@ -720,32 +767,22 @@ impl Fetcher {
                 window_start = Instant::now();
                 window_bytes = 0;
             }
-            if answer.downloaded > cap {
-                return Ok(Some(match sink {
-                    Sink::Store | Sink::StoreSuccess | Sink::Document { .. } if success => {
-                        Body::TooLarge
-                    }
-                    Sink::Memory(_) => {
-                        let room = cap as usize - memory.len().min(cap as usize);
-                        memory.extend_from_slice(&chunk[..room.min(chunk.len())]);
-                        Body::Memory(std::mem::take(memory))
-                    }
-                    Sink::Store
-                    | Sink::StoreSuccess
-                    | Sink::Discard
-                    | Sink::Drain
-                    | Sink::Document { .. } => Body::Skipped,
-                }));
-            }
-            match pipe {
-                // The writer failed (disk full): stop receiving; `finish` reports its error.
-                Some(p) => {
-                    if !p.send(chunk).await {
-                        return Ok(None);
+            match decoder.as_mut() {
+                None => {
+                    if let Step::Stop(end) = keep.piece(chunk, pipe, memory).await {
+                        return Ok(end);
                     }
                 }
-                None if matches!(sink, Sink::Drain) => {}
-                None => memory.extend_from_slice(&chunk),
+                // A kilobyte of deflate inflates to a megabyte at most: decoding in such slices
+                // keeps a bomb's output in small pieces, each counted before the next.
+                Some(d) => {
+                    for slice in chunk.chunks(1024) {
+                        let out = d.push(slice).map_err(|e| broken(answer, e))?;
+                        if let Step::Stop(end) = keep.piece(out.into(), pipe, memory).await {
+                            return Ok(end);
+                        }
+                    }
+                }
             }
         }
     }
@@ -816,6 +853,63 @@ impl Fetcher {
             (Some(a), Some(b)) => a.similarity(&b) < UNCHANGED_TEXT_SIMILARITY,
             _ => true,
         }
+    }
+}
+
+/// What to do next after a piece of body was kept.
+enum Step {
+    Continue,
+    /// Stop receiving: with a body that ends the answer early, or `None` when the writer
+    /// failed (its `finish` says why).
+    Stop(Option<Body>),
+}
+
+/// Keeps the pieces of one body, counting them against its cap.
+struct Keep {
+    /// Bytes kept so far (decoded): what the cap applies to, so a bomb ends as too large.
+    kept: u64,
+    cap: u64,
+    success: bool,
+    sink: Sink,
+}
+
+impl Keep {
+    async fn piece(
+        &mut self,
+        piece: bytes::Bytes,
+        pipe: Option<&BodyPipe>,
+        memory: &mut Vec<u8>,
+    ) -> Step {
+        self.kept += piece.len() as u64;
+        if self.kept > self.cap {
+            return Step::Stop(Some(match self.sink {
+                Sink::Store | Sink::StoreSuccess | Sink::Document { .. } if self.success => {
+                    Body::TooLarge
+                }
+                Sink::Memory(_) => {
+                    let cap = self.cap as usize;
+                    let room = cap - memory.len().min(cap);
+                    memory.extend_from_slice(&piece[..room.min(piece.len())]);
+                    Body::Memory(std::mem::take(memory))
+                }
+                Sink::Store
+                | Sink::StoreSuccess
+                | Sink::Discard
+                | Sink::Drain
+                | Sink::Document { .. } => Body::Skipped,
+            }));
+        }
+        match pipe {
+            // The writer failed (disk full): stop receiving; `finish` reports its error.
+            Some(p) => {
+                if !p.send(piece).await {
+                    return Step::Stop(None);
+                }
+            }
+            None if matches!(self.sink, Sink::Drain) => {}
+            None => memory.extend_from_slice(&piece),
+        }
+        Step::Continue
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Exchange {
     /// Seconds the server asked us to wait (`Retry-After`).
     pub retry_after: Option<u64>,
     pub body: ExchangeBody,
+    /// The Content-Encoding the body was decoded from.
+    pub decoded_from: Option<String>,
 }
 
 impl Exchange {
@@ -120,6 +122,7 @@ impl Fetcher {
                     reason_phrase: a.reason_phrase,
                     content_type: a.content_type,
                     retry_after: a.retry_after,
+                    decoded_from: a.decoded_from,
                     body: match a.body {
                         Body::Stored(o) => ExchangeBody::Stored(o),
                         Body::Memory(m) => ExchangeBody::Memory(m),

@@ -6,6 +6,7 @@
 pub mod address;
 mod check;
 mod client;
+mod decode;
 mod exchange;
 mod pipe;
 pub mod politeness;
@@ -22,6 +23,10 @@ pub use exchange::{Exchange, ExchangeBody, ExchangeError, Read};
 use crate::clock::Timestamp;
 use crate::model::{Kind, Reason, State};
 use crate::store::StoredObject;
+
+/// URLs longer than this are never requested: no server accepts them (most stop at 8 KiB), so
+/// such a reference is dead for good, not worth retrying.
+pub const MAX_URL_BYTES: usize = 32 * 1024;
 
 /// A redirect hop: the URL requested and the 3xx status it answered with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -67,13 +72,15 @@ pub struct CheckResult {
     pub downloaded: u64,
     /// What the video step (yt-dlp) did, for references that go through it.
     pub video: Option<crate::video::VideoOutcome>,
+    /// The Content-Encoding the stored body was decoded from.
+    pub decoded_from: Option<String>,
 }
 
 impl CheckResult {
     /// A failure that may be our own network's fault (no server answered at all). A refusal by
     /// our address policy is not one: nothing was attempted.
     pub fn is_network_failure(&self) -> bool {
-        !self.got_response && self.reason != Reason::PrivateAddress
+        !self.got_response && !matches!(self.reason, Reason::PrivateAddress | Reason::UrlTooLong)
     }
 
     /// Whether the captured body is a faithful copy of the cited content (never an error page).

@@ -76,6 +76,8 @@ pub struct Fetched {
     pub content_type: Option<String>,
     /// Taken as served: the archive had no raw form, so it may have rewritten the bytes.
     pub rewritten: bool,
+    /// The Content-Encoding the archive sent it in (decoded before storing).
+    pub decoded_from: Option<String>,
 }
 
 /// Everything one lookup of one reference found.
@@ -455,6 +457,7 @@ impl Lookup<'_> {
             content_type: ex.content_type.clone(),
             headers: ex.headers.clone(),
             rewritten,
+            decoded_from: ex.decoded_from.clone(),
         };
         if let Some(why) = self.not_the_content(&ex, &fetched, due) {
             return Ok(Err(Miss::Refused(why, Some(fetched))));

@@ -172,5 +172,6 @@ fn memento_row<'a>(
         rewritten: f.rewritten,
         rescued_at: r.looked_at,
         good,
+        decoded_from: f.decoded_from.as_deref(),
     }
 }

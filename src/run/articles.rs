@@ -100,6 +100,8 @@ struct Capture {
     reason_phrase: Option<String>,
     /// The text differs from the copy read before (an edit, not a rotating ad).
     edited: bool,
+    /// The Content-Encoding the page arrived in (stored decoded).
+    decoded_from: Option<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -240,6 +242,7 @@ async fn read_one(
                         http_version: f.http_version,
                         reason_phrase: f.reason_phrase,
                         edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
+                        decoded_from: f.decoded_from,
                     });
                     match std::fs::read(fetcher.store().object_path(&obj.sha256)) {
                         Ok(b) => bytes = Some(b),
@@ -324,6 +327,7 @@ fn record_article(
                     http_version: r.http_version,
                     reason_phrase: r.reason_phrase.as_deref(),
                     edited: r.edited,
+                    decoded_from: r.decoded_from.as_deref(),
                 })?;
                 return Ok(kept && r.edited);
             }

@@ -194,6 +194,7 @@ fn record_check(
                     role: "body",
                     parent_id: None,
                     tool: None,
+                    decoded_from: r.decoded_from.as_deref(),
                 })?)
             } else {
                 None
@@ -267,5 +268,6 @@ fn tool_snapshot<'a>(
         role,
         parent_id,
         tool: Some(tool),
+        decoded_from: None,
     }
 }
