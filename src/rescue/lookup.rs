@@ -113,7 +113,7 @@ enum Gate {
 /// Why a fetched memento is not a rescue.
 enum Miss {
     /// Not the content (an error page), with the object when one was stored.
-    Refused(String, Option<Fetched>),
+    Refused(String, Option<Box<Fetched>>),
     /// The archive could not deliver it.
     Failed(String),
 }
@@ -208,7 +208,7 @@ impl Lookup<'_> {
                 Err(miss) => {
                     let (outcome, why) = match miss {
                         Miss::Refused(why, kept) => {
-                            result.refused.extend(kept);
+                            result.refused.extend(kept.map(|k| *k));
                             (Outcome::Rejected, why)
                         }
                         Miss::Failed(why) => (Outcome::Error, why),
@@ -460,7 +460,7 @@ impl Lookup<'_> {
             decoded_from: ex.decoded_from.clone(),
         };
         if let Some(why) = self.not_the_content(&ex, &fetched, due) {
-            return Ok(Err(Miss::Refused(why, Some(fetched))));
+            return Ok(Err(Miss::Refused(why, Some(Box::new(fetched)))));
         }
         Ok(Ok(fetched))
     }
