@@ -184,6 +184,12 @@ pub struct VerifyArgs {
 pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub listen: std::net::SocketAddr,
+    /// No access log (one line per request on standard error).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Open connections at most; at the cap the idlest is closed to make room.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub max_connections: usize,
 }
 
 #[derive(Args, Debug)]

@@ -127,6 +127,11 @@ pub struct VideoCapturer {
     retry_backoff: std::time::Duration,
     /// The cookies file and per-host headers of `[fetch]`, handed to yt-dlp.
     session: crate::fetch::session::Session,
+    /// The address policy for yt-dlp's own requests (None: private addresses are allowed, or
+    /// a configured proxy decides, as for every fetch).
+    gate: Option<crate::fetch::gate::PolicyProxy>,
+    /// Why the gate could not start, if it could not (yt-dlp then does not run at all).
+    gate_error: Option<String>,
 }
 
 impl VideoCapturer {
@@ -142,7 +147,28 @@ impl VideoCapturer {
             proxy: fetch.proxy.clone(),
             session: fetch.session.clone(),
             store,
+            gate: None,
+            gate_error: None,
         }
+        .with_gate(fetch)
+    }
+
+    /// Starts the policy proxy yt-dlp goes through when linkvault guards addresses itself.
+    fn with_gate(mut self, fetch: &FetchConfig) -> VideoCapturer {
+        let guards =
+            !fetch.allow_private && !crate::fetch::address::proxy_in_use(fetch.proxy.as_deref());
+        if !guards || self.tool.is_none() {
+            return self;
+        }
+        let started =
+            crate::fetch::resolve::Resolver::new(&fetch.nameservers, fetch.connect_timeout, true)
+                .map_err(|e| e.to_string())
+                .and_then(|r| crate::fetch::gate::PolicyProxy::start(r).map_err(|e| e.to_string()));
+        match started {
+            Ok(gate) => self.gate = Some(gate),
+            Err(e) => self.gate_error = Some(e),
+        }
+        self
     }
 
     pub fn tool(&self) -> Option<&Tool> {
@@ -226,8 +252,23 @@ impl VideoCapturer {
         .args(["-f", &self.cfg.format])
         .args(["--max-filesize", &self.cfg.max_bytes.to_string()])
         .args(["--user-agent", &self.user_agent]);
-        if let Some(p) = &self.proxy {
-            cmd.args(["--proxy", p]);
+        match (&self.gate, &self.gate_error) {
+            (Some(gate), _) => {
+                cmd.args(["--proxy", &gate.url()]);
+            }
+            (None, Some(e)) => {
+                return Ok(VideoOutcome::Failed {
+                    message: format!(
+                        "the address policy for yt-dlp could not be set up ({e}); not run"
+                    ),
+                    tool: label,
+                })
+            }
+            (None, None) => {
+                if let Some(p) = &self.proxy {
+                    cmd.args(["--proxy", p]);
+                }
+            }
         }
         // yt-dlp writes its cookie jar back into the file it reads: it gets a copy.
         if let Some(cookies) = self.session.cookies_file() {

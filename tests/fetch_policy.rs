@@ -300,7 +300,12 @@ struct PublicAddress(&'static str);
 
 impl PublicAddress {
     fn add() -> PublicAddress {
-        let ip = "11.22.33.44";
+        PublicAddress::add_ip("11.22.33.44")
+    }
+
+    /// Each test its own address: tests run in parallel, and one's cleanup must not pull the
+    /// address from under another.
+    fn add_ip(ip: &'static str) -> PublicAddress {
         // A leftover from an interrupted run would make `add` fail: remove it first.
         let _ = std::process::Command::new("ip")
             .args(["addr", "del", &format!("{ip}/32"), "dev", "lo"])
@@ -373,6 +378,76 @@ fn a_public_host_cannot_redirect_linkvault_into_private_addresses() {
             (l["state"].as_str(), l["reason"].as_str()),
             (Some("blocked"), Some("private_address")),
             "{p}: {l:#}"
+        );
+    }
+}
+
+fn yt_dlp() -> String {
+    let cmd = std::env::var("LINKVAULT_TEST_YT_DLP").unwrap_or_else(|_| "yt-dlp".into());
+    let ok = std::process::Command::new(&cmd)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "yt-dlp is needed for this test: run `bash .ci/run` (it installs it)"
+    );
+    cmd
+}
+
+#[test]
+fn yt_dlp_cannot_be_led_to_private_addresses_by_a_public_page() {
+    let public_ip = PublicAddress::add_ip("11.22.33.45");
+    let public = Server::start_on(public_ip.0);
+    let inside = Server::start();
+    let clip: Vec<u8> = (0..64 * 1024u32).map(|i| (i % 251) as u8).collect();
+    inside.resource("/clip.mp4", "video/mp4", clip.clone());
+    public.resource("/clip.mp4", "video/mp4", clip.clone());
+    let page = |src: &str| {
+        format!("<html><head><title>Footage</title></head><body><video controls><source src=\"{src}\" type=\"video/mp4\"></video></body></html>")
+    };
+    let to_inside = page(&inside.url("/clip.mp4"));
+    let to_metadata = page("http://169.254.169.254/latest/clip.mp4");
+    let to_public = page(&public.url("/clip.mp4"));
+    public.route("/watch/inside", move |_| Reply::html(&to_inside));
+    public.route("/watch/metadata", move |_| Reply::html(&to_metadata));
+    public.route("/watch/public", move |_| Reply::html(&to_public));
+    // The built-in address policy, with yt-dlp taking every /watch/ page.
+    let ws = Workspace::with_config(&format!(
+        "[fetch]\nper_host_interval = \"0s\"\nretries = 0\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\npatterns = [\"/watch/\"]\n",
+        yt_dlp()
+    ));
+    let article = ws.write(
+        "a.html",
+        &["/watch/inside", "/watch/metadata", "/watch/public"]
+            .map(|p| format!(r#"<a href="{}">video</a>"#, public.url(p)))
+            .concat(),
+    );
+    let out = ws.run(&["run", article.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        inside.hits("/clip.mp4"),
+        0,
+        "yt-dlp never reached the loopback server"
+    );
+    let r = ws.report_json();
+    let public_video = link(&r, &public.url("/watch/public"));
+    assert_eq!(
+        public_video["video"], "captured",
+        "public media still goes through: {public_video:#}"
+    );
+    assert_eq!(
+        public_video["snapshot"]["sha256"],
+        common::sha256_hex(&clip)
+    );
+    for p in ["/watch/inside", "/watch/metadata"] {
+        let l = link(&r, &public.url(p));
+        assert_ne!(l["video"], "captured", "{p}: {l:#}");
+        let h = ws.history_json(&public.url(p));
+        let note = h["checks"][0]["video"].as_str().unwrap_or("").to_string();
+        assert!(
+            note.contains("403") || note.contains("non-public"),
+            "{p}: yt-dlp was refused by the policy: {note}"
         );
     }
 }

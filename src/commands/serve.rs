@@ -18,6 +18,11 @@ pub fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
             a.listen
         ));
     }
-    runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), a.listen))?;
+    let opts = linkvault::serve::ServeOptions {
+        access_log: !a.quiet,
+        max_connections: a.max_connections,
+        ..linkvault::serve::ServeOptions::default()
+    };
+    runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), a.listen, opts))?;
     Ok(ExitCode::SUCCESS)
 }

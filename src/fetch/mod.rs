@@ -8,6 +8,7 @@ mod check;
 mod client;
 mod decode;
 mod exchange;
+pub mod gate;
 mod pipe;
 pub mod politeness;
 mod probe;

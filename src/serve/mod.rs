@@ -2,16 +2,19 @@
 //! with its chart, each reference's history, snapshots by hash (with range requests), and
 //! Memento (RFC 7089) TimeGates, TimeMaps and mementos for every archived reference. It never
 //! fetches anything on request, listens on loopback unless told otherwise, and escapes all it
-//! prints. HTTP/1.1 is spoken by hand: GET and HEAD, one request per connection.
+//! prints. HTTP/1.1 is hyper's ([`http`]: keep-alive, HEAD, limits, timeouts); [`conns`] caps
+//! the open connections so idle ones (slowloris) can never keep a real request out.
 
+mod conns;
+mod http;
 mod memento;
 mod routes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -27,12 +30,16 @@ pub enum ServeError {
 }
 
 /// A parsed request: method, target (path and query, raw) and the headers we use.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Request {
     pub method: String,
     pub target: String,
     pub accept_datetime: Option<String>,
     pub range: Option<String>,
+    pub if_none_match: Option<String>,
+    pub if_range: Option<String>,
+    /// The `Host` the client asked for (absolute Memento URIs are built on it).
+    pub host: Option<String>,
 }
 
 /// What a route answers.
@@ -75,8 +82,36 @@ impl Response {
     }
 }
 
+/// How `serve` behaves under load and abuse.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Open connections at most; at the cap, the connection idle longest makes room.
+    pub max_connections: usize,
+    /// A request's head must arrive within this.
+    pub header_timeout: Duration,
+    /// A keep-alive connection with no request for this long is closed.
+    pub idle_timeout: Duration,
+    /// One access-log line per request on stderr.
+    pub access_log: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            access_log: true,
+        }
+    }
+}
+
 /// Serves the archive at `archive` on `listen` until the process is stopped.
-pub async fn serve(archive: PathBuf, listen: SocketAddr) -> Result<(), ServeError> {
+pub async fn serve(
+    archive: PathBuf,
+    listen: SocketAddr,
+    opts: ServeOptions,
+) -> Result<(), ServeError> {
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|source| match source.kind() {
@@ -87,104 +122,35 @@ pub async fn serve(archive: PathBuf, listen: SocketAddr) -> Result<(), ServeErro
             },
         })?;
     let local = listener.local_addr().unwrap_or(listen);
-    eprintln!("linkvault serve: http://{local}/ (read-only; Ctrl-C stops it)");
+    crate::text::eprint_line(&format!(
+        "linkvault serve: http://{local}/ (read-only; Ctrl-C stops it)"
+    ));
+    // Never more connections than file descriptors allow: a real request must always find one.
+    let max = opts.max_connections.min(conns::fd_budget()).max(8);
+    let registry = conns::Registry::new(max);
+    let opts = std::sync::Arc::new(opts);
     loop {
-        let Ok((conn, _)) = listener.accept().await else {
+        let (conn, remote) = match listener.accept().await {
+            Ok(c) => c,
+            Err(_) => {
+                // Out of descriptors (EMFILE) or a transient accept error: make room and
+                // back off instead of spinning on the error.
+                registry.evict_idlest();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let Some(slot) = registry.admit() else {
+            // Every connection is busy serving: this one waits its turn by being refused.
+            drop(conn);
             continue;
         };
         let archive = archive.clone();
-        tokio::spawn(async move {
-            let _ = handle(conn, archive).await;
+        let opts = opts.clone();
+        let task = tokio::spawn(async move {
+            http::connection(conn, remote, archive, opts, slot.activity()).await;
+            drop(slot);
         });
-    }
-}
-
-async fn handle(conn: TcpStream, archive: PathBuf) -> std::io::Result<()> {
-    let mut reader = BufReader::new(conn);
-    let Some(req) = read_request(&mut reader).await? else {
-        return Ok(());
-    };
-    let route_req = req.clone();
-    let response = tokio::task::spawn_blocking(move || routes::route(&archive, &route_req))
-        .await
-        .unwrap_or_else(|_| Response::text(500, "internal error"));
-    write_response(reader.get_mut(), &req, response).await
-}
-
-/// Reads one request head (bounded: 64 headers, 16 KiB); None on a closed or garbled connection.
-async fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
-    let mut line = String::new();
-    let mut limited = reader.take(16 * 1024);
-    if limited.read_line(&mut line).await? == 0 {
-        return Ok(None);
-    }
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Ok(None);
-    };
-    let mut req = Request {
-        method: method.to_string(),
-        target: target.to_string(),
-        accept_datetime: None,
-        range: None,
-    };
-    for _ in 0..64 {
-        let mut h = String::new();
-        if limited.read_line(&mut h).await? == 0 {
-            break;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            return Ok(Some(req));
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            let v = v.trim().to_string();
-            match k.trim().to_ascii_lowercase().as_str() {
-                "accept-datetime" => req.accept_datetime = Some(v),
-                "range" => req.range = Some(v),
-                _ => {}
-            }
-        }
-    }
-    Ok(Some(req))
-}
-
-async fn write_response(conn: &mut TcpStream, req: &Request, r: Response) -> std::io::Result<()> {
-    let len = match &r.body {
-        Body::Bytes(b) => b.len() as u64,
-        Body::File { len, .. } => *len,
-    };
-    let mut head = format!("HTTP/1.1 {} {}\r\n", r.status, reason(r.status));
-    for (k, v) in &r.headers {
-        let v: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!(
-        "Content-Length: {len}\r\nConnection: close\r\nX-Content-Type-Options: nosniff\r\n\r\n"
-    ));
-    conn.write_all(head.as_bytes()).await?;
-    if req.method != "HEAD" {
-        match r.body {
-            Body::Bytes(b) => conn.write_all(&b).await?,
-            Body::File { path, start, len } => {
-                let mut f = tokio::fs::File::open(&path).await?;
-                tokio::io::AsyncSeekExt::seek(&mut f, std::io::SeekFrom::Start(start)).await?;
-                tokio::io::copy(&mut f.take(len), conn).await?;
-            }
-        }
-    }
-    conn.shutdown().await
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        206 => "Partial Content",
-        302 => "Found",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        416 => "Range Not Satisfiable",
-        _ => "Internal Server Error",
+        registry.track(task.abort_handle());
     }
 }

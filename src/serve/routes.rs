@@ -1,4 +1,5 @@
-//! Which page answers which path. Every handler opens the database read-only for its request.
+//! Which page answers which path. Every request opens the database read-only: `serve` never
+//! changes the archive.
 
 use std::path::Path;
 
@@ -12,7 +13,7 @@ pub fn route(archive: &Path, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::text(405, "read-only: GET and HEAD only").header("Allow", "GET, HEAD");
     }
-    let db = match Db::open_existing(archive) {
+    let db = match Db::open_read_only(archive) {
         Ok(db) => db,
         Err(e) => return Response::text(500, &e.to_string()),
     };
@@ -99,7 +100,8 @@ fn report_page(db: &Db, param: &dyn Fn(&str) -> Option<String>) -> Response {
     }
 }
 
-/// `/objects/{sha256}`: the bytes, typed as captured, with single byte-range support.
+/// `/objects/{sha256}`: the bytes, typed as captured, with a strong ETag (the hash: objects
+/// never change), conditional requests, and single byte ranges (RFC 9110).
 fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
     if !is_sha256(sha) || !store.contains(sha) {
         return Response::text(404, "no such object");
@@ -111,12 +113,17 @@ fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
         .ok()
         .flatten()
         .unwrap_or_else(|| "application/octet-stream".into());
+    let etag = format!("\"{sha}\"");
     let base = |status, start, len| Response {
         status,
         headers: vec![
             ("Content-Type".into(), ct.clone()),
             ("Accept-Ranges".into(), "bytes".into()),
-            ("ETag".into(), format!("\"{sha}\"")),
+            ("ETag".into(), etag.clone()),
+            (
+                "Cache-Control".into(),
+                "public, max-age=31536000, immutable".into(),
+            ),
             ("Content-Security-Policy".into(), "sandbox".into()),
         ],
         body: Body::File {
@@ -125,46 +132,124 @@ fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
             len,
         },
     };
-    let Some(range) = req.range.as_deref() else {
-        return base(200, 0, size);
-    };
-    match parse_range(range, size) {
-        Some((start, end)) => base(206, start, end - start + 1)
+    if req
+        .if_none_match
+        .as_deref()
+        .is_some_and(|v| etag_matches(v, &etag))
+    {
+        return Response {
+            status: 304,
+            headers: vec![("ETag".into(), etag.clone())],
+            body: Body::Bytes(Vec::new()),
+        };
+    }
+    // A Range is honoured only if the representation is still the one the client has.
+    let range = req
+        .range
+        .as_deref()
+        .filter(|_| req.if_range.as_deref().is_none_or(|v| v.trim() == etag));
+    match range.map(|r| parse_range(r, size)) {
+        None | Some(RangeAnswer::Ignore) => base(200, 0, size),
+        Some(RangeAnswer::Part(start, end)) => base(206, start, end - start + 1)
             .header("Content-Range", format!("bytes {start}-{end}/{size}")),
-        None => Response::text(416, "range not satisfiable")
+        Some(RangeAnswer::Unsatisfiable) => Response::text(416, "range not satisfiable")
             .header("Content-Range", format!("bytes */{size}")),
     }
 }
 
-/// `bytes=a-b`, `bytes=a-`, `bytes=-n` → inclusive (start, end) within `size`.
-fn parse_range(v: &str, size: u64) -> Option<(u64, u64)> {
-    let spec = v.trim().strip_prefix("bytes=")?;
-    if spec.contains(',') || size == 0 {
-        return None;
-    }
-    let (a, b) = spec.split_once('-')?;
-    let (start, end) = match (a.trim(), b.trim()) {
-        ("", n) => {
-            let n: u64 = n.parse().ok()?;
-            (size.saturating_sub(n), size - 1)
-        }
-        (a, "") => (a.parse().ok()?, size - 1),
-        (a, b) => (a.parse().ok()?, b.parse::<u64>().ok()?.min(size - 1)),
+/// Whether an `If-None-Match` list names `etag` (or is `*`); weak comparison, as RFC 9110 says.
+fn etag_matches(list: &str, etag: &str) -> bool {
+    list.split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+}
+
+/// What to do with a `Range` header.
+#[derive(Debug, PartialEq, Eq)]
+enum RangeAnswer {
+    /// Not a single byte range we serve (another unit, bad syntax, several ranges): RFC 9110
+    /// lets a server ignore it and send the whole representation.
+    Ignore,
+    /// Inclusive first and last byte.
+    Part(u64, u64),
+    /// A well-formed range that starts past the end.
+    Unsatisfiable,
+}
+
+/// `bytes=a-b`, `bytes=a-`, `bytes=-n` against a representation of `size` bytes. A last byte
+/// past the end (even past what 64 bits hold) means "to the end".
+fn parse_range(v: &str, size: u64) -> RangeAnswer {
+    let Some((unit, spec)) = v.trim().split_once('=') else {
+        return RangeAnswer::Ignore;
     };
-    (start <= end && start < size).then_some((start, end))
+    if !unit.trim().eq_ignore_ascii_case("bytes") || spec.contains(',') {
+        return RangeAnswer::Ignore;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return RangeAnswer::Ignore;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    // Too many digits for u64 is "more than any size": the parse saturates.
+    let number = |s: &str| s.parse::<u64>().unwrap_or(u64::MAX);
+    match (a.is_empty(), b.is_empty()) {
+        (true, false) if digits(b) => {
+            let n = number(b);
+            if n == 0 || size == 0 {
+                return RangeAnswer::Unsatisfiable;
+            }
+            RangeAnswer::Part(size.saturating_sub(n), size - 1)
+        }
+        (false, _) if digits(a) && (b.is_empty() || digits(b)) => {
+            let start = number(a);
+            let end = if b.is_empty() { u64::MAX } else { number(b) };
+            if end < start {
+                return RangeAnswer::Ignore;
+            }
+            if start >= size {
+                return RangeAnswer::Unsatisfiable;
+            }
+            RangeAnswer::Part(start, end.min(size - 1))
+        }
+        _ => RangeAnswer::Ignore,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_range;
+    use super::{etag_matches, parse_range, RangeAnswer::*};
 
     #[test]
-    fn ranges() {
-        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 9)));
-        assert_eq!(parse_range("bytes=90-", 100), Some((90, 99)));
-        assert_eq!(parse_range("bytes=-10", 100), Some((90, 99)));
-        assert_eq!(parse_range("bytes=50-500", 100), Some((50, 99)));
-        assert_eq!(parse_range("bytes=100-", 100), None);
-        assert_eq!(parse_range("bytes=0-1,5-6", 100), None);
+    fn ranges_as_rfc_9110_reads_them() {
+        assert_eq!(parse_range("bytes=0-9", 100), Part(0, 9));
+        assert_eq!(parse_range("bytes=90-", 100), Part(90, 99));
+        assert_eq!(parse_range("bytes=-10", 100), Part(90, 99));
+        assert_eq!(parse_range("bytes=50-500", 100), Part(50, 99));
+        assert_eq!(
+            parse_range("bytes=0-99999999999999999999", 100),
+            Part(0, 99)
+        );
+        assert_eq!(
+            parse_range("bytes=0-18446744073709551615", 100),
+            Part(0, 99)
+        );
+        assert_eq!(parse_range("bytes=100-", 100), Unsatisfiable);
+        assert_eq!(
+            parse_range("bytes=99999999999999999999-", 100),
+            Unsatisfiable
+        );
+        assert_eq!(parse_range("bytes=0-1,5-6", 100), Ignore);
+        assert_eq!(parse_range("items=0-5", 100), Ignore);
+        assert_eq!(parse_range("bytes=abc", 100), Ignore);
+        assert_eq!(parse_range("bytes=5-2", 100), Ignore);
+        assert_eq!(parse_range("bytes=--5", 100), Ignore);
+    }
+
+    #[test]
+    fn if_none_match_lists() {
+        assert!(etag_matches("\"a\", \"b\"", "\"b\""));
+        assert!(etag_matches("W/\"b\"", "\"b\""));
+        assert!(etag_matches("*", "\"b\""));
+        assert!(!etag_matches("\"c\"", "\"b\""));
     }
 }

@@ -1,0 +1,165 @@
+//! The open connections of `serve`: at most a cap of them (below the process's file-descriptor
+//! limit), each marked busy while a request is being answered. When the cap is reached, the
+//! connection that has been idle longest is closed to make room, so a thousand idle or
+//! half-sent connections (slowloris) can never keep a real request from being answered.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::task::AbortHandle;
+
+/// How busy one connection is: the connection's task updates it, the registry reads it.
+#[derive(Debug)]
+pub struct Activity {
+    pub busy: AtomicBool,
+    /// Milliseconds since the registry's start at the last request.
+    pub last: AtomicU64,
+    epoch: Instant,
+}
+
+impl Activity {
+    pub fn touch(&self) {
+        self.last
+            .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Milliseconds since the last request began or ended.
+    pub fn idle_ms(&self) -> u64 {
+        (self.epoch.elapsed().as_millis() as u64).saturating_sub(self.last.load(Ordering::Relaxed))
+    }
+}
+
+struct Entry {
+    activity: Arc<Activity>,
+    abort: Option<AbortHandle>,
+}
+
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    cap: usize,
+    next_id: u64,
+    open: BTreeMap<u64, Entry>,
+    epoch: Instant,
+}
+
+/// A connection's place in the registry; dropping it frees the place.
+pub struct Slot {
+    id: u64,
+    activity: Arc<Activity>,
+    registry: Registry,
+}
+
+impl Slot {
+    pub fn activity(&self) -> Arc<Activity> {
+        self.activity.clone()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.registry.inner.lock() {
+            inner.open.remove(&self.id);
+        }
+    }
+}
+
+impl Registry {
+    pub fn new(cap: usize) -> Registry {
+        Registry {
+            inner: Arc::new(Mutex::new(Inner {
+                cap,
+                next_id: 0,
+                open: BTreeMap::new(),
+                epoch: Instant::now(),
+            })),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// A place for a new connection, closing the idlest one if the cap is reached; None when
+    /// every open connection is busy answering.
+    pub fn admit(&self) -> Option<Slot> {
+        let full = {
+            let inner = self.lock();
+            inner.open.len() >= inner.cap
+        };
+        if full && !self.evict_idlest() {
+            return None;
+        }
+        let mut inner = self.lock();
+        let id = inner.next_id;
+        inner.next_id += 1;
+        let activity = Arc::new(Activity {
+            busy: AtomicBool::new(false),
+            last: AtomicU64::new(inner.epoch.elapsed().as_millis() as u64),
+            epoch: inner.epoch,
+        });
+        inner.open.insert(
+            id,
+            Entry {
+                activity: activity.clone(),
+                abort: None,
+            },
+        );
+        Some(Slot {
+            id,
+            activity,
+            registry: self.clone(),
+        })
+    }
+
+    /// Remembers how to close the connection admitted last.
+    pub fn track(&self, abort: AbortHandle) {
+        let mut inner = self.lock();
+        if let Some((_, e)) = inner.open.iter_mut().rev().find(|(_, e)| e.abort.is_none()) {
+            e.abort = Some(abort);
+        }
+    }
+
+    /// Closes the connection idle longest (not one answering a request); false if none is.
+    pub fn evict_idlest(&self) -> bool {
+        let mut inner = self.lock();
+        let victim = inner
+            .open
+            .iter()
+            .filter(|(_, e)| !e.activity.busy.load(Ordering::Relaxed) && e.abort.is_some())
+            .max_by_key(|(_, e)| e.activity.idle_ms())
+            .map(|(id, _)| *id);
+        let Some(id) = victim else {
+            return false;
+        };
+        if let Some(e) = inner.open.remove(&id) {
+            if let Some(a) = e.abort {
+                a.abort();
+            }
+        }
+        true
+    }
+}
+
+/// Connections the process may hold: its descriptor limit less a margin for the database,
+/// objects being sent and the listener.
+pub fn fd_budget() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|soft| soft.parse::<usize>().ok())
+        })
+        .map(|soft| soft.saturating_sub(64).max(16))
+        .unwrap_or(1024)
+}

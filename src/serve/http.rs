@@ -1,0 +1,215 @@
+//! One connection of `serve`, spoken by hyper: HTTP/1.1 keep-alive, correct `HEAD` (headers
+//! and length, no body), a `Date` on every answer, a bound on the request head and a timeout
+//! for receiving it, an idle timeout between requests, GET and HEAD only. Routing happens on a
+//! blocking thread (SQLite); files stream from disk in large reads.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderName, HeaderValue};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::net::TcpStream;
+
+use super::conns::Activity;
+use super::{routes, Body, Request, Response, ServeOptions};
+
+type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// Serves `conn` until the client closes it, it stays idle past `idle_timeout`, or the
+/// registry closes it to make room.
+pub async fn connection(
+    conn: TcpStream,
+    remote: SocketAddr,
+    archive: PathBuf,
+    opts: Arc<ServeOptions>,
+    activity: Arc<Activity>,
+) {
+    let _ = conn.set_nodelay(true);
+    let service = {
+        let activity = activity.clone();
+        let opts = opts.clone();
+        hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            let archive = archive.clone();
+            let activity = activity.clone();
+            let opts = opts.clone();
+            async move {
+                activity.busy.store(true, Ordering::Relaxed);
+                activity.touch();
+                let started = Instant::now();
+                let method = req.method().as_str().to_string();
+                let target = req
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/".into());
+                let answer = answer(req, archive).await;
+                if opts.access_log {
+                    crate::text::eprint_line(&format!(
+                        "{} {} \"{} {}\" {} {} {} ms",
+                        crate::clock::format(crate::clock::now()),
+                        remote.ip(),
+                        method,
+                        target,
+                        answer.status().as_u16(),
+                        answer
+                            .headers()
+                            .get(hyper::header::CONTENT_LENGTH)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-"),
+                        started.elapsed().as_millis()
+                    ));
+                }
+                activity.touch();
+                activity.busy.store(false, Ordering::Relaxed);
+                Ok::<_, Infallible>(answer)
+            }
+        })
+    };
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(opts.header_timeout)
+        .keep_alive(true)
+        .max_buf_size(64 * 1024);
+    let served = builder.serve_connection(TokioIo::new(conn), service);
+    tokio::pin!(served);
+    // Idle between requests for too long: the connection goes (hyper's header timeout covers a
+    // request that is slow to arrive; this covers silence after the last one).
+    let idle = opts.idle_timeout;
+    loop {
+        tokio::select! {
+            _ = served.as_mut() => return,
+            _ = tokio::time::sleep(Duration::from_millis(500).min(idle)) => {
+                let quiet = Duration::from_millis(activity.idle_ms());
+                if !activity.busy.load(Ordering::Relaxed) && quiet >= idle {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// One request: read the headers routing needs, route on a blocking thread, stream the answer.
+async fn answer(req: hyper::Request<Incoming>, archive: PathBuf) -> hyper::Response<ResponseBody> {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let request = Request {
+        method: req.method().as_str().to_string(),
+        target: req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into()),
+        accept_datetime: header("accept-datetime"),
+        range: header("range"),
+        if_none_match: header("if-none-match"),
+        if_range: header("if-range"),
+        host: header("host"),
+    };
+    let head_only = request.method == "HEAD";
+    let routed = tokio::task::spawn_blocking(move || routes::route(&archive, &request))
+        .await
+        .unwrap_or_else(|_| Response::text(500, "internal error"));
+    into_hyper(routed, head_only).await
+}
+
+async fn into_hyper(r: Response, head_only: bool) -> hyper::Response<ResponseBody> {
+    let (len, body): (u64, ResponseBody) = match r.body {
+        Body::Bytes(b) => (
+            b.len() as u64,
+            if head_only {
+                empty()
+            } else {
+                Full::new(Bytes::from(b))
+                    .map_err(|e| match e {})
+                    .boxed_unsync()
+            },
+        ),
+        Body::File { path, start, len } => (
+            len,
+            if head_only {
+                empty()
+            } else {
+                match file_body(&path, start, len).await {
+                    Ok(b) => b,
+                    Err(_) => {
+                        return into_plain(
+                            500,
+                            "the object could not be read: run `linkvault verify`",
+                        )
+                    }
+                }
+            },
+        ),
+    };
+    let mut out = hyper::Response::new(body);
+    *out.status_mut() =
+        hyper::StatusCode::from_u16(r.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    let h = out.headers_mut();
+    for (k, v) in &r.headers {
+        let value: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+        if let (Ok(k), Ok(v)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            h.append(k, v);
+        }
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    if r.status != 304 {
+        h.insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    out
+}
+
+fn into_plain(status: u16, text: &'static str) -> hyper::Response<ResponseBody> {
+    let mut out = hyper::Response::new(
+        Full::new(Bytes::from_static(text.as_bytes()))
+            .map_err(|e| match e {})
+            .boxed_unsync(),
+    );
+    *out.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    out
+}
+
+fn empty() -> ResponseBody {
+    Full::new(Bytes::new())
+        .map_err(|e| match e {})
+        .boxed_unsync()
+}
+
+/// `len` bytes of `path` from `start`, in 256 KiB reads.
+async fn file_body(path: &std::path::Path, start: u64, len: u64) -> std::io::Result<ResponseBody> {
+    let mut f = tokio::fs::File::open(path).await?;
+    f.seek(std::io::SeekFrom::Start(start)).await?;
+    let reader = f.take(len);
+    let stream = futures_util::stream::unfold(reader, |mut r| async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        match r.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(Frame::data(Bytes::from(buf))), r))
+            }
+            Err(e) => Some((Err(e), r)),
+        }
+    });
+    Ok(BodyExt::boxed_unsync(StreamBody::new(stream.boxed())))
+}
