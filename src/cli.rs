@@ -190,6 +190,9 @@ pub struct ServeArgs {
     /// Open connections at most; at the cap the idlest is closed to make room.
     #[arg(long, default_value_t = 512, value_name = "N")]
     pub max_connections: usize,
+    /// A connection with no request for this long is closed.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_positive_duration)]
+    pub idle_timeout: Duration,
 }
 
 #[derive(Args, Debug)]
@@ -320,6 +323,14 @@ fn parse_every(s: &str) -> Result<Duration, String> {
         return Err(format!(
             "`{s}` is shorter than the floor of 1m between passes (e.g. 15m, 6h, 1d)"
         ));
+    }
+    Ok(d)
+}
+
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = linkvault::units::parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!("`{s}` must be longer than 0s"));
     }
     Ok(d)
 }

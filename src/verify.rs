@@ -167,6 +167,36 @@ pub enum RepairError {
     Io(std::io::Error),
 }
 
+/// For an archive whose database is lost: every object re-hashed and listed as an orphan (held,
+/// but recorded nowhere), so what can still be saved is known.
+pub fn orphans(store: &Store) -> String {
+    let mut out = String::new();
+    let (mut good, mut bad) = (0u64, 0u64);
+    for (name, path) in store.list_objects().unwrap_or_default() {
+        match hash_file(&path) {
+            Ok((actual, bytes)) if actual == name => {
+                good += 1;
+                let _ = writeln!(
+                    out,
+                    "ORPHANED   {name}: {bytes} bytes, intact, but no database records it"
+                );
+            }
+            _ => {
+                bad += 1;
+                let _ = writeln!(
+                    out,
+                    "CORRUPTED  {name}: its bytes no longer hash to its name"
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{good} intact orphaned object(s), {bad} corrupted — the archive's record is lost"
+    );
+    out
+}
+
 pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, DbError> {
     let mut r = VerifyReport::default();
     let recorded = db.all_objects()?;

@@ -14,12 +14,21 @@ use crate::cli::VerifyArgs;
 use crate::commands::emit;
 
 pub fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
-    let mut db = if a.repair {
-        Db::open_existing(&cfg.archive)?
-    } else {
-        Db::open_read_only(&cfg.archive)?
-    };
     let store = Store::open_existing(&cfg.archive);
+    let opened = if a.repair {
+        Db::open_existing(&cfg.archive)
+    } else {
+        Db::open_read_only(&cfg.archive)
+    };
+    let mut db = match opened {
+        Ok(db) => db,
+        Err(e @ linkvault::db::DbError::RecordLost { .. }) => {
+            // What is still held, before saying what was lost.
+            emit(&verify::orphans(&store))?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Repair changes the archive: no run may be writing meanwhile.
     let _lock = if a.repair {
         Some(linkvault::lock::ArchiveLock::acquire(

@@ -527,7 +527,7 @@ impl Db {
             &format!(
                 "SELECT count(*) FROM refs r WHERE r.retired_at IS NULL
                    AND (?1 IS NULL OR r.id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
-                   AND ({condition})"
+                   AND ({condition}) AND ?2 = ?2"
             ),
             params![article, bound],
             |r| r.get(0),

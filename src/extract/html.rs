@@ -44,7 +44,7 @@ pub fn looks_like_html(bytes: &[u8]) -> bool {
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(head)
         .trim_ascii_start();
-    const SIGNATURES: [&[u8]; 17] = [
+    const SIGNATURES: [&[u8]; 26] = [
         b"<!doctype html",
         b"<html",
         b"<head",
@@ -62,6 +62,16 @@ pub fn looks_like_html(bytes: &[u8]) -> bool {
         b"<br",
         b"<p",
         b"<!--",
+        // Fragments people paste or pipe in (`extract -`): they start with content elements.
+        b"<img",
+        b"<picture",
+        b"<video",
+        b"<audio",
+        b"<figure",
+        b"<article",
+        b"<section",
+        b"<main",
+        b"<span",
     ];
     let signed = SIGNATURES.iter().any(|sig| {
         start.len() > sig.len()

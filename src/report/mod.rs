@@ -93,9 +93,9 @@ pub fn not_alive_lines(db: &Db, new_since: clock::Timestamp) -> Result<Vec<Strin
             None => "no copy held".to_string(),
         };
         lines.push(format!(
-            "{} {:<34} {}  — {held}",
+            "{} {:<36} {}  — {held}",
             if new { "NEW" } else { "   " },
-            verdict_text(&l),
+            verdict_words(&l),
             safe(&l.url)
         ));
         Ok(())
@@ -406,27 +406,35 @@ fn write_table(
             writeln!(out, "{}", shorten_middle(&safe(article), width))?;
             current = article.to_string();
         }
-        let since = l
-            .dead_since
-            .filter(|_| l.state != State::Alive)
-            .map(|t| format!("since {}", &clock::format(t)[..10]))
-            .unwrap_or_default();
-        let copy = match &l.snapshot {
-            Some(s) => match s.provenance.rescued_phrase() {
-                Some(r) => r,
-                None => "copy held".into(),
-            },
-            None if l.state == State::Alive => String::new(),
-            None => "no copy".into(),
-        };
-        let verdict = verdict_words(&l);
-        let head = format!("  {verdict:<36} {:<5} ", l.kind.as_str());
-        let tail = format!(" {since:<16} {copy}");
-        let room = width
-            .saturating_sub(head.chars().count() + tail.trim_end().chars().count())
-            .max(24);
-        let url = shorten_middle(&safe(&l.url), room);
-        writeln!(out, "{head}{url:<room$}{}", tail.trim_end())?;
+        // Three short lines rather than one long one: the verdict, the URL (shortened in the
+        // middle), and the copy held, each within the terminal's width.
+        // The verdict, then what matters most: whether a copy is held, what it is, since when;
+        // a part that would not fit is left out rather than cut.
+        let mut first = format!("  {}", verdict_words(&l));
+        let mut parts = Vec::new();
+        if l.snapshot.is_none() && l.state != State::Alive {
+            parts.push("no copy".to_string());
+        }
+        parts.push(l.kind.as_str().to_string());
+        if let Some(t) = l.dead_since.filter(|_| l.state != State::Alive) {
+            parts.push(format!("since {}", &clock::format(t)[..10]));
+        }
+        for p in parts {
+            if first.chars().count() + 3 + p.chars().count() <= width {
+                first.push_str(" · ");
+                first.push_str(&p);
+            }
+        }
+        writeln!(out, "{}", shorten_middle(&first, width))?;
+        writeln!(out, "    {}", shorten_middle(&safe(&l.url), width - 4))?;
+        if let Some(s) = &l.snapshot {
+            let short = &s.sha256[..12.min(s.sha256.len())];
+            let copy = match s.provenance.rescued_phrase() {
+                Some(r) => format!("    copy: {r}, snapshot {short}"),
+                None => format!("    copy held: snapshot {short}"),
+            };
+            writeln!(out, "{}", shorten_middle(&copy, width))?;
+        }
         Ok(())
     })?;
     write_failing_articles(db, out, width)?;
