@@ -23,7 +23,6 @@ pub fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
         max_connections: a.max_connections,
         idle_timeout: a.idle_timeout,
         header_timeout: a.idle_timeout.min(std::time::Duration::from_secs(10)),
-        ..linkvault::serve::ServeOptions::default()
     };
     runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), a.listen, opts))?;
     Ok(ExitCode::SUCCESS)
