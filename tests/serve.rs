@@ -283,3 +283,133 @@ fn robustify_points_links_at_their_mementos() {
         stderr(&refused)
     );
 }
+
+#[test]
+fn ranges_and_conditional_requests_follow_rfc_9110() {
+    let (_s, ws, _map) = archive();
+    let srv = ws.serve();
+    let sha = sha256_hex(V2);
+    let target = format!("/objects/{sha}");
+    let get = |headers: &[(&str, &str)]| request(srv.port, "GET", &target, headers);
+    // Not one byte range: the whole object, 200.
+    for ignored in ["bytes=0-1,5-6", "items=0-5", "bytes=abc", "bytes=5-2"] {
+        let a = get(&[("Range", ignored)]);
+        assert_eq!((a.status, a.body.as_slice()), (200, V2), "{ignored}");
+    }
+    // A last byte past the end, even past 64 bits, means "to the end".
+    for huge in [
+        "bytes=0-99999999999999999999",
+        "bytes=0-18446744073709551615",
+    ] {
+        let a = get(&[("Range", huge)]);
+        assert_eq!(a.status, 206, "{huge}");
+        assert_eq!(a.body, V2);
+    }
+    let a = get(&[("Range", "bytes=99999999999999999999-")]);
+    assert_eq!(a.status, 416);
+    // The hash is a strong ETag: a matching If-None-Match is 304, If-Range guards a range.
+    let etag = format!("\"{sha}\"");
+    let a = get(&[("If-None-Match", &etag)]);
+    assert_eq!(a.status, 304);
+    assert!(a.body.is_empty());
+    let a = get(&[("Range", "bytes=0-3"), ("If-Range", "\"other\"")]);
+    assert_eq!(a.status, 200, "a stale If-Range gets the whole object");
+    let a = get(&[("Range", "bytes=0-3"), ("If-Range", &etag)]);
+    assert_eq!((a.status, a.body.as_slice()), (206, &V2[..4]));
+}
+
+#[test]
+fn keep_alive_head_and_a_thousand_idle_connections_do_not_stop_a_real_request() {
+    use std::io::{Read, Write};
+    let (_s, ws, _map) = archive();
+    let mut child = ws
+        .command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+            "--max-connections",
+            "200",
+            "--idle-timeout",
+            "2s",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let port: u16 = line
+        .split("127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    let sha = sha256_hex(V2);
+    // Two requests on one connection (keep-alive); HEAD gives the length and no body.
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(conn, "HEAD /objects/{sha} HTTP/1.1\r\nHost: x\r\n\r\nGET /objects/{sha} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    assert_eq!(text.matches("HTTP/1.1 200 OK").count(), 2, "{text}");
+    assert_eq!(
+        text.matches(&format!("content-length: {}", V2.len()))
+            .count(),
+        2,
+        "{text}"
+    );
+    assert!(text.to_ascii_lowercase().contains("\r\ndate: "), "{text}");
+    assert!(
+        raw.ends_with(V2),
+        "the GET body follows the HEAD answer directly"
+    );
+    // A thousand connections that never finish their request (slowloris).
+    let idle: Vec<std::net::TcpStream> = (0..1000)
+        .filter_map(|_| {
+            let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+            c.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").ok()?;
+            Some(c)
+        })
+        .collect();
+    assert!(idle.len() > 900, "{} idle connections opened", idle.len());
+    let started = std::time::Instant::now();
+    let mut real = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    real.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        real,
+        "GET /objects/{sha} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut body = Vec::new();
+    real.read_to_end(&mut body).unwrap();
+    let took = started.elapsed();
+    assert!(
+        body.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "answered in {took:?}"
+    );
+    drop(idle);
+    // An idle keep-alive connection is closed after --idle-timeout.
+    let mut quiet = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    quiet
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(
+        quiet.read(&mut buf).unwrap_or(0),
+        0,
+        "closed, not left open"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

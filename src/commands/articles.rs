@@ -114,7 +114,7 @@ pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
 }
 
 pub fn list(cfg: &Config, a: &ArticlesArgs) -> Result<ExitCode> {
-    let db = Db::open_existing(&cfg.archive)?;
+    let db = Db::open_read_only(&cfg.archive)?;
     let rows = db.list_articles()?;
     let text = match a.format {
         ListFormat::Json => {

@@ -13,7 +13,7 @@ use super::emit;
 use crate::cli::{HistoryArgs, TextOrJson};
 
 pub fn history(cfg: &Config, a: &HistoryArgs) -> Result<ExitCode> {
-    let db = Db::open_existing(&cfg.archive)?;
+    let db = Db::open_read_only(&cfg.archive)?;
     let text = match (history::load(&db, &a.url)?, a.format) {
         (history::Found::Reference(h), TextOrJson::Text) => history::render_text(&h),
         (history::Found::Reference(h), TextOrJson::Json) => history::render_json(&h),

@@ -13,7 +13,7 @@ use super::{code, count, with_output};
 use crate::cli::{ReportArgs, ReportFormat};
 
 pub fn report(cfg: &Config, a: ReportArgs) -> Result<ExitCode> {
-    let db = Db::open_existing(&cfg.archive)?;
+    let db = Db::open_read_only(&cfg.archive)?;
     let format = match a.format {
         ReportFormat::Table => report::Format::Table,
         ReportFormat::Json => report::Format::Json,

@@ -16,7 +16,7 @@ use super::UsageError;
 use crate::cli::RestoreArgs;
 
 pub fn restore(cfg: &Config, a: RestoreArgs) -> Result<ExitCode> {
-    let db = Db::open_existing(&cfg.archive)?;
+    let db = Db::open_read_only(&cfg.archive)?;
     let sha = match (&a.hash, &a.url) {
         (Some(h), _) => restore::resolve_hash(&db, h)?,
         (None, Some(u)) => restore::resolve_url(&db, u, a.at)?,
