@@ -29,7 +29,7 @@ fn sigterm_and_sigint_stop_a_run_promptly_and_record_it_interrupted() {
                 s.url("/slow.mp4")
             ),
         );
-        let mut child = ws
+        let child = ws
             .command(&["run", page.to_str().unwrap()])
             .stderr(Stdio::piped())
             .spawn()
