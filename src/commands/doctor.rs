@@ -85,7 +85,7 @@ fn archive_state(cfg: &Config) -> (bool, String) {
         return (
             true,
             format!(
-                "{} holds no archive yet: the first run creates one",
+                "{}: no archive yet; the first run (or `linkvault init`) creates one",
                 dir.display()
             ),
         );
