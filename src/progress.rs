@@ -90,11 +90,7 @@ impl Progress {
 
     /// A failure, said once it is known to count (not while the network may be down).
     pub fn failure(&self, r: &CheckResult) {
-        let status = r
-            .http_status
-            .map(|s| format!(" (HTTP {s})"))
-            .unwrap_or_default();
-        self.info(&format!("{} {}{status}: {}", r.state, r.reason, r.url));
+        self.info(&format!("{}: {} — {}", r.state, r.reason.words(), r.url));
     }
 
     pub fn articles_total(&self, n: u64) {

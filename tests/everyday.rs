@@ -46,9 +46,15 @@ fn a_quiet_run_names_every_reference_not_alive_and_marks_the_new_failures() {
         !log.contains(&s.url("/alive.png")),
         "alive ones are not listed: {log}"
     );
-    let last = log.lines().last().unwrap();
+    let summary = log
+        .lines()
+        .position(|l| l.contains("run complete"))
+        .unwrap();
     assert!(
-        last.contains("run complete"),
+        log.lines()
+            .position(|l| l.contains(&s.url("/gone.png")))
+            .unwrap()
+            < summary,
         "the summary comes last: {log}"
     );
 

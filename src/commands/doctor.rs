@@ -165,7 +165,7 @@ async fn network_state(cfg: &Config) -> Vec<(bool, &'static str, String)> {
             let answers = fetcher.answers(&url).await;
             lines.push((
                 true,
-                "archive",
+                "rescue",
                 if answers {
                     format!("web archive {tg} answers (dead references are looked up there)")
                 } else {

@@ -47,9 +47,12 @@ pub fn init(a: &InitArgs) -> Result<ExitCode> {
     Store::open(&archive)?;
     Db::open(&archive)?;
     linkvault::text::eprint_line(&format!(
-        "wrote {} and an empty archive in {}. Add articles (`linkvault add URL`, or `articles` in the config), then `linkvault run`",
+        "wrote {} and an empty archive in {}",
         config.display(),
         archive.display()
     ));
+    linkvault::text::eprint_line(
+        "next: add articles (`linkvault add URL`, or `articles` in the config), then `linkvault run`",
+    );
     Ok(ExitCode::SUCCESS)
 }

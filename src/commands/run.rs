@@ -139,10 +139,13 @@ fn print_summary(s: &RunSummary, progress: &Progress) {
         ));
     }
     progress.say(&format!(
-        "run complete: {} read ({} with errors), {} cited; {} checked: {} alive, {} dead, {} blocked, {} transient; {} downloaded, {}",
+        "run complete: {} read ({} with errors), {} cited",
         count(s.articles_read, "article", "articles"),
         s.article_errors.len(),
         count(s.refs_cited, "reference", "references"),
+    ));
+    progress.say(&format!(
+        "{} checked: {} alive, {} dead, {} blocked, {} transient; {} downloaded, {}",
         s.checked,
         s.alive,
         s.dead,
