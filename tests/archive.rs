@@ -498,6 +498,11 @@ fn a_run_with_the_network_down_marks_nothing_dead() {
         stderr(&out)
     );
     assert!(stderr(&out).contains("NETWORK DOWN"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("dead: "),
+        "no failure is announced before the outage is known: {}",
+        stderr(&out)
+    );
     let report = ws.report_json();
     assert_eq!(report["summary"]["dead"], 0, "{report:#}");
     assert_eq!(report["summary"]["unchecked"], 3);

@@ -807,3 +807,78 @@ fn extract_reads_standard_input_and_resolves_against_base() {
     );
     assert!(text.contains("https://news.example/other"), "{text}");
 }
+
+#[test]
+fn run_reads_articles_from_standard_input_and_doctor_reports_problems() {
+    let s = Server::start();
+    s.route("/story", |_| Reply::html("<img src=\"/a.png\">"));
+    s.resource("/a.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let mut child = ws
+        .command(&["run", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{}", s.url("/story")).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(link(&ws.report_json(), &s.url("/a.png"))["state"], "alive");
+    // The article read from standard input is registered like any other.
+    assert!(ws.ok(&["articles"]).contains(&s.url("/story")));
+
+    let doctor = ws.ok(&["doctor"]);
+    assert!(
+        doctor.contains("opens and is writable: 1 article, 1 reference"),
+        "{doctor}"
+    );
+    assert!(doctor.ends_with("no problems found\n"), "{doctor}");
+    let broken = Workspace::with_config("[fetch]\nmax_bytes = \"lots\"\n");
+    let out = broken.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("config    PROBLEM:") && text.contains("fetch.max_bytes"),
+        "{text}"
+    );
+    assert!(text.contains("1 problem found"), "{text}");
+}
+
+#[test]
+fn robustify_reads_standard_input_with_its_base() {
+    let s = Server::start();
+    s.resource("/map.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/map.png")));
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let out_path = ws.path().join("robust.html");
+    let mut child = ws
+        .command(&[
+            "robustify",
+            "-",
+            "-o",
+            out_path.to_str().unwrap(),
+            "--base-url",
+            "https://archive.example/",
+            "--base",
+            &s.url("/articles/story.html"),
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"<p><a href=\"../map.png\">the map</a></p>")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&out_path).unwrap();
+    assert!(
+        html.contains("data-versionurl=\"https://archive.example/")
+            && html.contains(&s.url("/map.png")),
+        "{html}"
+    );
+}

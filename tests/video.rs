@@ -343,3 +343,61 @@ fn no_more_than_video_processes_yt_dlp_run_at_once() {
         "video.processes = 2 caps yt-dlp runs at two (and both are used):\n{text}"
     );
 }
+
+#[test]
+fn yt_dlp_gets_a_copy_of_the_cookies_and_the_page_hosts_headers() {
+    let s = Server::start();
+    let media = clip(9, 32 * 1024);
+    s.resource("/media/c.mp4", "video/mp4", media);
+    s.route("/watch/9", |_| Reply::html(&video_page("/media/c.mp4")));
+    let tool = yt_dlp();
+    let ws0 = Workspace::new();
+    let args_log = ws0.path().join("args.log");
+    let wrapper = ws0.write(
+        "yt-dlp-args",
+        &format!(
+            "#!/bin/sh\ncase \"$1\" in --version) exec {tool} --version;; esac\nfor a in \"$@\"; do echo \"$a\" >> {log}; done\nfor a in \"$@\"; do case \"$prev\" in --cookies) cat \"$a\" >> {log}.cookies;; esac; prev=\"$a\"; done\nexec {tool} \"$@\"\n",
+            log = args_log.display()
+        ),
+    );
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let ws = Workspace::with_config(&format!(
+        "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\nretries = 0\ncookies = \"cookies.txt\"\n[[fetch.headers]]\nhost = \"127.0.0.1\"\nheaders = {{ X-Token = \"t0k\" }}\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\n",
+        wrapper.display()
+    ));
+    let cookies = ws.write(
+        "cookies.txt",
+        "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n",
+    );
+    let article = ws.write(
+        "a.html",
+        &format!(r#"<iframe src="{}"></iframe>"#, s.url("/watch/9")),
+    );
+    ws.ok(&["run", article.to_str().unwrap()]);
+    let args = std::fs::read_to_string(&args_log).unwrap();
+    let lines: Vec<&str> = args.lines().collect();
+    let after = |flag: &str| {
+        lines
+            .iter()
+            .position(|l| *l == flag)
+            .map(|i| lines[i + 1])
+            .unwrap_or_else(|| panic!("{flag} not passed: {args}"))
+    };
+    assert_eq!(after("--add-headers"), "x-token:t0k");
+    assert_ne!(
+        after("--cookies"),
+        cookies.to_str().unwrap(),
+        "a copy: yt-dlp writes its jar back into the file it reads"
+    );
+    let seen = std::fs::read_to_string(format!("{}.cookies", args_log.display())).unwrap();
+    assert!(seen.contains("sid\tabc"), "{seen}");
+    assert_eq!(
+        std::fs::read_to_string(&cookies).unwrap(),
+        "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n",
+        "the user's file is untouched"
+    );
+}
