@@ -2,7 +2,6 @@
 //! files, URLs (fetched into memory, bounded by `fetch.max_article_bytes`) or `-` (standard input);
 //! `--base` resolves a saved file's relative links; excluded references are listed as such.
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -15,7 +14,6 @@ use linkvault::filter::Filter;
 use linkvault::input::{self, Document, Source};
 use linkvault::store::Store;
 use linkvault::text::printable;
-use linkvault::units::format_size;
 
 use super::{emit, runtime, UsageError};
 use crate::cli::{ExtractArgs, TextOrJson};
@@ -51,17 +49,7 @@ pub fn extract(cfg: &Config, a: &ExtractArgs) -> Result<ExitCode> {
     let mut items = Vec::new();
     for spec in &a.articles {
         if spec == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .take(cfg.fetch.max_article_bytes.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
-            if bytes.len() as u64 > cfg.fetch.max_article_bytes {
-                bail!(
-                    "standard input is larger than fetch.max_article_bytes ({}); raise it in config.toml to read it",
-                    format_size(cfg.fetch.max_article_bytes)
-                );
-            }
+            let bytes = input::read_stdin_bounded(cfg.fetch.max_article_bytes)?;
             items.push(Item::Stdin(bytes));
             continue;
         }

@@ -38,6 +38,19 @@ pub mod code {
     pub const BUSY: u8 = 75;
 }
 
+/// The exit for `--fail-on`: code 3 (said on stderr) when `n` references are in the state.
+pub fn fail_on_exit(n: u64, state: linkvault::report::FailOn) -> Option<ExitCode> {
+    (n > 0).then(|| {
+        linkvault::text::eprint_line(&format!(
+            "--fail-on {}: {} in that state (exit code {})",
+            state.as_str(),
+            count(n, "reference", "references"),
+            code::FAIL_ON
+        ));
+        ExitCode::from(code::FAIL_ON)
+    })
+}
+
 /// Bad usage found after parsing (a value clap could not check): exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]

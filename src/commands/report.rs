@@ -9,7 +9,7 @@ use linkvault::config::Config;
 use linkvault::db::Db;
 use linkvault::report::{self, FailOn};
 
-use super::{code, count, with_output};
+use super::{fail_on_exit, with_output};
 use crate::cli::{ReportArgs, ReportFormat};
 
 pub fn report(cfg: &Config, a: ReportArgs) -> Result<ExitCode> {
@@ -33,14 +33,8 @@ pub fn report(cfg: &Config, a: ReportArgs) -> Result<ExitCode> {
             .transpose()?;
         let since = db.latest_run_start()?;
         let n = report::count_in_state(&db, f, since, article)?;
-        if n > 0 {
-            linkvault::text::eprint_line(&format!(
-                "--fail-on {}: {} in that state (exit code {})",
-                f.as_str(),
-                count(n, "reference", "references"),
-                code::FAIL_ON
-            ));
-            return Ok(ExitCode::from(code::FAIL_ON));
+        if let Some(exit) = fail_on_exit(n, f) {
+            return Ok(exit);
         }
     }
     Ok(ExitCode::SUCCESS)

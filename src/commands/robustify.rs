@@ -2,10 +2,9 @@
 //! for publishing. Reads a saved file, a URL or standard input; says why a link got no version
 //! URL; refuses to write a loopback address readers could never reach.
 
-use std::io::Read;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 
 use linkvault::config::Config;
 use linkvault::db::Db;
@@ -64,14 +63,7 @@ fn is_loopback(u: &url::Url) -> bool {
 /// The article's bytes and, when it was fetched, its URL.
 fn read_article(cfg: &Config, spec: &str) -> Result<(Vec<u8>, Option<url::Url>)> {
     if spec == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .take(cfg.fetch.max_article_bytes.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| anyhow!("cannot read standard input: {e}"))?;
-        if bytes.len() as u64 > cfg.fetch.max_article_bytes {
-            bail!("standard input is larger than fetch.max_article_bytes");
-        }
+        let bytes = input::read_stdin_bounded(cfg.fetch.max_article_bytes)?;
         return Ok((bytes, None));
     }
     let sources = input::resolve(spec).map_err(|e| UsageError(e.to_string()))?;

@@ -105,14 +105,8 @@ fn finish(
     }
     if let Some(f) = fail_on {
         let n = report::count_in_state(&db, f, Some(s.started_at), None)?;
-        if n > 0 {
-            progress.say(&format!(
-                "--fail-on {}: {} in that state (exit code {})",
-                f.as_str(),
-                count(n, "reference", "references"),
-                code::FAIL_ON
-            ));
-            return Ok(ExitCode::from(code::FAIL_ON));
+        if let Some(exit) = super::fail_on_exit(n, f) {
+            return Ok(exit);
         }
     }
     Ok(ExitCode::SUCCESS)

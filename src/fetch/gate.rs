@@ -67,21 +67,31 @@ struct Head {
     rest: Vec<u8>,
 }
 
-async fn read_head(conn: &mut TcpStream) -> std::io::Result<Option<Head>> {
+/// Reads up to the blank line ending a head: the bytes read and where the head ends. `Err`
+/// carries what was read when the stream ended (or grew past `MAX_HEAD`) first.
+async fn read_until_blank_line(
+    stream: &mut TcpStream,
+) -> std::io::Result<Result<(Vec<u8>, usize), Vec<u8>>> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
-    let end = loop {
+    loop {
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
+            return Ok(Ok((buf, i)));
         }
         if buf.len() > MAX_HEAD {
-            return Ok(None);
+            return Ok(Err(buf));
         }
-        let n = conn.read(&mut chunk).await?;
+        let n = stream.read(&mut chunk).await?;
         if n == 0 {
-            return Ok(None);
+            return Ok(Err(buf));
         }
         buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+async fn read_head(conn: &mut TcpStream) -> std::io::Result<Option<Head>> {
+    let Ok((buf, end)) = read_until_blank_line(conn).await? else {
+        return Ok(None);
     };
     let text = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = text.split("\r\n");
@@ -266,20 +276,10 @@ async fn forward_response(
     client: &mut TcpStream,
     head_only: bool,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    let end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > MAX_HEAD {
-            return Ok(());
-        }
-        let n = upstream.read(&mut chunk).await?;
-        if n == 0 {
-            return client.write_all(&buf).await;
-        }
-        buf.extend_from_slice(&chunk[..n]);
+    let (buf, end) = match read_until_blank_line(upstream).await? {
+        Ok(head) => head,
+        // No complete head: pass on what came, and stop.
+        Err(partial) => return client.write_all(&partial).await,
     };
     let text = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = text.split("\r\n");

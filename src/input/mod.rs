@@ -29,6 +29,26 @@ pub enum InputError {
     Directory(String),
 }
 
+/// Reads an article from standard input, never more than `max` bytes.
+pub fn read_stdin_bounded(max: u64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(max.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|source| InputError::Unreadable {
+            path: PathBuf::from("-"),
+            source,
+        })?;
+    if buf.len() as u64 > max {
+        return Err(InputError::TooLarge {
+            path: PathBuf::from("standard input"),
+            max: crate::units::format_size(max),
+        });
+    }
+    Ok(buf)
+}
+
 /// Reads a local article whole, but never more than `max` bytes: `/dev/zero`, a FIFO that never
 /// ends or a huge sparse file is refused, not read into memory.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, InputError> {

@@ -380,15 +380,7 @@ fn verdict_text(l: &LinkRow) -> String {
 
 /// Terminal output: control characters (escape sequences from hostile URLs) are made visible.
 fn safe(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                char::REPLACEMENT_CHARACTER
-            } else {
-                c
-            }
-        })
-        .collect()
+    crate::text::one_line(s)
 }
 
 /// Grouped by article (a link cited twice appears under both), the summary last. Each line fits

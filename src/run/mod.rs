@@ -94,6 +94,21 @@ pub enum RunError {
     Rescue(#[from] RescueError),
 }
 
+impl RunSummary {
+    /// Takes in what the checks did.
+    fn absorb(&mut self, o: &checks::CheckOutcome) {
+        self.checked = o.checked;
+        self.alive = o.alive;
+        self.dead = o.dead;
+        self.blocked = o.blocked;
+        self.transient = o.transient;
+        self.downloaded += o.downloaded;
+        self.new_snapshots = o.new_snapshots;
+        self.video_page_only = o.video_page_only;
+        self.videos_captured = o.videos_captured;
+    }
+}
+
 impl RunError {
     /// Another run holds the archive: nothing went wrong, this run just did not happen.
     pub fn is_archive_busy(&self) -> bool {
@@ -238,13 +253,7 @@ pub async fn run_pass(
     )
     .await?;
     if let Some(stop) = interrupt.stopped() {
-        summary.checked = outcome.checked;
-        summary.alive = outcome.alive;
-        summary.dead = outcome.dead;
-        summary.blocked = outcome.blocked;
-        summary.transient = outcome.transient;
-        summary.downloaded += outcome.downloaded;
-        summary.new_snapshots = outcome.new_snapshots;
+        summary.absorb(&outcome);
         if let Some(e) = outcome.fatal {
             return Err(e);
         }
@@ -260,15 +269,7 @@ pub async fn run_pass(
         &progress,
     )
     .await;
-    summary.checked = outcome.checked;
-    summary.alive = outcome.alive;
-    summary.dead = outcome.dead;
-    summary.blocked = outcome.blocked;
-    summary.transient = outcome.transient;
-    summary.downloaded += outcome.downloaded;
-    summary.new_snapshots = outcome.new_snapshots;
-    summary.video_page_only = outcome.video_page_only;
-    summary.videos_captured = outcome.videos_captured;
+    summary.absorb(&outcome);
     // Rescue and second copies, only when the network was up and the checks went through.
     if outcome.fatal.is_none() && !summary.network_down {
         match rescue::rescue_dead(&mut db, cfg, &fetcher, run_id, &progress).await {
