@@ -182,6 +182,7 @@ pub struct VerifyArgs {
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
+    /// Address and port to listen on; anything but loopback opens the archive to the network.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub listen: std::net::SocketAddr,
     /// No access log (one line per request on standard error).
@@ -193,6 +194,10 @@ pub struct ServeArgs {
     /// A connection with no request for this long is closed.
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_positive_duration)]
     pub idle_timeout: Duration,
+    /// The address readers reach this server at (behind a reverse proxy): absolute Memento
+    /// URIs are built on it instead of the request's Host.
+    #[arg(long, value_name = "URL", value_parser = parse_http_url)]
+    pub public_url: Option<url::Url>,
 }
 
 #[derive(Args, Debug)]

@@ -385,7 +385,7 @@ pub fn render_text(h: &HistoryRow) -> String {
 }
 
 /// A check's redirects as people read them: `301 → https://b/ → 302 → https://c/ → 200`.
-fn redirect_chain(c: &crate::db::CheckRow) -> Option<String> {
+pub fn redirect_chain(c: &crate::db::CheckRow) -> Option<String> {
     #[derive(serde::Deserialize)]
     struct Hop {
         url: String,

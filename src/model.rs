@@ -207,7 +207,7 @@ impl Reason {
         match self {
             Reason::Http(code) => format!("HTTP {code}"),
             Reason::Ok => "OK".into(),
-            Reason::NotModified => "unchanged".into(),
+            Reason::NotModified => "OK (unchanged)".into(),
             Reason::Dns => "host gone (DNS)".into(),
             Reason::DnsTemporary => "DNS failed".into(),
             Reason::ConnectionRefused => "connection refused".into(),

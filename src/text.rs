@@ -38,6 +38,24 @@ pub fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// HTML-escapes text for element content and attribute values (control characters shown as
+/// U+FFFD, as on a terminal).
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Writes a line to standard error, made printable; a closed stream is ignored.
 pub fn eprint_line(line: &str) {
     let mut err = std::io::stderr().lock();

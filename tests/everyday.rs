@@ -882,3 +882,40 @@ fn robustify_reads_standard_input_with_its_base() {
         "{html}"
     );
 }
+
+#[test]
+fn an_unchanged_article_still_counts_what_it_cites() {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    s.resource("/b.png", "image/png", PNG);
+    let body = format!(
+        r#"<html><body><img src="{}"><img src="{}"></body></html>"#,
+        s.url("/a.png"),
+        s.url("/b.png")
+    );
+    s.resource("/story.html", "text/html", body.into_bytes());
+    let mut ws = Workspace::new();
+    at(&mut ws, "2026-05-01T00:00:00Z");
+    let first = stderr(&ws.run(&["run", &s.url("/story.html")]));
+    assert!(
+        first.contains("run complete: 1 article read (0 with errors), 2 references cited"),
+        "{first}"
+    );
+    // Two days later the article is asked for conditionally and answers 304.
+    at(&mut ws, "2026-05-03T00:00:00Z");
+    let second = stderr(&ws.run(&["run"]));
+    let asked = s
+        .requests()
+        .into_iter()
+        .filter(|r| r.path() == "/story.html")
+        .collect::<Vec<_>>();
+    assert_eq!(asked.len(), 2);
+    assert!(
+        asked[1].header("if-none-match").is_some(),
+        "asked conditionally"
+    );
+    assert!(
+        second.contains("run complete: 1 article read (0 with errors), 2 references cited"),
+        "an unchanged article still cites its references: {second}"
+    );
+}

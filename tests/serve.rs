@@ -38,6 +38,8 @@ fn archive() -> (Server, Workspace, String) {
 fn timegate_mementos_and_timemap_follow_rfc_7089() {
     let (_s, ws, map) = archive();
     let srv = ws.serve();
+    // Absolute, on the Host the client asked for: aggregators merge TimeMaps from many archives.
+    let origin = format!("http://127.0.0.1:{}", srv.port);
     for method in ["GET", "HEAD"] {
         let tg = request(
             srv.port,
@@ -48,13 +50,14 @@ fn timegate_mementos_and_timemap_follow_rfc_7089() {
         assert_eq!(tg.status, 302, "{method}");
         assert_eq!(
             tg.header("Location"),
-            Some(format!("/20270101000000/{map}").as_str())
+            Some(format!("{origin}/20270101000000/{map}").as_str())
         );
         assert_eq!(tg.header("Vary"), Some("accept-datetime"));
         let link = tg.header("Link").unwrap();
         assert!(
             link.contains(&format!("<{map}>; rel=\"original\""))
-                && link.contains("rel=\"timemap\""),
+                && link.contains(&format!("<{origin}/timemap/link/{map}>; rel=\"timemap\""))
+                && link.contains(&format!("<{origin}/timegate/{map}>; rel=\"timegate\"")),
             "{link}"
         );
     }
@@ -66,7 +69,7 @@ fn timegate_mementos_and_timemap_follow_rfc_7089() {
     );
     assert_eq!(
         late.header("Location"),
-        Some(format!("/20270102000000/{map}").as_str())
+        Some(format!("{origin}/20270102000000/{map}").as_str())
     );
 
     let m = request(srv.port, "GET", &format!("/20270101000000/{map}"), &[]);
@@ -82,11 +85,14 @@ fn timegate_mementos_and_timemap_follow_rfc_7089() {
     let tm = request(srv.port, "GET", &format!("/timemap/link/{map}"), &[]);
     assert_eq!(tm.header("Content-Type"), Some("application/link-format"));
     let text = String::from_utf8(tm.body).unwrap();
-    assert!(text.contains(&format!("</20270101000000/{map}>; rel=\"first memento\"; datetime=\"Fri, 01 Jan 2027 00:00:00 GMT\"")), "{text}");
+    assert!(text.contains(&format!("<{origin}/20270101000000/{map}>; rel=\"first memento\"; datetime=\"Fri, 01 Jan 2027 00:00:00 GMT\"")), "{text}");
     assert!(
-        text.contains(&format!("</20270102000000/{map}>; rel=\"last memento\"")),
+        text.contains(&format!(
+            "<{origin}/20270102000000/{map}>; rel=\"last memento\""
+        )),
         "{text}"
     );
+    assert!(!text.contains("</"), "no relative URI left: {text}");
 
     assert_eq!(
         request(srv.port, "GET", "/timegate/https://never.example/", &[]).status,
@@ -121,7 +127,8 @@ fn an_article_page_has_mementos_for_each_version_read() {
     );
     assert_eq!(tg.status, 302);
     let first = format!("/20270101000000/{story}");
-    assert_eq!(tg.header("Location"), Some(first.as_str()));
+    let absolute = format!("http://127.0.0.1:{}{first}", srv.port);
+    assert_eq!(tg.header("Location"), Some(absolute.as_str()));
     let m = request(srv.port, "GET", &first, &[]);
     assert_eq!(m.body, v1.as_bytes(), "the page as it was read that day");
     assert_eq!(m.header("Content-Type"), Some("text/html; charset=utf-8"));
@@ -412,4 +419,203 @@ fn keep_alive_head_and_a_thousand_idle_connections_do_not_stop_a_real_request() 
     );
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn every_html_page_carries_security_headers_and_the_server_holds_its_limits() {
+    let (s, ws, map) = archive();
+    let srv = ws.serve();
+    let article = ws.path().join("article.html");
+    let q = |u: &str| u.replace(':', "%3A").replace('/', "%2F");
+    let pages = [
+        "/".to_string(),
+        "/?state=dead&host=127.0.0.1".to_string(),
+        "/articles".to_string(),
+        format!("/article?url={}", q(article.to_str().unwrap())),
+        format!("/ref?url={}", q(&map)),
+        format!("/ref?url={}", q(&s.url("/never-cited"))),
+        "/article".to_string(),
+    ];
+    for page in &pages {
+        let a = request(srv.port, "GET", page, &[]);
+        assert!(
+            a.header("Content-Type")
+                .unwrap_or("")
+                .starts_with("text/html"),
+            "{page}"
+        );
+        let csp = a.header("Content-Security-Policy").unwrap_or("");
+        assert!(
+            csp.contains("default-src 'none'")
+                && csp.contains("frame-ancestors 'none'")
+                && !csp.contains("script-src"),
+            "{page}: {csp}"
+        );
+        assert_eq!(
+            a.header("X-Content-Type-Options"),
+            Some("nosniff"),
+            "{page}"
+        );
+        assert_eq!(a.header("Referrer-Policy"), Some("no-referrer"), "{page}");
+        assert_eq!(a.header("X-Frame-Options"), Some("DENY"), "{page}");
+        let body = String::from_utf8_lossy(&a.body);
+        assert!(
+            !body.contains("<script") && !body.contains("<b>bold</b>"),
+            "{page}: no script, everything escaped"
+        );
+    }
+    assert_eq!(request(srv.port, "GET", &pages[5], &[]).status, 404);
+    assert_eq!(request(srv.port, "GET", "/article", &[]).status, 400);
+    // The stylesheet the CSP allows is served.
+    let css = request(srv.port, "GET", "/static/style.css", &[]);
+    assert_eq!(
+        (css.status, css.header("Content-Type")),
+        (200, Some("text/css; charset=utf-8"))
+    );
+    // Read-only: anything but GET and HEAD is refused and says what is allowed.
+    let post = request(srv.port, "POST", "/", &[("Content-Length", "0")]);
+    assert_eq!(
+        (post.status, post.header("Allow")),
+        (405, Some("GET, HEAD"))
+    );
+    // Headers beyond the limit get 431, and the server goes on answering.
+    // (The server may close before reading all of it: a reset after the answer is fine.)
+    {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+        let huge = format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Huge: {}\r\n\r\n",
+            "x".repeat(100 * 1024)
+        );
+        let _ = conn.write_all(huge.as_bytes());
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = conn.read(&mut buf) {
+            answer.extend_from_slice(&buf[..n]);
+        }
+        assert!(
+            answer.starts_with(b"HTTP/1.1 431 "),
+            "{}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+    assert_eq!(request(srv.port, "GET", "/", &[]).status, 200);
+}
+
+#[test]
+fn public_url_makes_memento_uris_absolute_behind_a_reverse_proxy() {
+    let (_s, ws, map) = archive();
+    let srv = ws.serve_with(&["--public-url", "https://archive.example.org/linkvault/"]);
+    let base = "https://archive.example.org/linkvault";
+    let tm = request(srv.port, "GET", &format!("/timemap/link/{map}"), &[]);
+    let body = String::from_utf8(tm.body).unwrap();
+    assert!(
+        body.contains(&format!(
+            "<{base}/20270101000000/{map}>; rel=\"first memento\""
+        )) && body.contains(&format!("<{base}/timegate/{map}>; rel=\"timegate\""))
+            && body.contains(&format!("<{base}/timemap/link/{map}>; rel=\"self\"")),
+        "{body}"
+    );
+    let m = request(srv.port, "GET", &format!("/20270102000000/{map}"), &[]);
+    let link = m.header("Link").unwrap();
+    assert!(
+        link.contains(&format!("<{base}/timegate/{map}>; rel=\"timegate\"")),
+        "{link}"
+    );
+    let tg = request(srv.port, "GET", &format!("/timegate/{map}"), &[]);
+    assert_eq!(
+        tg.header("Location"),
+        Some(format!("{base}/20270102000000/{map}").as_str())
+    );
+}
+
+#[test]
+fn report_filters_match_host_subdomains_and_article_text() {
+    let s = Server::start();
+    s.route("/gone.png", |_| Reply::status(404));
+    let ws = Workspace::new();
+    let valley = ws.write(
+        "valley.html",
+        &format!(
+            r#"<title>Floods in the valley</title><a href="http://news.invalid/a">a</a><a href="http://cdn.news.invalid/b.jpg">b</a><img src="{}">"#,
+            s.url("/gone.png")
+        ),
+    );
+    let election = ws.write(
+        "election.html",
+        r#"<title>Election night</title><a href="http://othernews.invalid/c">c</a>"#,
+    );
+    ws.ok(&["run", valley.to_str().unwrap(), election.to_str().unwrap()]);
+    let srv = ws.serve();
+    let page =
+        |target: &str| String::from_utf8(request(srv.port, "GET", target, &[]).body).unwrap();
+    let listed = |html: &str| -> Vec<&str> {
+        [
+            "news.invalid/a",
+            "cdn.news.invalid/b.jpg",
+            "othernews.invalid/c",
+            "/gone.png",
+        ]
+        .into_iter()
+        .filter(|u| html.contains(&format!("{u}\">")) || html.contains(&format!("{u}</a>")))
+        .collect()
+    };
+    assert_eq!(
+        listed(&page("/")),
+        [
+            "news.invalid/a",
+            "cdn.news.invalid/b.jpg",
+            "othernews.invalid/c",
+            "/gone.png"
+        ]
+    );
+    assert_eq!(
+        listed(&page("/?host=news.invalid")),
+        ["news.invalid/a", "cdn.news.invalid/b.jpg"],
+        "a host matches its subdomains, not hosts that merely end the same"
+    );
+    assert_eq!(
+        listed(&page("/?host=NEWS.invalid.")),
+        ["news.invalid/a", "cdn.news.invalid/b.jpg"]
+    );
+    assert_eq!(
+        listed(&page("/?article=ELECTION")),
+        ["othernews.invalid/c"],
+        "by the article's address, case-insensitive"
+    );
+    assert_eq!(
+        listed(&page("/?article=in+the+valley")),
+        ["news.invalid/a", "cdn.news.invalid/b.jpg", "/gone.png"],
+        "by the article's title"
+    );
+    assert_eq!(listed(&page("/?kind=image&host=127.0.0.1")), ["/gone.png"]);
+    let filtered = page("/?host=news.invalid&article=valley");
+    assert!(
+        filtered.contains("value=\"news.invalid\"") && filtered.contains("value=\"valley\""),
+        "the form shows the filters in force"
+    );
+}
+
+#[test]
+fn serving_beyond_loopback_warns() {
+    let (_s, ws, _map) = archive();
+    let mut child = ws
+        .command(&["serve", "--listen", "0.0.0.0:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("warning: serving on 0.0.0.0:")
+            && line.contains("anyone who can reach this machine"),
+        "{line}"
+    );
 }

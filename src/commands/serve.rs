@@ -23,6 +23,10 @@ pub fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
         max_connections: a.max_connections,
         idle_timeout: a.idle_timeout,
         header_timeout: a.idle_timeout.min(std::time::Duration::from_secs(10)),
+        public_url: a
+            .public_url
+            .as_ref()
+            .map(|u| u.as_str().trim_end_matches('/').to_string()),
     };
     runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), a.listen, opts))?;
     Ok(ExitCode::SUCCESS)

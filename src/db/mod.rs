@@ -22,7 +22,8 @@ pub use rescue::{
 };
 pub use views::{
     archive_name, ArticleCaptureRow, ArticleHistory, CheckRow, ExportPage, ExportSnapshot,
-    HistoryRow, LinkFilter, LinkRow, ObjectRow, Provenance, SnapshotInfo, SnapshotRow, Summary,
+    HistoryRow, LinkFilter, LinkRow, ObjectRow, Provenance, ReportQuery, SnapshotInfo, SnapshotRow,
+    Summary,
 };
 
 pub const DB_FILE: &str = "linkvault.db";

@@ -59,6 +59,18 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// The references `article_id` cites now (an unchanged article still cites them).
+    pub fn cited_by(&self, article_id: i64) -> rusqlite::Result<Vec<i64>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT c.ref_id FROM citations c JOIN refs r ON r.id = c.ref_id
+             WHERE c.article_id = ?1 AND r.retired_at IS NULL",
+        )?;
+        let ids = stmt.query_map([article_id], |r| r.get(0))?;
+        ids.collect()
+    }
+}
+
+impl Tx<'_> {
     /// Drops every citation of these references (see `Db::retire_uncited`).
     pub fn uncite(&self, ref_ids: &[i64]) -> rusqlite::Result<()> {
         let mut stmt = self

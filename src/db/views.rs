@@ -195,6 +195,8 @@ pub struct ArticleHistory {
     pub last_read_at: Option<Timestamp>,
     pub last_status: Option<u16>,
     pub last_error: Option<String>,
+    /// When the article says it was published (meta tags, JSON-LD, `<time>`).
+    pub published_at: Option<Timestamp>,
     /// References it cites.
     pub cites: u64,
     pub captures: Vec<ArticleCaptureRow>,
@@ -275,6 +277,20 @@ pub struct LinkFilter {
     pub article: Option<i64>,
     /// Include alive references (the default report shows only the others).
     pub include_alive: bool,
+}
+
+/// What the web view's report lists: filters as the form gives them, and one page of rows.
+#[derive(Debug, Clone, Default)]
+pub struct ReportQuery {
+    pub include_alive: bool,
+    pub state: Option<State>,
+    pub kind: Option<Kind>,
+    /// A host, matching its subdomains too.
+    pub host: Option<String>,
+    /// A substring of a citing article's URL, path or title (case-insensitive).
+    pub article: Option<String>,
+    pub limit: usize,
+    pub offset: usize,
 }
 
 /// Reads a row selected as `SNAPSHOT_COLUMNS`.
@@ -361,6 +377,46 @@ impl Db {
              ORDER BY r.id"
         );
         self.visit_rows(&sql, filter, false, |row, _| visit(row))
+    }
+
+    /// One page of the web report: references matching `q`, the ones failing most recently
+    /// first, then the alive; and how many match in all.
+    pub fn report_rows(&self, q: &ReportQuery) -> Result<(Vec<LinkRow>, u64)> {
+        let filter = "FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot
+             WHERE r.retired_at IS NULL
+               AND (?1 OR r.state != 'alive')
+               AND (?2 IS NULL OR r.state = ?2)
+               AND (?3 IS NULL OR r.kind = ?3)
+               AND (?4 IS NULL OR r.host = ?4 OR r.host LIKE '%.' || ?4)
+               AND (?5 IS NULL OR r.id IN (
+                     SELECT c.ref_id FROM citations c JOIN articles a ON a.id = c.article_id
+                     WHERE instr(lower(COALESCE(a.url, a.source) || char(10) || COALESCE(a.title, '')), lower(?5)) > 0))";
+        let include_alive = q.include_alive || q.state == Some(State::Alive);
+        let host = q
+            .host
+            .as_deref()
+            .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase());
+        let args = params![
+            include_alive,
+            q.state.map(State::as_str),
+            q.kind.map(Kind::as_str),
+            host,
+            q.article.as_deref(),
+            q.limit as i64,
+            q.offset as i64
+        ];
+        let total: u64 = self.wrap(self.conn.query_row(
+            &format!("SELECT count(*) {filter} AND ?6 = ?6 AND ?7 = ?7"),
+            args,
+            |r| r.get(0),
+        ))?;
+        let mut stmt = self.wrap(self.conn.prepare(&format!(
+            "SELECT {LINK_COLUMNS} {filter}
+             ORDER BY r.state = 'alive', r.state = 'unchecked', r.dead_since DESC, r.id
+             LIMIT ?6 OFFSET ?7"
+        )))?;
+        let rows = self.wrap(stmt.query_map(args, link_row).and_then(|m| m.collect()))?;
+        Ok((rows, total))
     }
 
     /// Visits (article, reference) pairs ordered by article, for reports grouped by article.
@@ -609,7 +665,7 @@ impl Db {
             self.conn
                 .query_row(
                     "SELECT a.id, a.source, a.url, a.title, a.last_read_at, a.last_status, a.last_error,
-                            (SELECT count(*) FROM citations c WHERE c.article_id = a.id)
+                            (SELECT count(*) FROM citations c WHERE c.article_id = a.id), a.published_at
                      FROM articles a WHERE a.source = ?1 OR a.url = ?1 ORDER BY a.id LIMIT 1",
                     [url],
                     |r| {
@@ -623,6 +679,7 @@ impl Db {
                                 last_status: r.get(5)?,
                                 last_error: r.get(6)?,
                                 cites: r.get(7)?,
+                                published_at: r.get(8)?,
                                 captures: Vec::new(),
                             },
                         ))

@@ -52,7 +52,7 @@ pub fn rot_series(db: &Db, article: Option<i64>) -> Result<RotSeries, DbError> {
 }
 
 fn esc(s: &str) -> String {
-    super::html::escape(s)
+    crate::text::html_escape(s)
 }
 
 /// A stacked area chart, `width`×`height`, with axes, dates and a legend.

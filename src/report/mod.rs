@@ -173,7 +173,7 @@ pub fn write(
         Format::Csv => write_csv(db, filter, out)?,
         Format::Table => write_table(db, filter, &summary, out)?,
         Format::Markdown => write_markdown(db, filter, &summary, out)?,
-        Format::Html => html::write_html(db, filter, &summary, &html::View::default(), out)?,
+        Format::Html => html::write_html(db, filter, &summary, out)?,
     }
     out.flush()?;
     Ok(summary)

@@ -303,7 +303,11 @@ fn record_article(
     }
     if o.not_modified {
         summary.articles_read += 1;
-        db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
+        let ids = db.transaction(|tx| {
+            tx.record_article_read(o.row.id, now, &read)?;
+            tx.cited_by(o.row.id)
+        })?;
+        cited.extend(ids);
         return Ok(Vec::new());
     }
     if let Some(sha) = &read.sha256 {

@@ -34,6 +34,7 @@ pub async fn connection(
     activity: Arc<Activity>,
 ) {
     let _ = conn.set_nodelay(true);
+    let local = conn.local_addr().ok();
     let service = {
         let activity = activity.clone();
         let opts = opts.clone();
@@ -51,7 +52,7 @@ pub async fn connection(
                     .path_and_query()
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_else(|| "/".into());
-                let answer = answer(req, archive).await;
+                let answer = answer(req, archive, &opts, local).await;
                 if opts.access_log {
                     crate::text::eprint_line(&format!(
                         "{} {} \"{} {}\" {} {} {} ms",
@@ -79,6 +80,8 @@ pub async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(opts.header_timeout)
         .keep_alive(true)
+        // Request line and headers together; beyond it, 431 (browsers send a few KiB).
+        .max_header_size(32 * 1024)
         .max_buf_size(64 * 1024);
     let served = builder.serve_connection(TokioIo::new(conn), service);
     tokio::pin!(served);
@@ -99,7 +102,12 @@ pub async fn connection(
 }
 
 /// One request: read the headers routing needs, route on a blocking thread, stream the answer.
-async fn answer(req: hyper::Request<Incoming>, archive: PathBuf) -> hyper::Response<ResponseBody> {
+async fn answer(
+    req: hyper::Request<Incoming>,
+    archive: PathBuf,
+    opts: &ServeOptions,
+    local: Option<SocketAddr>,
+) -> hyper::Response<ResponseBody> {
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -117,6 +125,7 @@ async fn answer(req: hyper::Request<Incoming>, archive: PathBuf) -> hyper::Respo
         range: header("range"),
         if_none_match: header("if-none-match"),
         if_range: header("if-range"),
+        base: base_url(opts, header("host").as_deref(), local),
         host: header("host"),
     };
     let head_only = request.method == "HEAD";
@@ -124,6 +133,25 @@ async fn answer(req: hyper::Request<Incoming>, archive: PathBuf) -> hyper::Respo
         .await
         .unwrap_or_else(|_| Response::text(500, "internal error"));
     into_hyper(routed, head_only).await
+}
+
+/// The origin absolute URIs are built on: `--public-url`, else `http://` + the request's
+/// `Host` when it is a plain host[:port], else the address the connection came in on.
+fn base_url(opts: &ServeOptions, host: Option<&str>, local: Option<SocketAddr>) -> String {
+    if let Some(p) = &opts.public_url {
+        return p.trim_end_matches('/').to_string();
+    }
+    let plain = |h: &&str| {
+        !h.is_empty()
+            && h.len() <= 255
+            && h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+    };
+    match (host.filter(plain), local) {
+        (Some(h), _) => format!("http://{h}"),
+        (None, Some(a)) => format!("http://{a}"),
+        (None, None) => "http://localhost".into(),
+    }
 }
 
 async fn into_hyper(r: Response, head_only: bool) -> hyper::Response<ResponseBody> {

@@ -12,12 +12,11 @@ fn http_date(t: Timestamp) -> String {
     clock::format_http(t)
 }
 
-fn links(url: &str, extra: &str) -> String {
-    let mut l = format!(
-        "<{url}>; rel=\"original\", </timegate/{url}>; rel=\"timegate\", </timemap/link/{url}>; rel=\"timemap\"; type=\"application/link-format\""
-    );
-    l.push_str(extra);
-    l
+/// The `Link` header of TimeGates and mementos: absolute URIs on `base`.
+fn links(url: &str, base: &str) -> String {
+    format!(
+        "<{url}>; rel=\"original\", <{base}/timegate/{url}>; rel=\"timegate\", <{base}/timemap/link/{url}>; rel=\"timemap\"; type=\"application/link-format\""
+    )
 }
 
 /// Resolves the URL the client asked about to one the archive knows (fragment dropped) — a
@@ -30,31 +29,35 @@ fn lookup(db: &Db, raw: &str) -> Option<(String, Vec<SnapshotRow>)> {
     })
 }
 
-pub fn timegate(db: &Db, raw: &str, req: &Request) -> Response {
+pub fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
     if all.is_empty() {
         return Response::text(404, "no capture of this URL is held");
     }
+    // No Accept-Datetime: the most recent memento (RFC 7089 §4.1.1).
     let wanted = match &req.accept_datetime {
         Some(v) => match clock::parse_http(v) {
             Some(t) => t,
             None => return Response::text(400, "Accept-Datetime must be an RFC 1123 date"),
         },
-        None => clock::now(),
+        None => i64::MAX,
     };
-    let Some(best) = all.iter().min_by_key(|m| (m.captured_at - wanted).abs()) else {
+    let Some(best) = all
+        .iter()
+        .min_by_key(|m| (i128::from(m.captured_at) - i128::from(wanted)).abs())
+    else {
         return Response::text(404, "no capture of this URL is held");
     };
-    let location = format!("/{}/{url}", clock::format_compact(best.captured_at));
+    let location = format!("{base}/{}/{url}", clock::format_compact(best.captured_at));
     Response::new(302, "text/plain; charset=utf-8", Vec::new())
         .header("Location", location)
         .header("Vary", "accept-datetime")
-        .header("Link", links(&url, ""))
+        .header("Link", links(&url, base))
 }
 
-pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str) -> Response {
+pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, base: &str) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
@@ -86,7 +89,7 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str) -> Response {
                     .unwrap_or_else(|| "application/octet-stream".into()),
             ),
             ("Memento-Datetime".into(), http_date(m.captured_at)),
-            ("Link".into(), links(&url, "")),
+            ("Link".into(), links(&url, base)),
             ("Content-Security-Policy".into(), "sandbox".into()),
         ],
         body: Body::File {
@@ -97,12 +100,12 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str) -> Response {
     }
 }
 
-pub fn timemap(db: &Db, raw: &str) -> Response {
+pub fn timemap(db: &Db, raw: &str, base: &str) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
     let mut body = format!(
-        "<{url}>; rel=\"original\",\n</timegate/{url}>; rel=\"timegate\",\n</timemap/link/{url}>; rel=\"self\"; type=\"application/link-format\""
+        "<{url}>; rel=\"original\",\n<{base}/timegate/{url}>; rel=\"timegate\",\n<{base}/timemap/link/{url}>; rel=\"self\"; type=\"application/link-format\""
     );
     let n = all.len();
     for (i, m) in all.iter().enumerate() {
@@ -113,7 +116,7 @@ pub fn timemap(db: &Db, raw: &str) -> Response {
             _ => "memento",
         };
         body.push_str(&format!(
-            ",\n</{}/{url}>; rel=\"{rel}\"; datetime=\"{}\"",
+            ",\n<{base}/{}/{url}>; rel=\"{rel}\"; datetime=\"{}\"",
             clock::format_compact(m.captured_at),
             http_date(m.captured_at)
         ));

@@ -8,6 +8,7 @@
 mod conns;
 mod http;
 mod memento;
+mod pages;
 mod routes;
 
 use std::net::SocketAddr;
@@ -38,8 +39,11 @@ pub struct Request {
     pub range: Option<String>,
     pub if_none_match: Option<String>,
     pub if_range: Option<String>,
-    /// The `Host` the client asked for (absolute Memento URIs are built on it).
+    /// The `Host` the client asked for.
     pub host: Option<String>,
+    /// The origin absolute URIs (Memento) are built on: `--public-url`, else
+    /// `http://` + the request's `Host`.
+    pub base: String,
 }
 
 /// What a route answers.
@@ -93,6 +97,8 @@ pub struct ServeOptions {
     pub idle_timeout: Duration,
     /// One access-log line per request on stderr.
     pub access_log: bool,
+    /// Where readers reach this server (behind a reverse proxy), for absolute URIs.
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -102,6 +108,7 @@ impl Default for ServeOptions {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             access_log: true,
+            public_url: None,
         }
     }
 }

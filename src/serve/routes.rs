@@ -3,28 +3,39 @@
 
 use std::path::Path;
 
+use super::pages::{self, STYLE};
 use super::{memento, Body, Request, Response};
-use crate::db::{Db, LinkFilter};
+use crate::db::Db;
 use crate::model::{Kind, State};
-use crate::report::html::{write_history, write_html, View};
 use crate::store::{is_sha256, Store};
+
+/// The policy of every HTML page: nothing but our own stylesheet, images and media; no scripts,
+/// no frames, no form posts elsewhere, never framed.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; \
+                        form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 pub fn route(archive: &Path, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::text(405, "read-only: GET and HEAD only").header("Allow", "GET, HEAD");
+    }
+    let target = req.target.as_str();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if path == "/static/style.css" {
+        return Response::new(200, "text/css; charset=utf-8", STYLE.as_bytes().to_vec())
+            .header("Cache-Control", "public, max-age=3600");
     }
     let db = match Db::open_read_only(archive) {
         Ok(db) => db,
         Err(e) => return Response::text(500, &e.to_string()),
     };
     let store = Store::open_existing(archive);
-    let target = req.target.as_str();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    // Memento URIs are absolute: aggregators merge TimeMaps from many archives.
+    let base = req.base.as_str();
     if let Some(rest) = target.strip_prefix("/timemap/link/") {
-        return memento::timemap(&db, rest);
+        return memento::timemap(&db, rest, base);
     }
     if let Some(rest) = target.strip_prefix("/timegate/") {
-        return memento::timegate(&db, rest, req);
+        return memento::timegate(&db, rest, req, base);
     }
     if let Some((stamp, rest)) = target.trim_start_matches('/').split_once('/') {
         // Wayback-style modifiers (`id_`, `mp_`, `im_`…) ask for the raw or a rewritten form;
@@ -36,7 +47,7 @@ pub fn route(archive: &Path, req: &Request) -> Response {
                 && modifier.ends_with('_')
                 && modifier[..2].bytes().all(|b| b.is_ascii_lowercase()));
         if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) && is_modifier {
-            return memento::memento(&db, &store, digits, rest);
+            return memento::memento(&db, &store, digits, rest, base);
         }
     }
     if let Some(sha) = path.strip_prefix("/objects/") {
@@ -48,56 +59,67 @@ pub fn route(archive: &Path, req: &Request) -> Response {
     let param = |k: &str| {
         params
             .iter()
-            .find(|(n, v)| n == k && !v.is_empty())
-            .map(|(_, v)| v.clone())
+            .find(|(n, v)| n == k && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
     };
-    match path {
-        "/" | "/report" => report_page(&db, &param),
-        "/ref" => match param("url").map(|u| crate::history::load(&db, &u)) {
-            Some(Ok(crate::history::Found::Reference(h))) => {
-                let mut out = Vec::new();
-                let _ = write_history(&h, &mut out);
-                Response::new(200, "text/html; charset=utf-8", out)
-            }
-            Some(Ok(crate::history::Found::Article(a))) => {
-                Response::text(200, &crate::history::render_article_text(&a))
-            }
-            Some(Err(e)) => Response::text(404, &e.to_string()),
-            None => Response::text(400, "give ?url="),
+    let page = match path {
+        "/" | "/report" => {
+            let filters = pages::report::Filters {
+                state: param("state").and_then(|s| State::parse(&s)),
+                kind: param("kind").and_then(|k| Kind::parse(&k)),
+                host: param("host"),
+                article: param("article"),
+                all: param("all").is_some(),
+                page: param("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+            };
+            pages::report_page(&db, &filters).map(Some)
+        }
+        "/articles" => pages::articles_page(&db).map(Some),
+        "/article" => match param("url") {
+            Some(u) => pages::article_page(&db, &u),
+            None => return html_page(400, &missing_url("/article")),
         },
-        _ => Response::text(404, "not found"),
+        "/ref" => match param("url") {
+            Some(u) => match crate::history::load(&db, &u) {
+                Ok(crate::history::Found::Reference(h)) => pages::article_titles(&db)
+                    .map(|titles| Some(pages::reference_page(&h, &titles))),
+                // An article's own URL: its page.
+                Ok(crate::history::Found::Article(_)) => pages::article_page(&db, &u),
+                Err(crate::history::HistoryError::Db(e)) => Err(e),
+                Err(_) => Ok(None),
+            },
+            None => return html_page(400, &missing_url("/ref")),
+        },
+        _ => Ok(None),
+    };
+    match page {
+        Ok(Some(html)) => html_page(200, &html),
+        Ok(None) => html_page(
+            404,
+            &pages::layout(
+                "Not found",
+                "",
+                "<h1>Not in this archive</h1><p>Nothing here is known by that address. The <a href=\"/\">report</a> and the <a href=\"/articles\">articles</a> list what is.</p>",
+            ),
+        ),
+        Err(e) => Response::text(500, &e.to_string()),
     }
 }
 
-fn report_page(db: &Db, param: &dyn Fn(&str) -> Option<String>) -> Response {
-    let article = match param("article") {
-        Some(a) => match crate::report::find_article(db, &a) {
-            Ok(id) => Some(id),
-            Err(e) => return Response::text(404, &e.to_string()),
-        },
-        None => None,
-    };
-    let view = View {
-        served: true,
-        state: param("state").and_then(|s| State::parse(&s)),
-        kind: param("kind").and_then(|k| Kind::parse(&k)),
-        host: param("host"),
-        article: param("article"),
-    };
-    let include_alive = param("all").is_some() || view.state == Some(State::Alive);
-    let filter = LinkFilter {
-        article,
-        include_alive,
-    };
-    let summary = match db.summary(article) {
-        Ok(s) => s,
-        Err(e) => return Response::text(500, &e.to_string()),
-    };
-    let mut out = Vec::new();
-    match write_html(db, filter, &summary, &view, &mut out) {
-        Ok(()) => Response::new(200, "text/html; charset=utf-8", out),
-        Err(e) => Response::text(500, &e.to_string()),
-    }
+fn missing_url(path: &str) -> String {
+    pages::layout(
+        "Bad request",
+        "",
+        &format!("<h1>Which one?</h1><p>Give the address as <code>{path}?url=…</code>.</p>"),
+    )
+}
+
+/// An HTML page with the security headers every page carries.
+fn html_page(status: u16, html: &str) -> Response {
+    Response::new(status, "text/html; charset=utf-8", html.as_bytes().to_vec())
+        .header("Content-Security-Policy", PAGE_CSP)
+        .header("Referrer-Policy", "no-referrer")
+        .header("X-Frame-Options", "DENY")
 }
 
 /// `/objects/{sha256}`: the bytes, typed as captured, with a strong ETag (the hash: objects

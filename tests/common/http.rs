@@ -23,7 +23,8 @@ impl Answer {
 /// Sends one request to 127.0.0.1:`port` and reads the whole answer.
 pub fn request(port: u16, method: &str, target: &str, headers: &[(&str, &str)]) -> Answer {
     let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut req =
+        format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+pub mod cdp;
 pub mod corpus;
 pub mod dns;
 pub mod http;
@@ -552,8 +553,15 @@ impl Drop for Served {
 impl Workspace {
     /// Starts `linkvault serve` on this archive and returns once it listens.
     pub fn serve(&self) -> Served {
+        self.serve_with(&[])
+    }
+
+    /// `serve` with extra options.
+    pub fn serve_with(&self, extra: &[&str]) -> Served {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
         let mut child = self
-            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .command(&args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
