@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::http::request;
+use common::http::{get, request};
+use common::pywb::Pywb;
 use common::{sha256_hex, stderr, Reply, Server, Workspace};
 
 const V1: &[u8] = b"\x89PNG first version of the map";
@@ -464,6 +465,14 @@ fn every_html_page_carries_security_headers_and_the_server_holds_its_limits() {
             "{page}: no script, everything escaped"
         );
     }
+    // Captures are served sandboxed: a kept page's scripts never run on this origin.
+    let kept_page = sha256_hex(&std::fs::read(&article).unwrap());
+    let capture = request(srv.port, "GET", &format!("/objects/{kept_page}"), &[]);
+    assert_eq!(capture.status, 200);
+    assert_eq!(capture.header("Content-Security-Policy"), Some("sandbox"));
+    assert_eq!(capture.header("X-Content-Type-Options"), Some("nosniff"));
+    let memento = request(srv.port, "GET", &format!("/20270102000000/{map}"), &[]);
+    assert_eq!(memento.header("Content-Security-Policy"), Some("sandbox"));
     assert_eq!(request(srv.port, "GET", &pages[5], &[]).status, 404);
     assert_eq!(request(srv.port, "GET", "/article", &[]).status, 400);
     // The stylesheet the CSP allows is served.
@@ -618,4 +627,112 @@ fn serving_beyond_loopback_warns() {
             && line.contains("anyone who can reach this machine"),
         "{line}"
     );
+}
+
+#[test]
+fn pywb_uses_the_archive_as_a_remote_memento_source() {
+    let (_s, ws, map) = archive();
+    let srv = ws.serve();
+    // pywb's `memento` index type: TimeMaps and TimeGate answers from linkvault, bytes from its
+    // raw (`id_`) mementos.
+    let root = ws.path().join("pywb");
+    std::fs::create_dir_all(&root).unwrap();
+    let o = format!("http://127.0.0.1:{}", srv.port);
+    std::fs::write(
+        root.join("config.yaml"),
+        format!(
+            "enable_memento: true\ncollections:\n  lv:\n    index:\n      type: memento\n      \
+             timegate_url: {o}/timegate/{{url}}\n      timemap_url: {o}/timemap/link/{{url}}\n      \
+             replay_url: {o}/{{timestamp}}id_/{{url}}\n"
+        ),
+    )
+    .unwrap();
+    let pywb = Pywb::start(&root, &[]);
+    let cdx = get(&pywb.url(&format!("/lv/cdx?url={map}&output=json")));
+    assert_eq!(cdx.status, 200);
+    let cdx = String::from_utf8(cdx.body).unwrap();
+    let stamps: Vec<String> = cdx
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["timestamp"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        stamps,
+        ["20270101000000", "20270102000000"],
+        "from our TimeMap: {cdx}"
+    );
+    for (stamp, want) in [("20270101050000", V1), ("20270102010000", V2)] {
+        let m = get(&pywb.url(&format!("/lv/{stamp}id_/{map}")));
+        assert_eq!(
+            m.status,
+            200,
+            "{stamp}: {}",
+            String::from_utf8_lossy(&m.body)
+        );
+        assert_eq!(
+            m.body, want,
+            "pywb replays the closest memento's bytes ({stamp})"
+        );
+    }
+}
+
+#[test]
+fn one_access_log_line_per_request_unless_quiet() {
+    use std::io::BufRead;
+    let (_s, ws, map) = archive();
+    let start = |quiet: bool| {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        if quiet {
+            args.push("-q");
+        }
+        let mut child = ws
+            .command(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        log.read_line(&mut first).unwrap();
+        let port: u16 = first
+            .split("127.0.0.1:")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap();
+        (child, log, port)
+    };
+    let (mut child, mut log, port) = start(false);
+    assert_eq!(request(port, "GET", "/articles", &[]).status, 200);
+    assert_eq!(
+        request(port, "HEAD", &format!("/timemap/link/{map}"), &[]).status,
+        200
+    );
+    let mut lines = [String::new(), String::new()];
+    for l in &mut lines {
+        log.read_line(l).unwrap();
+    }
+    assert!(
+        lines[0].contains("127.0.0.1") && lines[0].contains("\"GET /articles\" 200 "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains(&format!("\"HEAD /timemap/link/{map}\" 200 ")),
+        "{lines:?}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+
+    // -q: requests are answered and nothing is written.
+    let (mut child, mut log, port) = start(true);
+    assert_eq!(request(port, "GET", "/articles", &[]).status, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
+    assert_eq!(rest, "", "quiet");
 }

@@ -19,6 +19,42 @@ fn links(url: &str, base: &str) -> String {
     )
 }
 
+/// `links` plus the first, previous, chosen, next and last mementos with their datetimes, as
+/// the Wayback Machine gives them: a client (pywb as a remote index) learns the memento from the
+/// TimeGate's answer alone.
+fn links_around(url: &str, base: &str, all: &[SnapshotRow], chosen: usize) -> String {
+    let mut out = links(url, base);
+    let last = all.len().saturating_sub(1);
+    let mut wanted: Vec<usize> = vec![0, chosen.saturating_sub(1), chosen, chosen + 1, last];
+    wanted.retain(|i| *i <= last);
+    wanted.sort_unstable();
+    wanted.dedup();
+    for i in wanted {
+        let mut rels = Vec::new();
+        if i == 0 {
+            rels.push("first");
+        }
+        if i + 1 == chosen {
+            rels.push("prev");
+        }
+        if i == chosen + 1 {
+            rels.push("next");
+        }
+        if i == last {
+            rels.push("last");
+        }
+        rels.push("memento");
+        let m = &all[i];
+        out.push_str(&format!(
+            ", <{base}/{}/{url}>; rel=\"{}\"; datetime=\"{}\"",
+            clock::format_compact(m.captured_at),
+            rels.join(" "),
+            http_date(m.captured_at)
+        ));
+    }
+    out
+}
+
 /// Resolves the URL the client asked about to one the archive knows (fragment dropped) — a
 /// reference, or an article page read from the web — with its mementos, oldest first.
 fn lookup(db: &Db, raw: &str) -> Option<(String, Vec<SnapshotRow>)> {
@@ -44,9 +80,10 @@ pub fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
         },
         None => i64::MAX,
     };
-    let Some(best) = all
+    let Some((chosen, best)) = all
         .iter()
-        .min_by_key(|m| (i128::from(m.captured_at) - i128::from(wanted)).abs())
+        .enumerate()
+        .min_by_key(|(_, m)| (i128::from(m.captured_at) - i128::from(wanted)).abs())
     else {
         return Response::text(404, "no capture of this URL is held");
     };
@@ -54,7 +91,7 @@ pub fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
     Response::new(302, "text/plain; charset=utf-8", Vec::new())
         .header("Location", location)
         .header("Vary", "accept-datetime")
-        .header("Link", links(&url, base))
+        .header("Link", links_around(&url, base, &all, chosen))
 }
 
 pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, base: &str) -> Response {
@@ -65,10 +102,15 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, base: &str) -> Re
         return Response::text(400, "bad timestamp");
     };
     // The capture at that second, else the closest one (what Wayback-style archives do).
-    let Some(m) = all
+    let Some((chosen, m)) = all
         .iter()
-        .find(|m| m.captured_at == at)
-        .or_else(|| all.iter().min_by_key(|m| (m.captured_at - at).abs()))
+        .enumerate()
+        .find(|(_, m)| m.captured_at == at)
+        .or_else(|| {
+            all.iter()
+                .enumerate()
+                .min_by_key(|(_, m)| (m.captured_at - at).abs())
+        })
     else {
         return Response::text(404, "no capture of this URL is held");
     };
@@ -89,7 +131,7 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, base: &str) -> Re
                     .unwrap_or_else(|| "application/octet-stream".into()),
             ),
             ("Memento-Datetime".into(), http_date(m.captured_at)),
-            ("Link".into(), links(&url, base)),
+            ("Link".into(), links_around(&url, base, &all, chosen)),
             ("Content-Security-Policy".into(), "sandbox".into()),
         ],
         body: Body::File {
