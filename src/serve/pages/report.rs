@@ -1,6 +1,7 @@
 //! `/`: the dead-link report an editor opens first — the counts, filters (state, kind, host with
-//! its subdomains, article by substring), the rot chart once checks span two days, the articles
-//! that could not be read, and the references, newest failures first, a page at a time.
+//! its subdomains, article by substring), the articles that could not be read, the references,
+//! newest failures first, a page at a time, then the rot chart once checks span two days, and
+//! the hosts.
 
 use std::fmt::Write as _;
 
@@ -60,31 +61,6 @@ pub fn report_page(db: &Db, f: &Filters) -> Result<String, DbError> {
         card("", summary.articles_not_read, "articles not read"),
     );
     b.push_str(&filter_form(f));
-
-    let series = rot_series(db, None)?;
-    if series.days.len() >= 2 {
-        let _ = write!(
-            b,
-            "<h2>Link rot over time</h2><div class=\"chart\">{}</div>",
-            svg(
-                &series,
-                "all references, by state at the end of each day",
-                900,
-                260
-            )
-        );
-    } else {
-        let day = series
-            .days
-            .first()
-            .map(|(d, _)| crate::clock::format(*d)[..10].to_string());
-        let _ = write!(
-            b,
-            "<p class=\"note\">The chart of link rot over time appears once checks span two days{}.</p>",
-            day.map(|d| format!(" (every check so far is from {d})"))
-                .unwrap_or_default()
-        );
-    }
 
     let failing = db.failing_articles()?;
     if !failing.is_empty() {
@@ -165,6 +141,31 @@ pub fn report_page(db: &Db, f: &Filters) -> Result<String, DbError> {
         }
         b.push_str("</table>");
         pager(&mut b, f, total);
+    }
+
+    let series = rot_series(db, None)?;
+    if series.days.len() >= 2 {
+        let _ = write!(
+            b,
+            "<h2>Link rot over time</h2><div class=\"chart\">{}</div>",
+            svg(
+                &series,
+                "all references, by state at the end of each day",
+                900,
+                260
+            )
+        );
+    } else {
+        let day = series
+            .days
+            .first()
+            .map(|(d, _)| crate::clock::format(*d)[..10].to_string());
+        let _ = write!(
+            b,
+            "<p class=\"note\">The chart of link rot over time appears once checks span two days{}.</p>",
+            day.map(|d| format!(" (every check so far is from {d})"))
+                .unwrap_or_default()
+        );
     }
 
     let hosts = db.host_counts(None)?;
