@@ -82,29 +82,25 @@ fn the_report_page_renders_in_headless_chromium_with_a_visible_chart() {
     ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-03-01T09:00:00Z".into())];
     ws.ok(&["run", page.to_str().unwrap()]);
     let html = ws.path().join("report.html");
-    ws.ok(&[
-        "report",
-        "--all",
-        "--format",
-        "html",
-        "-o",
-        html.to_str().unwrap(),
-    ]);
-    let one_day = std::fs::read_to_string(&html).unwrap();
+    let render = |ws: &Workspace| {
+        ws.ok(&[
+            "report",
+            "--all",
+            "--format",
+            "html",
+            "-o",
+            html.to_str().unwrap(),
+        ]);
+        std::fs::read_to_string(&html).unwrap()
+    };
+    let one_day = render(&ws);
     assert!(
         !one_day.contains("<svg") && one_day.contains("once checks span two days"),
         "{one_day}"
     );
     ws.extra_env = vec![("LINKVAULT_NOW".into(), "2027-03-02T09:00:00Z".into())];
     ws.ok(&["run", "--recheck"]);
-    ws.ok(&[
-        "report",
-        "--all",
-        "--format",
-        "html",
-        "-o",
-        html.to_str().unwrap(),
-    ]);
+    render(&ws);
 
     let shot = artefact("standalone-report.png");
     let profile = ws.path().join("chromium-profile");

@@ -17,13 +17,12 @@ fn at(ws: &mut Workspace, when: &str) {
     ws.extra_env.push(("LINKVAULT_NOW".into(), when.into()));
 }
 
-#[test]
-fn a_quiet_run_names_every_reference_not_alive_and_marks_the_new_failures() {
+/// A server with a live picture and a dead one, and an article citing both.
+fn alive_and_gone() -> (Server, Workspace, std::path::PathBuf) {
     let s = Server::start();
     s.resource("/alive.png", "image/png", PNG);
     s.route("/gone.png", |_| Reply::status(404));
-    s.route("/later.png", |_| Reply::status(410));
-    let mut ws = Workspace::new();
+    let ws = Workspace::new();
     let page = ws.write(
         "a.html",
         &format!(
@@ -32,6 +31,13 @@ fn a_quiet_run_names_every_reference_not_alive_and_marks_the_new_failures() {
             s.url("/gone.png")
         ),
     );
+    (s, ws, page)
+}
+
+#[test]
+fn a_quiet_run_names_every_reference_not_alive_and_marks_the_new_failures() {
+    let (s, mut ws, page) = alive_and_gone();
+    s.route("/later.png", |_| Reply::status(410));
     at(&mut ws, "2026-05-01T00:00:00Z");
     let out = ws.run(&["run", "-q", page.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -96,18 +102,7 @@ fn a_quiet_run_names_every_reference_not_alive_and_marks_the_new_failures() {
 
 #[test]
 fn fail_on_gives_scripts_a_distinct_exit_code() {
-    let s = Server::start();
-    s.resource("/alive.png", "image/png", PNG);
-    s.route("/gone.png", |_| Reply::status(404));
-    let mut ws = Workspace::new();
-    let page = ws.write(
-        "a.html",
-        &format!(
-            r#"<img src="{}"><img src="{}">"#,
-            s.url("/alive.png"),
-            s.url("/gone.png")
-        ),
-    );
+    let (_s, mut ws, page) = alive_and_gone();
     at(&mut ws, "2026-05-01T00:00:00Z");
     let out = ws.run(&["run", "--fail-on", "dead", page.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));

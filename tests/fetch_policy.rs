@@ -382,19 +382,6 @@ fn a_public_host_cannot_redirect_linkvault_into_private_addresses() {
     }
 }
 
-fn yt_dlp() -> String {
-    let cmd = std::env::var("LINKVAULT_TEST_YT_DLP").unwrap_or_else(|_| "yt-dlp".into());
-    let ok = std::process::Command::new(&cmd)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "yt-dlp is needed for this test: run `bash .ci/run` (it installs it)"
-    );
-    cmd
-}
-
 #[test]
 fn yt_dlp_cannot_be_led_to_private_addresses_by_a_public_page() {
     let public_ip = PublicAddress::add_ip("11.22.33.45");
@@ -415,7 +402,7 @@ fn yt_dlp_cannot_be_led_to_private_addresses_by_a_public_page() {
     // The built-in address policy, with yt-dlp taking every /watch/ page.
     let ws = Workspace::with_config(&format!(
         "[fetch]\nper_host_interval = \"0s\"\nretries = 0\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\npatterns = [\"/watch/\"]\n",
-        yt_dlp()
+        common::yt_dlp()
     ));
     let article = ws.write(
         "a.html",

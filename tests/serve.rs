@@ -330,33 +330,14 @@ fn ranges_and_conditional_requests_follow_rfc_9110() {
 fn keep_alive_head_and_a_thousand_idle_connections_do_not_stop_a_real_request() {
     use std::io::{Read, Write};
     let (_s, ws, _map) = archive();
-    let mut child = ws
-        .command(&[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--quiet",
-            "--max-connections",
-            "200",
-            "--idle-timeout",
-            "2s",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let port: u16 = line
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap();
+    let srv = ws.serve_with(&[
+        "--quiet",
+        "--max-connections",
+        "200",
+        "--idle-timeout",
+        "2s",
+    ]);
+    let port = srv.port;
     let sha = sha256_hex(V2);
     // Two requests on one connection (keep-alive); HEAD gives the length and no body.
     let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -418,8 +399,6 @@ fn keep_alive_head_and_a_thousand_idle_connections_do_not_stop_a_real_request() 
         0,
         "closed, not left open"
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -608,20 +587,9 @@ fn report_filters_match_host_subdomains_and_article_text() {
 #[test]
 fn serving_beyond_loopback_warns() {
     let (_s, ws, _map) = archive();
-    let mut child = ws
-        .command(&["serve", "--listen", "0.0.0.0:0"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    let srv = ws.spawn_serve(&["serve", "--listen", "0.0.0.0:0"]);
+    let line = srv.first_line.clone();
+    srv.stop();
     assert!(
         line.starts_with("warning: serving on 0.0.0.0:")
             && line.contains("anyone who can reach this machine"),
@@ -682,40 +650,14 @@ fn pywb_uses_the_archive_as_a_remote_memento_source() {
 
 #[test]
 fn one_access_log_line_per_request_unless_quiet() {
-    use std::io::BufRead;
     let (_s, ws, map) = archive();
-    let start = |quiet: bool| {
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
-        if quiet {
-            args.push("-q");
-        }
-        let mut child = ws
-            .command(&args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
-        let mut first = String::new();
-        log.read_line(&mut first).unwrap();
-        let port: u16 = first
-            .split("127.0.0.1:")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .and_then(|p| p.parse().ok())
-            .unwrap();
-        (child, log, port)
-    };
-    let (mut child, mut log, port) = start(false);
-    assert_eq!(request(port, "GET", "/articles", &[]).status, 200);
+    let srv = ws.serve();
+    assert_eq!(request(srv.port, "GET", "/articles", &[]).status, 200);
     assert_eq!(
-        request(port, "HEAD", &format!("/timemap/link/{map}"), &[]).status,
+        request(srv.port, "HEAD", &format!("/timemap/link/{map}"), &[]).status,
         200
     );
-    let mut lines = [String::new(), String::new()];
-    for l in &mut lines {
-        log.read_line(l).unwrap();
-    }
+    let lines = [srv.log_line(), srv.log_line()];
     assert!(
         lines[0].contains("127.0.0.1") && lines[0].contains("\"GET /articles\" 200 "),
         "{lines:?}"
@@ -724,15 +666,10 @@ fn one_access_log_line_per_request_unless_quiet() {
         lines[1].contains(&format!("\"HEAD /timemap/link/{map}\" 200 ")),
         "{lines:?}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(srv);
 
     // -q: requests are answered and nothing is written.
-    let (mut child, mut log, port) = start(true);
-    assert_eq!(request(port, "GET", "/articles", &[]).status, 200);
-    let _ = child.kill();
-    let _ = child.wait();
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
-    assert_eq!(rest, "", "quiet");
+    let srv = ws.serve_with(&["-q"]);
+    assert_eq!(request(srv.port, "GET", "/articles", &[]).status, 200);
+    assert_eq!(srv.stop(), "", "quiet");
 }

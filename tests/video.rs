@@ -6,21 +6,10 @@ mod common;
 
 use common::{link, sha256_hex, stderr, Reply, Server, Workspace};
 
-/// yt-dlp as the tests find it: `LINKVAULT_TEST_YT_DLP`, else `yt-dlp` on PATH.
-fn yt_dlp() -> String {
-    let cmd = std::env::var("LINKVAULT_TEST_YT_DLP").unwrap_or_else(|_| "yt-dlp".into());
-    let ok = std::process::Command::new(&cmd)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(ok, "yt-dlp is needed for these tests: run `bash .ci/run` (it installs it) or `pip install yt-dlp`");
-    cmd
-}
-
 fn workspace() -> Workspace {
     Workspace::with_config(&format!(
         "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\nretries = 0\n[video]\nyt_dlp = \"{}\"\nper_host_interval = \"0s\"\n",
-        yt_dlp()
+        common::yt_dlp()
     ))
 }
 
@@ -295,7 +284,7 @@ fn no_more_than_video_processes_yt_dlp_run_at_once() {
         "yt-dlp-logged",
         &format!(
             "#!/bin/sh\ncase \"$1\" in --version) exec {tool} --version;; esac\necho \"start $(date +%s%N)\" >> {log}\n{tool} \"$@\"\nrc=$?\necho \"end $(date +%s%N)\" >> {log}\nexit $rc\n",
-            tool = yt_dlp(),
+            tool = common::yt_dlp(),
             log = log.display()
         ),
     );
@@ -350,7 +339,7 @@ fn yt_dlp_gets_a_copy_of_the_cookies_and_the_page_hosts_headers() {
     let media = clip(9, 32 * 1024);
     s.resource("/media/c.mp4", "video/mp4", media);
     s.route("/watch/9", |_| Reply::html(&video_page("/media/c.mp4")));
-    let tool = yt_dlp();
+    let tool = common::yt_dlp();
     let ws0 = Workspace::new();
     let args_log = ws0.path().join("args.log");
     let wrapper = ws0.write(

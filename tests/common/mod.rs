@@ -537,10 +537,15 @@ impl Workspace {
     }
 }
 
-/// A running `linkvault serve` on an ephemeral loopback port, stopped when dropped.
+/// A running `linkvault serve`, stopped when dropped. Its standard error is read as it comes
+/// (a full pipe must never stall the server), line by line.
 pub struct Served {
     child: std::process::Child,
+    /// Its port, when it listens on 127.0.0.1.
     pub port: u16,
+    /// The first line it wrote (where it listens, or a warning).
+    pub first_line: String,
+    log: std::sync::mpsc::Receiver<String>,
 }
 
 impl Drop for Served {
@@ -550,33 +555,75 @@ impl Drop for Served {
     }
 }
 
+impl Served {
+    /// The next line of its access log (waits up to 10 s).
+    pub fn log_line(&self) -> String {
+        self.log
+            .recv_timeout(Duration::from_secs(10))
+            .expect("serve wrote no log line within 10 s")
+    }
+
+    /// Stops it and returns everything it wrote after the first line and not yet read.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The reader ends at end of file, once the process is gone.
+        let mut rest = String::new();
+        while let Ok(line) = self.log.recv_timeout(Duration::from_secs(10)) {
+            rest.push_str(&line);
+        }
+        rest
+    }
+}
+
 impl Workspace {
-    /// Starts `linkvault serve` on this archive and returns once it listens.
+    /// Starts `linkvault serve` on this archive on an ephemeral loopback port and returns once
+    /// it listens.
     pub fn serve(&self) -> Served {
         self.serve_with(&[])
     }
 
-    /// `serve` with extra options.
+    /// `serve --listen 127.0.0.1:0` with extra options.
     pub fn serve_with(&self, extra: &[&str]) -> Served {
         let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
+        let served = self.spawn_serve(&args);
+        assert!(served.port != 0, "no port in {:?}", served.first_line);
+        served
+    }
+
+    /// `args` (a `serve` command line) started; returns after its first line.
+    pub fn spawn_serve(&self, args: &[&str]) -> Served {
         let mut child = self
-            .command(&args)
+            .command(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
+        let mut log = BufReader::new(child.stderr.take().unwrap());
+        let mut first_line = String::new();
+        log.read_line(&mut first_line).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while log.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                if tx.send(std::mem::take(&mut line)).is_err() {
+                    return;
+                }
+            }
+        });
+        let port = first_line
             .split("127.0.0.1:")
             .nth(1)
             .and_then(|r| r.split('/').next())
             .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
-        Served { child, port }
+            .unwrap_or(0);
+        Served {
+            child,
+            port,
+            first_line,
+            log: rx,
+        }
     }
 }
 
@@ -587,6 +634,20 @@ pub fn link<'a>(report: &'a serde_json::Value, url: &str) -> &'a serde_json::Val
         .iter()
         .find(|l| l["url"] == url)
         .unwrap_or_else(|| panic!("{url} not in report: {report:#}"))
+}
+
+/// yt-dlp as the tests find it: `LINKVAULT_TEST_YT_DLP`, else `yt-dlp` on PATH.
+pub fn yt_dlp() -> String {
+    let cmd = std::env::var("LINKVAULT_TEST_YT_DLP").unwrap_or_else(|_| "yt-dlp".into());
+    let ok = Command::new(&cmd)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "yt-dlp is needed for this test: run `bash .ci/run` (it installs it) or `pip install yt-dlp`"
+    );
+    cmd
 }
 
 pub fn stderr(o: &Output) -> String {
