@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::process::Stdio;
 
 use common::{link, sha256_hex, stderr, Reply, Server, Workspace, TEST_CONFIG};
@@ -202,14 +201,10 @@ fn articles_are_added_listed_and_removed() {
     s.resource("/only-one.png", "image/png", b"\x89PNG only one".to_vec());
     let ws = Workspace::new();
     // Standard input, a URL list, a browser bookmark export and an OPML file.
-    let mut add = ws
-        .command(&["add", "-"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(add.stdin.take().unwrap(), "# mine\n{}\n", s.url("/one")).unwrap();
-    let out = add.wait_with_output().unwrap();
+    let out = ws.run_with_input(
+        &["add", "-"],
+        format!("# mine\n{}\n\n", s.url("/one")).as_bytes(),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("registered 1 article;"),
@@ -777,24 +772,15 @@ fn terminal_escapes_from_the_web_never_reach_the_terminal() {
 #[test]
 fn extract_reads_standard_input_and_resolves_against_base() {
     let ws = Workspace::new();
-    let mut child = ws
-        .command(&[
+    let out = ws.run_with_input(
+        &[
             "extract",
             "-",
             "--base",
             "https://news.example/2018/story.html",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"<img src=\"pics/a.jpg\"><a href=\"/other\">x</a>")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        b"<img src=\"pics/a.jpg\"><a href=\"/other\">x</a>",
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("https://news.example/2018/pics/a.jpg"),
@@ -809,14 +795,7 @@ fn run_reads_articles_from_standard_input_and_doctor_reports_problems() {
     s.route("/story", |_| Reply::html("<img src=\"/a.png\">"));
     s.resource("/a.png", "image/png", PNG);
     let ws = Workspace::new();
-    let mut child = ws
-        .command(&["run", "-"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{}", s.url("/story")).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = ws.run_with_input(&["run", "-"], format!("{}\n", s.url("/story")).as_bytes());
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(link(&ws.report_json(), &s.url("/a.png"))["state"], "alive");
     // The article read from standard input is registered like any other.
@@ -847,8 +826,8 @@ fn robustify_reads_standard_input_with_its_base() {
     let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/map.png")));
     ws.ok(&["run", page.to_str().unwrap()]);
     let out_path = ws.path().join("robust.html");
-    let mut child = ws
-        .command(&[
+    let out = ws.run_with_input(
+        &[
             "robustify",
             "-",
             "-o",
@@ -857,18 +836,9 @@ fn robustify_reads_standard_input_with_its_base() {
             "https://archive.example/",
             "--base",
             &s.url("/articles/story.html"),
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"<p><a href=\"../map.png\">the map</a></p>")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        ],
+        b"<p><a href=\"../map.png\">the map</a></p>",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let html = std::fs::read_to_string(&out_path).unwrap();
     assert!(
