@@ -720,18 +720,7 @@ fn errors_are_one_line_with_the_cause_once() {
 
 #[test]
 fn a_closed_stderr_does_not_stop_or_corrupt_a_run() {
-    let s = Server::start();
-    s.resource("/a.png", "image/png", PNG);
-    s.route("/gone.png", |_| Reply::status(404));
-    let ws = Workspace::new();
-    let page = ws.write(
-        "a.html",
-        &format!(
-            r#"<img src="{}"><img src="{}">"#,
-            s.url("/a.png"),
-            s.url("/gone.png")
-        ),
-    );
+    let (s, ws, page) = alive_and_gone();
     // `run … 2>&1 | head -1`: the reader goes away after the first line.
     let mut child = ws
         .command(&["run", "-v", page.to_str().unwrap()])
@@ -742,7 +731,7 @@ fn a_closed_stderr_does_not_stop_or_corrupt_a_run() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let r = ws.report_json();
-    assert_eq!(link(&r, &s.url("/a.png"))["state"], "alive");
+    assert_eq!(link(&r, &s.url("/alive.png"))["state"], "alive");
     assert_eq!(link(&r, &s.url("/gone.png"))["state"], "dead");
 }
 
