@@ -7,7 +7,7 @@ use std::fs;
 use std::process::Stdio;
 
 use common::dns::DnsServer;
-use common::{link, sha256_hex, stderr, Reply, Server, Workspace, TEST_CONFIG};
+use common::{assert_says, link, sha256_hex, stderr, Reply, Server, Workspace, TEST_CONFIG};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-this-is-a-picture-of-a-rally-";
 const MP4: &[u8] = b"\x00\x00\x00\x18ftypmp42-video-of-the-protest-";
@@ -550,11 +550,7 @@ fn a_vanished_host_counts_as_gone_when_a_host_that_answered_before_still_answers
     let out = ws.run(&["run"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("NETWORK DOWN"), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the network is up"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "the network is up");
     let asked: Vec<_> = witness.requests()[before..].to_vec();
     assert!(
         asked
@@ -642,11 +638,7 @@ fn two_runs_on_one_archive_never_overlap() {
     s.wait_for_hit("/slow.png");
     let second = ws.run(&["run"]);
     assert_eq!(second.status.code(), Some(75), "{}", stderr(&second));
-    assert!(
-        stderr(&second).contains("another linkvault run"),
-        "{}",
-        stderr(&second)
-    );
+    assert_says(&second, "another linkvault run");
     let (open, cv) = &*gate;
     *open.lock().unwrap() = true;
     cv.notify_all();
@@ -747,19 +739,11 @@ fn bad_config_and_unreadable_articles_get_clear_errors() {
     assert!(stderr(&out).contains("concurency"), "{}", stderr(&out));
     let ws = Workspace::with_config("[schedule]\nrecheck_alive = \"fortnightly\"\n");
     let out = ws.run(&["report"]);
-    assert!(
-        stderr(&out).contains("schedule.recheck_alive"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "schedule.recheck_alive");
     let ws = Workspace::new();
     let out = ws.run(&["run", "no-such-file.html"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no-such-file.html"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "no-such-file.html");
 }
 
 #[test]
@@ -1076,11 +1060,7 @@ fn a_saved_article_file_is_copied_so_it_outlives_the_file() {
     ws.ok(&["run", file.to_str().unwrap()]);
     ws.write("saved.html", &edited);
     let out = ws.run(&["run"]);
-    assert!(
-        stderr(&out).contains("1 article edited"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "1 article edited");
     fs::remove_file(&file).unwrap();
 
     // Asked by the relative path a user would type, from the workspace.

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{link, sha256_hex, stderr, Reply, Server, Workspace, TEST_CONFIG};
+use common::{assert_says, link, sha256_hex, stderr, Reply, Server, Workspace, TEST_CONFIG};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n an everyday picture";
 
@@ -206,11 +206,7 @@ fn articles_are_added_listed_and_removed() {
         format!("# mine\n{}\n\n", s.url("/one")).as_bytes(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("registered 1 article;"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "registered 1 article;");
     let list = ws.write(
         "list.txt",
         &format!("{}\n{}\n", s.url("/two"), s.url("/gone-article")),
@@ -235,11 +231,7 @@ fn articles_are_added_listed_and_removed() {
         bookmarks.to_str().unwrap(),
         opml.to_str().unwrap(),
     ]);
-    assert!(
-        stderr(&out).contains("registered 4 articles"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "registered 4 articles");
     let listed: serde_json::Value =
         serde_json::from_str(&ws.ok(&["articles", "--format", "json"])).unwrap();
     let names: Vec<&str> = listed["articles"]
@@ -286,11 +278,7 @@ fn articles_are_added_listed_and_removed() {
     assert!(object(&only_one).exists());
     let out = ws.run(&["remove", &s.url("/one"), "--purge"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("1 reference no longer checked"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "1 reference no longer checked");
     assert!(!object(&only_one).exists(), "nothing else needed it");
     assert!(object(&shared).exists(), "other articles still cite it");
     let json = ws.report_json();
@@ -429,22 +417,14 @@ fn init_completions_and_man_page() {
     let dir = ws.path().join("newsroom");
     let out = ws.run(&["init", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("then `linkvault run`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "then `linkvault run`");
     let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
     assert!(config.contains("[rescue]") && config.contains("# Archive cited pages"));
     assert!(dir.join("archive/linkvault.db").is_file());
     // The written config is the one `run` reads, and an empty archive runs.
     let out = ws.run(&["--config", dir.join("config.toml").to_str().unwrap(), "run"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("run complete: 0 articles read"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "run complete: 0 articles read");
     let again = ws.run(&["init", dir.to_str().unwrap()]);
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr(&again).contains("never overwrites"));
@@ -510,14 +490,19 @@ fn the_report_table_fits_eighty_columns_in_plain_words() {
     );
 }
 
-#[test]
-fn restore_will_not_write_binary_to_a_terminal_unless_asked() {
+/// An archive holding one picture; its hash.
+fn one_picture_kept() -> (Server, Workspace, String) {
     let s = Server::start();
     s.resource("/a.png", "image/png", PNG);
     let ws = Workspace::new();
     let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
     ws.ok(&["run", page.to_str().unwrap()]);
-    let sha = sha256_hex(PNG);
+    (s, ws, sha256_hex(PNG))
+}
+
+#[test]
+fn restore_will_not_write_binary_to_a_terminal_unless_asked() {
+    let (_s, ws, sha) = one_picture_kept();
     let bin = env!("CARGO_BIN_EXE_linkvault");
     // `script` gives the command a real pseudo-terminal as its standard output.
     let in_pty = |args: &str| {
@@ -542,20 +527,11 @@ fn restore_will_not_write_binary_to_a_terminal_unless_asked() {
 #[test]
 fn outputs_are_written_through_devices_pipes_and_symlinks_never_replaced() {
     use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-    let s = Server::start();
-    s.resource("/a.png", "image/png", PNG);
-    let ws = Workspace::new();
-    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
-    ws.ok(&["run", page.to_str().unwrap()]);
-    let sha = sha256_hex(PNG);
+    let (_s, ws, sha) = one_picture_kept();
     // A full device: an error, and still a device.
     let out = ws.run(&["restore", &sha, "-o", "/dev/full"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("No space left on device"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "No space left on device");
     assert!(std::fs::metadata("/dev/full")
         .unwrap()
         .file_type()
@@ -599,11 +575,7 @@ fn outputs_are_written_through_devices_pipes_and_symlinks_never_replaced() {
     // A WARC is gzipped only when its name says so.
     let plain = ws.path().join("out.warc");
     let out = ws.run(&["export", "warc", "-o", plain.to_str().unwrap()]);
-    assert!(
-        stderr(&out).contains("uncompressed WARC"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "uncompressed WARC");
     assert!(std::fs::read(&plain).unwrap().starts_with(b"WARC/1.1"));
     let gz = ws.path().join("out.warc.gz");
     ws.ok(&["export", "warc", "-o", gz.to_str().unwrap()]);
@@ -617,34 +589,18 @@ fn local_and_fetched_articles_are_bounded() {
     let ws = Workspace::with_config(&format!("{TEST_CONFIG}max_article_bytes = \"1MiB\"\n"));
     let out = ws.run(&["extract", "/dev/zero"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("larger than fetch.max_article_bytes (1.0 MiB)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "larger than fetch.max_article_bytes (1.0 MiB)");
     let sparse = ws.path().join("sparse.html");
     let f = std::fs::File::create(&sparse).unwrap();
     f.set_len(3 << 30).unwrap();
     let out = ws.run(&["extract", sparse.to_str().unwrap()]);
-    assert!(
-        stderr(&out).contains("larger than fetch.max_article_bytes"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "larger than fetch.max_article_bytes");
     let out = ws.run(&["run", sparse.to_str().unwrap()]);
-    assert!(
-        stderr(&out).contains("larger than fetch.max_article_bytes"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "larger than fetch.max_article_bytes");
     assert!(ws.objects_besides(&[]).is_empty(), "nothing stored");
     let out = ws.run(&["extract", &s.url("/endless")]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("larger than fetch.max_article_bytes"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "larger than fetch.max_article_bytes");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::socks::Socks5;
-use common::{link, stderr, Reply, Server, Workspace, TEST_CONFIG};
+use common::{assert_says, link, stderr, Reply, Server, Workspace, TEST_CONFIG};
 
 #[test]
 fn per_host_interval_and_concurrency_and_user_agent_are_respected() {
@@ -206,11 +206,7 @@ fn an_unwritable_store_is_a_clear_error() {
         page.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot create or open the archive"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "cannot create or open the archive");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::time::Instant;
 use linkvault::extract::{extract_html, parse_feed, ExtractOptions};
 use url::Url;
 
-use common::{stderr, Workspace, TEST_CONFIG};
+use common::{assert_says, Workspace, TEST_CONFIG};
 
 fn doc_url() -> Url {
     Url::parse("https://news.example/2020/01/article.html").unwrap()
@@ -244,11 +244,7 @@ fn huge_articles_through_the_binary_stay_within_memory() {
     drop(html);
     let out = ws.run(&["extract", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("larger than fetch.max_article_bytes (64.0 MiB)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "larger than fetch.max_article_bytes (64.0 MiB)");
     // With the cap raised, `extract` reads it whole: its peak is the file plus a little.
     let ws = Workspace::with_config(&format!("{TEST_CONFIG}max_article_bytes = \"128MiB\"\n"));
     let path2 = ws.path().join("huge.html");

@@ -7,7 +7,7 @@ mod common;
 use std::io::Write as _;
 use std::process::Stdio;
 
-use common::{link, sha256_hex, stderr, Reply, Server, Workspace};
+use common::{assert_says, link, sha256_hex, stderr, Reply, Server, Workspace};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n hostile tries";
 
@@ -44,11 +44,7 @@ fn sigterm_and_sigint_stop_a_run_promptly_and_record_it_interrupted() {
             "stopped promptly"
         );
         assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains("interrupted by SIG"),
-            "{}",
-            stderr(&out)
-        );
+        assert_says(&out, "interrupted by SIG");
         let tmp: Vec<_> = std::fs::read_dir(ws.archive().join("tmp"))
             .unwrap()
             .collect();
@@ -101,11 +97,7 @@ fn an_emptied_record_beside_objects_is_an_error_that_says_how_to_recover() {
     );
     std::fs::remove_file(&db).unwrap();
     let out = ws.run(&["report"]);
-    assert!(
-        stderr(&out).contains("is missing, but the archive holds"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "is missing, but the archive holds");
 }
 
 #[test]
@@ -145,11 +137,7 @@ fn after_a_repair_the_report_never_counts_a_lost_copy_as_held() {
     assert!(link(&r, &s.url("/photo.png"))["snapshot"].is_null());
     let out = ws.run(&["restore", "--url", &s.url("/photo.png"), "-o", "x.png"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no good snapshot"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "no good snapshot");
     let h = ws.ok(&["history", &s.url("/photo.png")]);
     assert!(
         h.contains("LOST: its object was found corrupted or missing"),

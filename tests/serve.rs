@@ -6,7 +6,7 @@ mod common;
 
 use common::http::{get, request};
 use common::pywb::Pywb;
-use common::{sha256_hex, stderr, Reply, Server, Workspace};
+use common::{assert_says, sha256_hex, stderr, Reply, Server, Workspace};
 
 const V1: &[u8] = b"\x89PNG first version of the map";
 const V2: &[u8] = b"\x89PNG second version of the map, redrawn";
@@ -272,11 +272,7 @@ fn robustify_points_links_at_their_mementos() {
             loopback,
         ]);
         assert_eq!(refused.status.code(), Some(2), "{loopback}");
-        assert!(
-            stderr(&refused).contains("is a loopback address"),
-            "{}",
-            stderr(&refused)
-        );
+        assert_says(&refused, "is a loopback address");
     }
     let refused = ws.run(&[
         "robustify",
@@ -285,11 +281,7 @@ fn robustify_points_links_at_their_mementos() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        stderr(&refused).contains("give --base-url"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_says(&refused, "give --base-url");
 }
 
 #[test]

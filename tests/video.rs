@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{link, sha256_hex, stderr, Reply, Server, Workspace};
+use common::{assert_says, link, sha256_hex, stderr, Reply, Server, Workspace};
 
 fn workspace() -> Workspace {
     Workspace::with_config(&format!(
@@ -217,11 +217,7 @@ fn without_yt_dlp_the_run_completes_and_the_report_names_the_gap() {
     );
     let out = ws.run(&["run", article.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("captured as pages only"),
-        "{}",
-        stderr(&out)
-    );
+    assert_says(&out, "captured as pages only");
     let r = ws.report_json();
     let l = link(&r, &s.url("/watch/2"));
     assert_eq!(l["state"], "alive");

@@ -663,6 +663,13 @@ pub fn yt_dlp() -> String {
     cmd
 }
 
+/// Asserts that the command's standard error says `needle`, showing all of it when not.
+#[track_caller]
+pub fn assert_says(o: &Output, needle: &str) {
+    let err = stderr(o);
+    assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
