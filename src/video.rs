@@ -277,13 +277,8 @@ impl VideoCapturer {
                 cmd.arg("--cookies").arg(&copy);
             }
         }
-        if let Ok(page) = Url::parse(url) {
-            for (name, value) in self.session.host_headers(&page) {
-                if let Ok(v) = value.to_str() {
-                    cmd.arg("--add-headers").arg(format!("{name}:{v}"));
-                }
-            }
-        }
+        // `[[fetch.headers]]` are not handed over: yt-dlp would send them to every host it
+        // contacts (CDNs, embeds), and its command line is readable by every local user.
         if download {
             cmd.arg("--write-info-json")
                 .arg("-o")

@@ -330,7 +330,7 @@ fn no_more_than_video_processes_yt_dlp_run_at_once() {
 }
 
 #[test]
-fn yt_dlp_gets_a_copy_of_the_cookies_and_the_page_hosts_headers() {
+fn yt_dlp_gets_a_copy_of_the_cookies_but_never_the_per_host_headers() {
     let s = Server::start();
     let media = clip(9, 32 * 1024);
     s.resource("/media/c.mp4", "video/mp4", media);
@@ -372,7 +372,11 @@ fn yt_dlp_gets_a_copy_of_the_cookies_and_the_page_hosts_headers() {
             .map(|i| lines[i + 1])
             .unwrap_or_else(|| panic!("{flag} not passed: {args}"))
     };
-    assert_eq!(after("--add-headers"), "x-token:t0k");
+    // Headers are per host; yt-dlp would send them everywhere, and argv is public.
+    assert!(
+        !args.contains("--add-headers") && !args.contains("t0k"),
+        "{args}"
+    );
     assert_ne!(
         after("--cookies"),
         cookies.to_str().unwrap(),
