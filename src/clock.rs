@@ -62,9 +62,11 @@ pub fn format_compact(t: Timestamp) -> String {
 }
 
 /// `Sat, 15 Sep 2018 12:00:00 GMT`: the RFC 1123 form of HTTP headers (`Memento-Datetime`,
-/// `Accept-Datetime`). Times before 1970 are given as 1970.
+/// `Accept-Datetime`). Times before 1970 are given as 1970, after 9999 as the end of 9999
+/// (httpdate cannot write them).
 pub fn format_http(t: Timestamp) -> String {
-    httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64))
+    const LAST: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(t.clamp(0, LAST) as u64))
 }
 
 /// Reads an HTTP date (RFC 1123, and the obsolete forms HTTP allows).
@@ -124,7 +126,7 @@ fn split_offset(rest: &str) -> Option<(&str, i64)> {
         // `+02:00`, `+0200` and `+02` all occur in published dates.
         let (oh, om) = match digits.split_once(':') {
             Some((h, m)) => (h, m),
-            None if digits.len() == 4 => digits.split_at(2),
+            None if digits.len() == 4 && digits.is_ascii() => digits.split_at(2),
             None => (digits, "0"),
         };
         let (oh, om): (i64, i64) = (oh.parse().ok()?, om.parse().ok()?);
@@ -145,8 +147,17 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// Dates are years 1 to 9999 (what HTTP dates and the 14-digit form can say): a page's
+/// `datePublished` of year 10000 is not a date.
 fn build(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, offset: i64) -> Option<Timestamp> {
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+    if !(1..=9999).contains(&y)
+        || !(1..=12).contains(&mo)
+        || d < 1
+        || d > days_in_month(y, mo)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
         return None;
     }
     let days = days_from_civil(y, mo, d);
@@ -156,6 +167,16 @@ fn build(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, offset: i64) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_dates_are_not_dates_and_never_panic() {
+        assert_eq!(parse("2018-09-15T12:00+a\u{e9}1"), None);
+        assert_eq!(parse("10000-01-01"), None);
+        assert_eq!(parse("99999999999999999-01-01"), None);
+        assert_eq!(parse("0000-01-01"), None);
+        assert!(format_http(i64::MAX).ends_with("9999 23:59:59 GMT"));
+        assert_eq!(format_http(-5), "Thu, 01 Jan 1970 00:00:00 GMT");
+    }
 
     #[test]
     fn formats_and_parses_round_trip() {

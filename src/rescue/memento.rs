@@ -138,9 +138,9 @@ pub fn original_in(memento: &Url) -> Option<Url> {
 
 /// How far a memento is from the target date; the smaller the better, and at equal distance
 /// the earlier one (what the article's readers saw). Unknown dates sort last.
-pub fn distance_key(datetime: Option<Timestamp>, target: Timestamp) -> (bool, i64, i64) {
+pub fn distance_key(datetime: Option<Timestamp>, target: Timestamp) -> (bool, u64, i64) {
     match datetime {
-        Some(t) => (false, (t - target).saturating_abs(), t),
+        Some(t) => (false, t.abs_diff(target), t),
         None => (true, 0, 0),
     }
 }
