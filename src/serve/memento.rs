@@ -3,9 +3,10 @@
 //! every capture in `application/link-format`. Wayback-style paths:
 //! `/{YYYYMMDDhhmmss}/{url}`, `/timegate/{url}`, `/timemap/link/{url}`.
 
-use super::{Body, Request, Response};
+use super::{Request, Response};
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, SnapshotRow};
+use crate::rescue::memento::distance_key;
 use crate::store::Store;
 
 fn http_date(t: Timestamp) -> String {
@@ -80,11 +81,7 @@ pub fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
         },
         None => i64::MAX,
     };
-    let Some((chosen, best)) = all
-        .iter()
-        .enumerate()
-        .min_by_key(|(_, m)| (i128::from(m.captured_at) - i128::from(wanted)).abs())
-    else {
+    let Some((chosen, best)) = closest(&all, wanted) else {
         return Response::text(404, "no capture of this URL is held");
     };
     let location = format!("{base}/{}/{url}", clock::format_compact(best.captured_at));
@@ -94,7 +91,14 @@ pub fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
         .header("Link", links_around(&url, base, &all, chosen))
 }
 
-pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, base: &str) -> Response {
+/// The memento closest to `at` (the earlier at equal distance), with its place in `all`.
+fn closest(all: &[SnapshotRow], at: Timestamp) -> Option<(usize, &SnapshotRow)> {
+    all.iter()
+        .enumerate()
+        .min_by_key(|(_, m)| distance_key(Some(m.captured_at), at))
+}
+
+pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, req: &Request) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
@@ -102,44 +106,22 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, base: &str) -> Re
         return Response::text(400, "bad timestamp");
     };
     // The capture at that second, else the closest one (what Wayback-style archives do).
-    let Some((chosen, m)) = all
-        .iter()
-        .enumerate()
-        .find(|(_, m)| m.captured_at == at)
-        .or_else(|| {
-            all.iter()
-                .enumerate()
-                .min_by_key(|(_, m)| (m.captured_at - at).abs())
-        })
-    else {
+    let Some((chosen, m)) = closest(&all, at) else {
         return Response::text(404, "no capture of this URL is held");
     };
-    let path = store.object_path(&m.sha256);
-    if !path.is_file() {
+    if !store.contains(&m.sha256) {
         return Response::text(
             404,
             "the capture's object is missing: run `linkvault verify`",
         );
     }
-    Response {
-        status: 200,
-        headers: vec![
-            (
-                "Content-Type".into(),
-                m.content_type
-                    .clone()
-                    .unwrap_or_else(|| "application/octet-stream".into()),
-            ),
-            ("Memento-Datetime".into(), http_date(m.captured_at)),
-            ("Link".into(), links_around(&url, base, &all, chosen)),
-            ("Content-Security-Policy".into(), "sandbox".into()),
-        ],
-        body: Body::File {
-            path,
-            start: 0,
-            len: m.bytes,
-        },
-    }
+    let ct = m
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    super::routes::stored_bytes(store, &m.sha256, ct, req)
+        .header("Memento-Datetime", http_date(m.captured_at))
+        .header("Link", links_around(&url, &req.base, &all, chosen))
 }
 
 pub fn timemap(db: &Db, raw: &str, base: &str) -> Response {

@@ -47,7 +47,7 @@ pub fn route(archive: &Path, req: &Request) -> Response {
                 && modifier.ends_with('_')
                 && modifier[..2].bytes().all(|b| b.is_ascii_lowercase()));
         if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) && is_modifier {
-            return memento::memento(&db, &store, digits, rest, base);
+            return memento::memento(&db, &store, digits, rest, req);
         }
     }
     if let Some(sha) = path.strip_prefix("/objects/") {
@@ -128,13 +128,20 @@ fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
     if !is_sha256(sha) || !store.contains(sha) {
         return Response::text(404, "no such object");
     }
-    let path = store.object_path(sha);
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let ct = db
         .object_content_type(sha)
         .ok()
         .flatten()
         .unwrap_or_else(|| "application/octet-stream".into());
+    // Content-addressed: the bytes behind a hash never change.
+    stored_bytes(store, sha, ct, req).header("Cache-Control", "public, max-age=31536000, immutable")
+}
+
+/// A stored object's bytes, sandboxed, with its hash as a strong ETag: `If-None-Match`,
+/// `Range` and `If-Range` as RFC 9110 says. The object must be in the store.
+pub fn stored_bytes(store: &Store, sha: &str, ct: String, req: &Request) -> Response {
+    let path = store.object_path(sha);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let etag = format!("\"{sha}\"");
     let base = |status, start, len| Response {
         status,
@@ -142,10 +149,6 @@ fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
             ("Content-Type".into(), ct.clone()),
             ("Accept-Ranges".into(), "bytes".into()),
             ("ETag".into(), etag.clone()),
-            (
-                "Cache-Control".into(),
-                "public, max-age=31536000, immutable".into(),
-            ),
             ("Content-Security-Policy".into(), "sandbox".into()),
         ],
         body: Body::File {
