@@ -445,6 +445,14 @@ fn every_html_page_carries_security_headers_and_the_server_holds_its_limits() {
     let memento = request(srv.port, "GET", &format!("/20270102000000/{map}"), &[]);
     assert_eq!(memento.header("Content-Security-Policy"), Some("sandbox"));
     assert_eq!(request(srv.port, "GET", &pages[5], &[]).status, 404);
+    // Page numbers from the query string never overflow into a server error.
+    for page in ["18446744073709551615", "4294967295", "-1", "x"] {
+        assert_eq!(
+            request(srv.port, "GET", &format!("/?page={page}"), &[]).status,
+            200,
+            "page={page}"
+        );
+    }
     assert_eq!(request(srv.port, "GET", "/article", &[]).status, 400);
     // The stylesheet the CSP allows is served.
     let css = request(srv.port, "GET", "/static/style.css", &[]);
@@ -664,4 +672,38 @@ fn one_access_log_line_per_request_unless_quiet() {
     let srv = ws.serve_with(&["-q"]);
     assert_eq!(request(srv.port, "GET", "/articles", &[]).status, 200);
     assert_eq!(srv.stop(), "", "quiet");
+}
+
+#[test]
+fn a_slow_download_is_not_taken_for_an_idle_connection() {
+    use std::io::{Read, Write};
+    // 48 MiB: more than the kernel buffers on loopback, so the server is still sending when the
+    // client pauses longer than --idle-timeout.
+    let big: Vec<u8> = (0..48u32 << 20).map(|i| (i % 251) as u8).collect();
+    let s = Server::start();
+    s.resource("/big.bin", "application/octet-stream", big.clone());
+    let ws = Workspace::new();
+    let page = ws.write(
+        "a.html",
+        &format!(r#"<a href="{}">x</a>"#, s.url("/big.bin")),
+    );
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let srv = ws.serve_with(&["--quiet", "--idle-timeout", "1s"]);
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+    write!(
+        conn,
+        "GET /objects/{} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        sha256_hex(&big)
+    )
+    .unwrap();
+    let mut first = vec![0u8; 64 * 1024];
+    conn.read_exact(&mut first).unwrap();
+    // A reader slower than the idle timeout (a phone on a train): the transfer goes on.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let mut rest = Vec::new();
+    conn.read_to_end(&mut rest).unwrap();
+    first.extend_from_slice(&rest);
+    let split = first.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(first.len() - split, big.len(), "the whole object arrived");
+    assert!(first[split..] == big[..]);
 }

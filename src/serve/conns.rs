@@ -1,10 +1,11 @@
 //! The open connections of `serve`: at most a cap of them (below the process's file-descriptor
-//! limit), each marked busy while a request is being answered. When the cap is reached, the
+//! limit), each marked busy while a request is being answered or its body is still being sent.
+//! When the cap is reached, the
 //! connection that has been idle longest is closed to make room, so a thousand idle or
 //! half-sent connections (slowloris) can never keep a real request from being answered.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -13,16 +14,47 @@ use tokio::task::AbortHandle;
 /// How busy one connection is: the connection's task updates it, the registry reads it.
 #[derive(Debug)]
 pub struct Activity {
-    pub busy: AtomicBool,
-    /// Milliseconds since the registry's start at the last request.
-    pub last: AtomicU64,
+    /// Requests being answered, or whose bodies are still being sent.
+    in_flight: AtomicUsize,
+    /// Milliseconds since the registry's start at the last sign of life.
+    last: AtomicU64,
     epoch: Instant,
 }
 
-impl Activity {
+/// Marks a connection busy for as long as it lives: held while a request is routed, then by
+/// the body stream until its last byte is sent.
+#[derive(Debug)]
+pub struct Busy(Arc<Activity>);
+
+impl Busy {
+    /// Progress (a chunk sent): not idle.
     pub fn touch(&self) {
+        self.0.touch();
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Activity {
+    fn touch(&self) {
         self.last
             .store(self.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// The connection is answering until the returned guard is dropped.
+    pub fn busy(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+        Busy(self.clone())
+    }
+
+    pub fn is_busy(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0
     }
 
     /// Milliseconds since the last request began or ended.
@@ -58,6 +90,10 @@ pub struct Slot {
 impl Slot {
     pub fn activity(&self) -> Arc<Activity> {
         self.activity.clone()
+    }
+
+    pub fn id(&self) -> u64 {
+        self.id
     }
 }
 
@@ -102,7 +138,7 @@ impl Registry {
         let id = inner.next_id;
         inner.next_id += 1;
         let activity = Arc::new(Activity {
-            busy: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
             last: AtomicU64::new(inner.epoch.elapsed().as_millis() as u64),
             epoch: inner.epoch,
         });
@@ -120,10 +156,9 @@ impl Registry {
         })
     }
 
-    /// Remembers how to close the connection admitted last.
-    pub fn track(&self, abort: AbortHandle) {
-        let mut inner = self.lock();
-        if let Some((_, e)) = inner.open.iter_mut().rev().find(|(_, e)| e.abort.is_none()) {
+    /// Remembers how to close the connection in slot `id`.
+    pub fn track(&self, id: u64, abort: AbortHandle) {
+        if let Some(e) = self.lock().open.get_mut(&id) {
             e.abort = Some(abort);
         }
     }
@@ -134,7 +169,7 @@ impl Registry {
         let victim = inner
             .open
             .iter()
-            .filter(|(_, e)| !e.activity.busy.load(Ordering::Relaxed) && e.abort.is_some())
+            .filter(|(_, e)| !e.activity.is_busy() && e.abort.is_some())
             .max_by_key(|(_, e)| e.activity.idle_ms())
             .map(|(id, _)| *id);
         let Some(id) = victim else {

@@ -6,7 +6,6 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::net::TcpStream;
 
-use super::conns::Activity;
+use super::conns::{Activity, Busy};
 use super::{routes, Body, Request, Response, ServeOptions};
 
 type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
@@ -43,16 +42,11 @@ pub async fn connection(
             let activity = activity.clone();
             let opts = opts.clone();
             async move {
-                activity.busy.store(true, Ordering::Relaxed);
-                activity.touch();
+                let busy = activity.busy();
                 let started = Instant::now();
-                let method = req.method().as_str().to_string();
-                let target = req
-                    .uri()
-                    .path_and_query()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_else(|| "/".into());
-                let answer = answer(req, archive, &opts, local).await;
+                let request = request(&req, &opts, local);
+                let (method, target) = (request.method.clone(), request.target.clone());
+                let answer = answer(request, archive, busy).await;
                 if opts.access_log {
                     crate::text::eprint_line(&format!(
                         "{} {} \"{} {}\" {} {} {} ms",
@@ -69,8 +63,6 @@ pub async fn connection(
                         started.elapsed().as_millis()
                     ));
                 }
-                activity.touch();
-                activity.busy.store(false, Ordering::Relaxed);
                 Ok::<_, Infallible>(answer)
             }
         })
@@ -93,7 +85,7 @@ pub async fn connection(
             _ = served.as_mut() => return,
             _ = tokio::time::sleep(Duration::from_millis(500).min(idle)) => {
                 let quiet = Duration::from_millis(activity.idle_ms());
-                if !activity.busy.load(Ordering::Relaxed) && quiet >= idle {
+                if !activity.is_busy() && quiet >= idle {
                     return;
                 }
             }
@@ -101,20 +93,19 @@ pub async fn connection(
     }
 }
 
-/// One request: read the headers routing needs, route on a blocking thread, stream the answer.
-async fn answer(
-    req: hyper::Request<Incoming>,
-    archive: PathBuf,
+/// The parts of a request routing needs.
+fn request(
+    req: &hyper::Request<Incoming>,
     opts: &ServeOptions,
     local: Option<SocketAddr>,
-) -> hyper::Response<ResponseBody> {
+) -> Request {
     let header = |name: &str| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let request = Request {
+    Request {
         method: req.method().as_str().to_string(),
         target: req
             .uri()
@@ -126,13 +117,17 @@ async fn answer(
         if_none_match: header("if-none-match"),
         if_range: header("if-range"),
         base: base_url(opts, header("host").as_deref(), local),
-        host: header("host"),
-    };
+    }
+}
+
+/// One request: routed on a blocking thread (SQLite), the answer streamed; the connection
+/// stays busy (`busy`) until the body's last byte is sent.
+async fn answer(request: Request, archive: PathBuf, busy: Busy) -> hyper::Response<ResponseBody> {
     let head_only = request.method == "HEAD";
     let routed = tokio::task::spawn_blocking(move || routes::route(&archive, &request))
         .await
         .unwrap_or_else(|_| Response::text(500, "internal error"));
-    into_hyper(routed, head_only).await
+    into_hyper(routed, head_only, busy).await
 }
 
 /// The origin absolute URIs are built on: `--public-url`, else `http://` + the request's
@@ -154,7 +149,7 @@ fn base_url(opts: &ServeOptions, host: Option<&str>, local: Option<SocketAddr>) 
     }
 }
 
-async fn into_hyper(r: Response, head_only: bool) -> hyper::Response<ResponseBody> {
+async fn into_hyper(r: Response, head_only: bool, busy: Busy) -> hyper::Response<ResponseBody> {
     let (len, body): (u64, ResponseBody) = match r.body {
         Body::Bytes(b) => (
             b.len() as u64,
@@ -171,7 +166,7 @@ async fn into_hyper(r: Response, head_only: bool) -> hyper::Response<ResponseBod
             if head_only {
                 empty()
             } else {
-                match file_body(&path, start, len).await {
+                match file_body(&path, start, len, busy).await {
                     Ok(b) => b,
                     Err(_) => {
                         return into_plain(
@@ -223,20 +218,27 @@ fn empty() -> ResponseBody {
         .boxed_unsync()
 }
 
-/// `len` bytes of `path` from `start`, in 256 KiB reads.
-async fn file_body(path: &std::path::Path, start: u64, len: u64) -> std::io::Result<ResponseBody> {
+/// `len` bytes of `path` from `start`, in 256 KiB reads; `busy` travels with the stream, so
+/// a long download is never taken for an idle connection.
+async fn file_body(
+    path: &std::path::Path,
+    start: u64,
+    len: u64,
+    busy: Busy,
+) -> std::io::Result<ResponseBody> {
     let mut f = tokio::fs::File::open(path).await?;
     f.seek(std::io::SeekFrom::Start(start)).await?;
     let reader = f.take(len);
-    let stream = futures_util::stream::unfold(reader, |mut r| async move {
+    let stream = futures_util::stream::unfold((reader, busy), |(mut r, busy)| async move {
         let mut buf = vec![0u8; 256 * 1024];
         match r.read(&mut buf).await {
             Ok(0) => None,
             Ok(n) => {
                 buf.truncate(n);
-                Some((Ok(Frame::data(Bytes::from(buf))), r))
+                busy.touch();
+                Some((Ok(Frame::data(Bytes::from(buf))), (r, busy)))
             }
-            Err(e) => Some((Err(e), r)),
+            Err(e) => Some((Err(e), (r, busy))),
         }
     });
     Ok(BodyExt::boxed_unsync(StreamBody::new(stream.boxed())))

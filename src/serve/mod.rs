@@ -39,8 +39,6 @@ pub struct Request {
     pub range: Option<String>,
     pub if_none_match: Option<String>,
     pub if_range: Option<String>,
-    /// The `Host` the client asked for.
-    pub host: Option<String>,
     /// The origin absolute URIs (Memento) are built on: `--public-url`, else
     /// `http://` + the request's `Host`.
     pub base: String,
@@ -154,10 +152,11 @@ pub async fn serve(
         };
         let archive = archive.clone();
         let opts = opts.clone();
+        let id = slot.id();
         let task = tokio::spawn(async move {
             http::connection(conn, remote, archive, opts, slot.activity()).await;
             drop(slot);
         });
-        registry.track(task.abort_handle());
+        registry.track(id, task.abort_handle());
     }
 }

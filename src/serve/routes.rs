@@ -70,7 +70,10 @@ pub fn route(archive: &Path, req: &Request) -> Response {
                 host: param("host"),
                 article: param("article"),
                 all: param("all").is_some(),
-                page: param("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+                // A u32: page × rows per page can never overflow.
+                page: param("page")
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .map_or(0, |p| p as usize),
             };
             pages::report_page(&db, &filters).map(Some)
         }
