@@ -829,3 +829,34 @@ fn an_unchanged_article_still_counts_what_it_cites() {
         "an unchanged article still cites its references: {second}"
     );
 }
+
+#[test]
+fn a_feed_item_removed_stays_removed_when_its_feed_names_it_again() {
+    let s = Server::start();
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+        <item><title>1</title><link>{}</link></item><item><title>2</title><link>{}</link></item></channel></rss>"#,
+        s.url("/one"),
+        s.url("/two")
+    );
+    s.route("/feed.xml", move |_| {
+        Reply::new(200, "application/rss+xml", feed.clone())
+    });
+    s.route("/one", |_| Reply::html("<p>one</p>"));
+    s.route("/two", |_| Reply::html("<p>two</p>"));
+    let mut ws = Workspace::new();
+    at(&mut ws, "2026-05-01T00:00:00Z");
+    ws.ok(&["run", &s.url("/feed.xml")]);
+    assert_eq!(s.hits("/two"), 1);
+    ws.ok(&["remove", &s.url("/two")]);
+    // Days later the feed is read again and still names it.
+    at(&mut ws, "2026-05-04T00:00:00Z");
+    ws.ok(&["run"]);
+    assert_eq!(s.hits("/feed.xml"), 2);
+    assert_eq!(s.hits("/one"), 2, "the other item is read again");
+    assert_eq!(s.hits("/two"), 1, "the removed item is not");
+    assert!(!ws.ok(&["articles"]).contains(&s.url("/two")));
+    // Given by hand, it comes back.
+    ws.ok(&["run", &s.url("/two")]);
+    assert_eq!(s.hits("/two"), 2);
+}

@@ -16,6 +16,8 @@ pub struct ArticleRow {
     pub last_modified: Option<String>,
     pub last_sha256: Option<String>,
     pub next_read_at: Timestamp,
+    /// `linkvault remove` took it off the list.
+    pub removed: bool,
 }
 
 /// A registered article as `linkvault articles` lists it.
@@ -78,7 +80,8 @@ pub struct ArticleRead {
 }
 
 const COLS: &str =
-    "id, source, url, origin, is_feed, etag, last_modified, last_sha256, next_read_at";
+    "id, source, url, origin, is_feed, etag, last_modified, last_sha256, next_read_at,
+     removed_at IS NOT NULL";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
     Ok(ArticleRow {
@@ -91,12 +94,15 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         last_modified: r.get(6)?,
         last_sha256: r.get(7)?,
         next_read_at: r.get(8)?,
+        removed: r.get(9)?,
     })
 }
 
 impl Tx<'_> {
     /// Registers an article (or returns the existing one). An article once given on the
-    /// command line stays registered as `cli` even if the config names it too.
+    /// command line stays registered as `cli` even if the config names it too. Given again on
+    /// the command line or in the config, a removed article comes back; named again by its
+    /// feed, it stays removed.
     pub fn upsert_article(
         &self,
         source: &str,
@@ -110,7 +116,7 @@ impl Tx<'_> {
                  ON CONFLICT(source) DO UPDATE SET
                    origin = CASE WHEN articles.origin = 'cli' THEN 'cli' ELSE excluded.origin END,
                    feed_id = COALESCE(articles.feed_id, excluded.feed_id),
-                   removed_at = NULL",
+                   removed_at = CASE WHEN excluded.origin = 'feed' THEN articles.removed_at END",
             )?
             .execute(params![source, origin, feed_id, now])?;
         self.conn()

@@ -367,10 +367,10 @@ fn record_article(
                 tx.record_article_read(o.row.id, now, &read)?;
                 let mut rows = Vec::new();
                 for item in &items {
-                    rows.push((
-                        tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?,
-                        Source::Url(item.clone()),
-                    ));
+                    let row = tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?;
+                    if !row.removed {
+                        rows.push((row, Source::Url(item.clone())));
+                    }
                 }
                 Ok(rows)
             })?;
