@@ -135,10 +135,21 @@ fn a_decompression_bomb_ends_as_too_large_in_bounded_memory() {
     s.route("/bomb.png", move |_| {
         Reply::new(200, "image/png", bomb.clone()).with_header("Content-Encoding", "gzip")
     });
-    let (ws, r) = run_against(&s, &["/bomb.png"], "max_bytes = \"16MiB\"\n");
-    let l = link(&r, &s.url("/bomb.png"));
-    assert_eq!(state_reason(l), ("alive", "too_large"), "{l:#}");
-    assert!(l["snapshot"].is_null(), "nothing kept: {l:#}");
+    // Brotli packs far more per byte: 861 bytes that decode to 64 MiB.
+    let br = include_bytes!("fixtures/bomb-64MiB-zeros.br").to_vec();
+    s.route("/bomb-br.png", move |_| {
+        Reply::new(200, "image/png", br.clone()).with_header("Content-Encoding", "br")
+    });
+    let (ws, r) = run_against(
+        &s,
+        &["/bomb.png", "/bomb-br.png"],
+        "max_bytes = \"16MiB\"\n",
+    );
+    for path in ["/bomb.png", "/bomb-br.png"] {
+        let l = link(&r, &s.url(path));
+        assert_eq!(state_reason(l), ("alive", "too_large"), "{l:#}");
+        assert!(l["snapshot"].is_null(), "nothing kept: {l:#}");
+    }
     no_objects_or_temp(&ws);
 }
 

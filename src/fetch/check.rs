@@ -739,7 +739,10 @@ impl Fetcher {
                     ));
                 }
                 Ok(Ok(None)) => {
-                    if let Some(d) = decoder.take() {
+                    if let Some(mut d) = decoder.take() {
+                        if let Some(end) = keep.decoded(&mut d, &[], pipe, memory).await {
+                            return end.map_err(|e| broken(answer, e));
+                        }
                         let rest = d.finish().map_err(|e| broken(answer, e))?;
                         if let Step::Stop(end) = keep.piece(rest.into(), pipe, memory).await {
                             return Ok(end);
@@ -773,14 +776,9 @@ impl Fetcher {
                         return Ok(end);
                     }
                 }
-                // A kilobyte of deflate inflates to a megabyte at most: decoding in such slices
-                // keeps a bomb's output in small pieces, each counted before the next.
                 Some(d) => {
-                    for slice in chunk.chunks(1024) {
-                        let out = d.push(slice).map_err(|e| broken(answer, e))?;
-                        if let Step::Stop(end) = keep.piece(out.into(), pipe, memory).await {
-                            return Ok(end);
-                        }
+                    if let Some(end) = keep.decoded(d, &chunk, pipe, memory).await {
+                        return end.map_err(|e| broken(answer, e));
                     }
                 }
             }
@@ -874,6 +872,32 @@ struct Keep {
 }
 
 impl Keep {
+    /// Decodes `input` piece by piece, each counted before the next is made (a bomb stops at
+    /// the cap in bounded memory). `Some` ends the body: as `piece` says, or a broken stream.
+    async fn decoded(
+        &mut self,
+        d: &mut super::decode::Decoder,
+        mut input: &[u8],
+        pipe: Option<&BodyPipe>,
+        memory: &mut Vec<u8>,
+    ) -> Option<std::io::Result<Option<Body>>> {
+        loop {
+            let (used, out) = match d.decode(input) {
+                Ok(step) => step,
+                Err(e) => return Some(Err(e)),
+            };
+            input = &input[used..];
+            if used == 0 && out.is_empty() {
+                return None;
+            }
+            if !out.is_empty() {
+                if let Step::Stop(end) = self.piece(out.into(), pipe, memory).await {
+                    return Some(Ok(end));
+                }
+            }
+        }
+    }
+
     async fn piece(
         &mut self,
         piece: bytes::Bytes,
