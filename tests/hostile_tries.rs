@@ -68,6 +68,40 @@ fn sigterm_and_sigint_stop_a_run_promptly_and_record_it_interrupted() {
 }
 
 #[test]
+fn a_signal_during_the_rescue_lookups_stops_the_run_too() {
+    let s = Server::start();
+    s.route("/gone.png", |_| Reply::status(404));
+    // A web archive that takes its time to answer.
+    s.route("/web/*", |_| {
+        std::thread::sleep(std::time::Duration::from_secs(8));
+        Reply::status(404)
+    });
+    let ws = Workspace::with_config(&format!(
+        "{}\n[rescue]\ntimegates = [\"{}\"]\n",
+        common::TEST_CONFIG,
+        s.url("/web/")
+    ));
+    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/gone.png")));
+    let child = ws
+        .command(&["run", page.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    s.wait_for_hit(&format!("/web/{}", s.url("/gone.png")));
+    let started = std::time::Instant::now();
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "stopped promptly, not after the archive answered"
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_says(&out, "interrupted by SIGINT");
+    ws.ok(&["verify"]);
+}
+
+#[test]
 fn an_emptied_record_beside_objects_is_an_error_that_says_how_to_recover() {
     let s = Server::start();
     s.resource("/a.png", "image/png", PNG);

@@ -137,6 +137,30 @@ fn retire_excluded(db: &mut Db, cfg: &Config, now: clock::Timestamp) -> Result<u
     Ok(db.retire_uncited(now)?)
 }
 
+/// Records how the run ended, with its counts.
+fn record_end(
+    db: &mut Db,
+    run_id: i64,
+    summary: &RunSummary,
+    status: &str,
+    message: Option<&str>,
+) -> Result<(), DbError> {
+    let failing = summary.dead + summary.blocked + summary.transient;
+    db.transaction(|tx| {
+        tx.finish_run(
+            run_id,
+            clock::now(),
+            status,
+            summary.articles_read,
+            summary.checked,
+            summary.alive,
+            failing,
+            summary.downloaded,
+            message,
+        )
+    })
+}
+
 /// Records a run stopped by a signal as interrupted and removes what its unfinished checks
 /// left in the store's temp folder.
 fn stopped(
@@ -150,20 +174,7 @@ fn stopped(
     progress.finish();
     summary.interrupted = Some(stop);
     let message = format!("interrupted by {}", stop.name());
-    let failing = summary.dead + summary.blocked + summary.transient;
-    db.transaction(|tx| {
-        tx.finish_run(
-            run_id,
-            clock::now(),
-            "interrupted",
-            summary.articles_read,
-            summary.checked,
-            summary.alive,
-            failing,
-            summary.downloaded,
-            Some(&message),
-        )
-    })?;
+    record_end(db, run_id, &summary, "interrupted", Some(&message))?;
     let _ = store.clean_temp_files();
     Ok(summary)
 }
@@ -259,29 +270,40 @@ pub async fn run_pass(
         }
         return stopped(&mut db, &store, run_id, summary, stop, &progress);
     }
-    summary.network_down = network::settle(
-        &mut db,
-        cfg,
-        &fetcher,
-        run_id,
-        &net,
-        &mut outcome,
-        &progress,
-    )
-    .await;
-    summary.absorb(&outcome);
-    // Rescue and second copies, only when the network was up and the checks went through.
-    if outcome.fatal.is_none() && !summary.network_down {
-        match rescue::rescue_dead(&mut db, cfg, &fetcher, run_id, &progress).await {
-            Ok(r) => summary.rescue = r,
-            Err(e) => outcome.fatal = Some(e.into()),
+    // What follows the checks (witnesses, rescue, second copies) stops on a signal too.
+    let after_checks = async {
+        summary.network_down = network::settle(
+            &mut db,
+            cfg,
+            &fetcher,
+            run_id,
+            &net,
+            &mut outcome,
+            &progress,
+        )
+        .await;
+        summary.absorb(&outcome);
+        // Rescue and second copies, only when the network was up and the checks went through.
+        if outcome.fatal.is_none() && !summary.network_down {
+            match rescue::rescue_dead(&mut db, cfg, &fetcher, run_id, &progress).await {
+                Ok(r) => summary.rescue = r,
+                Err(e) => outcome.fatal = Some(e.into()),
+            }
         }
-    }
-    if outcome.fatal.is_none() && !summary.network_down {
-        match rescue::submit_live(&mut db, cfg, &fetcher, run_id, &progress).await {
-            Ok(s) => summary.submitted = s,
-            Err(e) => outcome.fatal = Some(e.into()),
+        if outcome.fatal.is_none() && !summary.network_down {
+            match rescue::submit_live(&mut db, cfg, &fetcher, run_id, &progress).await {
+                Ok(s) => summary.submitted = s,
+                Err(e) => outcome.fatal = Some(e.into()),
+            }
         }
+    };
+    let interrupted = tokio::select! {
+        () = after_checks => None,
+        stop = interrupt.wait() => Some(stop),
+    };
+    if let Some(stop) = interrupted {
+        summary.absorb(&outcome);
+        return stopped(&mut db, &store, run_id, summary, stop, &progress);
     }
     progress.finish();
 
@@ -291,20 +313,7 @@ pub async fn run_pass(
         (None, false) => "completed",
     };
     let message = outcome.fatal.as_ref().map(|e| e.to_string());
-    let failing = summary.dead + summary.blocked + summary.transient;
-    let recorded = db.transaction(|tx| {
-        tx.finish_run(
-            run_id,
-            clock::now(),
-            status,
-            summary.articles_read,
-            summary.checked,
-            summary.alive,
-            failing,
-            summary.downloaded,
-            message.as_deref(),
-        )
-    });
+    let recorded = record_end(&mut db, run_id, &summary, status, message.as_deref());
     // The error that stopped the run says more than a failure to record that it stopped
     // (on a full disk, both happen).
     if let Some(e) = outcome.fatal {
