@@ -7,14 +7,12 @@ use serde::Serialize;
 
 use super::{Db, Result, Tx};
 use crate::clock::Timestamp;
-use crate::model::Kind;
 
 /// A reference to look up in the web archives.
 #[derive(Debug, Clone)]
 pub struct RescueDue {
     pub ref_id: i64,
     pub url: String,
-    pub kind: Kind,
     /// The earliest publication date of the articles citing it, else when it was first seen.
     pub target_at: Timestamp,
     /// The error page the site itself served last (a soft 404's body), to tell an archived
@@ -226,11 +224,11 @@ impl Tx<'_> {
 impl Db {
     /// References to look up now: dead (confirmed or not) or blocked, or failing at their first
     /// check; holding no good capture of their own and no rescued copy yet; not refused by our
-    /// own address policy (an internal address is nobody else's business); and not looked up
-    /// since `rescue_next_at`.
-    pub fn rescue_due(&self, now: Timestamp) -> Result<Vec<RescueDue>> {
+    /// own address policy (an internal address is nobody else's business) nor too long for any
+    /// server; and not looked up since `rescue_next_at`. At most `limit`.
+    pub fn rescue_due(&self, now: Timestamp, limit: usize) -> Result<Vec<RescueDue>> {
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT r.id, r.url, r.kind,
+            "SELECT r.id, r.url,
                     COALESCE((SELECT min(a.published_at) FROM citations c
                                 JOIN articles a ON a.id = c.article_id WHERE c.ref_id = r.id),
                              r.first_seen),
@@ -240,18 +238,17 @@ impl Db {
              FROM refs r
              WHERE r.rescue_next_at <= ?1 AND r.retired_at IS NULL
                AND (r.state IN ('dead', 'blocked') OR (r.state = 'transient' AND r.checks = 1))
-               AND COALESCE(r.reason, '') != 'private_address'
+               AND COALESCE(r.reason, '') NOT IN ('private_address', 'url_too_long')
                AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
                                  AND s.role != 'video_info' AND s.lost_at IS NULL)
-             ORDER BY r.id",
+             ORDER BY r.id LIMIT ?2",
         ))?;
-        let rows = stmt.query_map([now], |r| {
+        let rows = stmt.query_map(params![now, limit as i64], |r| {
             Ok(RescueDue {
                 ref_id: r.get(0)?,
                 url: r.get(1)?,
-                kind: Kind::parse(&r.get::<_, String>(2)?).unwrap_or(Kind::Other),
-                target_at: r.get(3)?,
-                error_page: r.get(4)?,
+                target_at: r.get(2)?,
+                error_page: r.get(3)?,
             })
         });
         self.wrap(rows.and_then(|m| m.collect()))

@@ -337,11 +337,11 @@ impl Fetcher {
                 }
                 Err(f) => result.got_response |= f.got_response,
             }
-            if let Some(wait) = retry_after {
-                result.retry_after = Some(wait);
-                // The whole host is asked to slow down, but one run waits at most max_retry_after.
-                let pause = Duration::from_secs(wait).min(self.cfg.max_retry_after);
-                self.politeness.pause(&host_of(url), pause).await;
+            if let Ok(a) = &outcome {
+                self.heed_retry_after(a).await;
+            }
+            if retry_after.is_some() {
+                result.retry_after = retry_after;
             }
             if state != State::Transient || result.attempts > self.cfg.retries {
                 return outcome;
@@ -353,6 +353,15 @@ impl Fetcher {
             };
             drop(outcome);
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// A `429` or `503` with `Retry-After` asks the whole host to slow down: every later
+    /// request to it waits, but one run waits at most `fetch.max_retry_after`.
+    pub(super) async fn heed_retry_after(&self, a: &Answer) {
+        if let Some(wait) = a.retry_after.filter(|_| matches!(a.status, 429 | 503)) {
+            let pause = Duration::from_secs(wait).min(self.cfg.max_retry_after);
+            self.politeness.pause(&host_of(&a.final_url), pause).await;
         }
     }
 
@@ -634,7 +643,8 @@ impl Fetcher {
                     ..
                 }
         );
-        if declared_len.is_some_and(|n| n > cap) {
+        // A memory sink keeps the first `cap` bytes whatever the length: it is never too large.
+        if declared_len.is_some_and(|n| n > cap) && !matches!(sink, Sink::Memory(_)) {
             answer.body = if success && (stored || matches!(sink, Sink::Document { .. })) {
                 Body::TooLarge
             } else {
@@ -827,7 +837,7 @@ impl Fetcher {
         if redirected && probed.redirected && probed.final_url == final_url.as_str() {
             return true;
         }
-        match self.read_text(sha256) {
+        match self.text_signature(sha256) {
             // A page with no text of its own (a script-rendered shell) may well be the real
             // thing: without running its scripts nobody can tell, so it is not called dead.
             Some(mine) if !mine.has_text() => false,
@@ -836,7 +846,8 @@ impl Fetcher {
         }
     }
 
-    pub(super) fn read_text(&self, sha256: &str) -> Option<TextSignature> {
+    /// The visible text of a stored HTML object (its first `MAX_TEXT_BYTES`), to compare pages.
+    pub fn text_signature(&self, sha256: &str) -> Option<TextSignature> {
         use std::io::Read;
         let f = std::fs::File::open(self.store.object_path(sha256)).ok()?;
         let mut buf = Vec::new();
@@ -847,7 +858,7 @@ impl Fetcher {
     /// Whether two stored HTML objects differ in their visible text, not just in ads and
     /// timestamps (true when either cannot be read).
     pub fn text_changed(&self, old: &str, new: &str) -> bool {
-        match (self.read_text(old), self.read_text(new)) {
+        match (self.text_signature(old), self.text_signature(new)) {
             (Some(a), Some(b)) => a.similarity(&b) < UNCHANGED_TEXT_SIMILARITY,
             _ => true,
         }
@@ -973,7 +984,7 @@ pub(super) fn host_of(url: &Url) -> String {
     }
 }
 
-fn is_html_type(ct: &str) -> bool {
+pub fn is_html_type(ct: &str) -> bool {
     let ct = ct.to_ascii_lowercase();
     ct.starts_with("text/html") || ct.starts_with("application/xhtml")
 }

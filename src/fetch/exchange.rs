@@ -3,15 +3,11 @@
 //! timeouts as every check. Rescue and submission speak Memento through this; they never build
 //! their own client.
 
-use std::time::Duration;
-
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
 use super::check::{Ask, Body, Failure, Sink};
-use super::similarity::TextSignature;
 use super::{Fetcher, Hop};
-use crate::model::Reason;
 use crate::store::{StoredObject, WriteError};
 
 /// What to do with the body of the answer.
@@ -77,7 +73,7 @@ impl Exchange {
 pub enum ExchangeError {
     /// No usable answer: the server could not be reached, or broke off.
     #[error("{message}")]
-    Failed { reason: Reason, message: String },
+    Failed { message: String },
     /// The archive's own store failed (disk full): the run must stop.
     #[error(transparent)]
     Store(WriteError),
@@ -107,12 +103,7 @@ impl Fetcher {
         };
         match self.request(url, &ask, sink).await {
             Ok(a) => {
-                if let Some(wait) = a.retry_after.filter(|_| matches!(a.status, 429 | 503)) {
-                    let pause = Duration::from_secs(wait).min(self.cfg.max_retry_after);
-                    self.politeness
-                        .pause(&super::check::host_of(&a.final_url), pause)
-                        .await;
-                }
+                self.heed_retry_after(&a).await;
                 Ok(Exchange {
                     url: a.final_url,
                     redirects: a.redirects,
@@ -136,17 +127,11 @@ impl Fetcher {
                 ..
             }) => Err(ExchangeError::Store(e)),
             Err(f) => Err(ExchangeError::Failed {
-                reason: f.reason,
                 message: match f.http_status {
                     Some(s) => format!("HTTP {s}: {}", f.message),
                     None => f.message,
                 },
             }),
         }
-    }
-
-    /// The visible text of a stored HTML object (its first `MAX_TEXT_BYTES`), to compare pages.
-    pub fn text_signature(&self, sha256: &str) -> Option<TextSignature> {
-        self.read_text(sha256)
     }
 }

@@ -17,7 +17,7 @@ pub mod session;
 pub mod similarity;
 pub mod verdict;
 
-pub use check::{DocumentFetch, Fetcher};
+pub use check::{is_html_type, DocumentFetch, Fetcher};
 pub use client::{build_client, ClientError};
 pub use exchange::{Exchange, ExchangeBody, ExchangeError, Read};
 

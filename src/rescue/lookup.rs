@@ -11,17 +11,18 @@ use futures_util::future::join_all;
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
-use super::memento::{distance_key, original_in, parse_links, raw_form, stamp_time, Link};
+use super::memento::{distance_key, links_in, original_in, parse_links, raw_form, stamp_time};
 use crate::clock::{self, Timestamp};
 use crate::db::RescueDue;
-use crate::fetch::similarity::SOFT_404_SIMILARITY;
-use crate::fetch::{verdict, Exchange, ExchangeBody, ExchangeError, Fetcher, Read};
+use crate::fetch::similarity::{TextSignature, SOFT_404_SIMILARITY};
+use crate::fetch::{is_html_type, verdict, Exchange, ExchangeBody, ExchangeError, Fetcher, Read};
 use crate::store::{StoredObject, WriteError};
 
 /// Mementos fetched per reference at most (the closest, then fall-backs).
 const MAX_ATTEMPTS: usize = 4;
-/// A TimeMap larger than this is read only this far (popular URLs have tens of thousands of
-/// mementos; the closest are found among the first anyway when the list is sorted).
+/// A TimeMap larger than this is read only this far: popular URLs have tens of thousands of
+/// mementos, listed oldest first, so only the oldest are seen; the TimeGate's own answer names
+/// the closest one anyway.
 const TIMEMAP_MAX_BYTES: usize = 8 << 20;
 
 /// What one archive answered, in the end.
@@ -128,6 +129,13 @@ struct ArchiveState {
     last_miss: Option<(Outcome, String, Candidate)>,
 }
 
+/// What every fetched memento of one reference is judged against, worked out once.
+struct Judge {
+    original: Option<Url>,
+    /// The text of the page the site serves for missing addresses, when one is held.
+    error_page: Option<TextSignature>,
+}
+
 pub struct Lookup<'a> {
     pub fetcher: &'a Fetcher,
     pub timegates: &'a [String],
@@ -172,10 +180,13 @@ impl Lookup<'_> {
             }
             states.push(st);
         }
+        // Every memento URI once, tried or waiting (TimeMaps list tens of thousands).
+        let mut seen: HashSet<String> = HashSet::new();
+        pool.retain(|c| seen.insert(c.uri.to_string()));
         // An archive that answered only with its TimeMap: read it now.
         for (i, st) in states.iter_mut().enumerate() {
             if !st.named_any && st.timemap.is_some() {
-                self.read_timemap(i, st, &mut pool, &HashSet::new()).await;
+                self.read_timemap(i, st, &mut pool, &mut seen).await;
             }
         }
 
@@ -187,18 +198,20 @@ impl Lookup<'_> {
             rescued: None,
             refused: Vec::new(),
         };
-        let mut tried: HashSet<String> = HashSet::new();
-        let mut attempts = 0;
-        while attempts < MAX_ATTEMPTS {
-            pool.sort_by_key(|c| distance_key(c.datetime, due.target_at));
-            let Some(c) = (!pool.is_empty()).then(|| pool.remove(0)) else {
+        let judge = Judge {
+            original: Url::parse(&due.url).ok(),
+            error_page: due
+                .error_page
+                .as_deref()
+                .and_then(|sha| self.fetcher.text_signature(sha)),
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            sort_closest(&mut pool, due.target_at);
+            if pool.is_empty() {
                 break;
-            };
-            if !tried.insert(c.uri.to_string()) {
-                continue;
             }
-            attempts += 1;
-            match self.fetch_memento(&c, due).await? {
+            let c = pool.remove(0);
+            match self.fetch_memento(&c, due, &judge).await? {
                 Ok(fetched) => {
                     states[c.archive].outcome = Outcome::Rescued;
                     states[c.archive].last_miss = None;
@@ -216,11 +229,12 @@ impl Lookup<'_> {
                     let archive = c.archive;
                     states[archive].last_miss = Some((outcome, why, c));
                     // Its other mementos may be good: the TimeMap lists them.
-                    self.read_timemap(archive, &mut states[archive], &mut pool, &tried)
+                    self.read_timemap(archive, &mut states[archive], &mut pool, &mut seen)
                         .await;
                 }
             }
         }
+        sort_closest(&mut pool, due.target_at);
 
         for (i, mut st) in states.into_iter().enumerate() {
             let mut answer = ArchiveAnswer {
@@ -272,9 +286,9 @@ impl Lookup<'_> {
             .await
         {
             Ok(ex) => ex,
-            Err(e) => return Gate::Error(describe(&e)),
+            Err(e) => return Gate::Error(e.to_string()),
         };
-        let links = links_of(&ex);
+        let links = links_in(&ex);
         let timemap = links
             .iter()
             .find(|l| l.has_rel("timemap"))
@@ -348,7 +362,7 @@ impl Lookup<'_> {
         archive: usize,
         st: &mut ArchiveState,
         pool: &mut Vec<Candidate>,
-        tried: &HashSet<String>,
+        seen: &mut HashSet<String>,
     ) {
         let Some(timemap) = st.timemap.clone().filter(|_| !st.timemap_read) else {
             return;
@@ -371,7 +385,7 @@ impl Lookup<'_> {
             Err(e) => {
                 if !st.named_any {
                     st.outcome = Outcome::Error;
-                    st.detail = Some(format!("its TimeMap could not be read: {}", describe(&e)));
+                    st.detail = Some(format!("its TimeMap could not be read: {e}"));
                 }
                 return;
             }
@@ -387,7 +401,7 @@ impl Lookup<'_> {
             let Some(uri) = ex.url.join(&l.uri).ok().filter(is_http) else {
                 continue;
             };
-            if tried.contains(uri.as_str()) || pool.iter().any(|c| c.uri == uri) {
+            if !seen.insert(uri.to_string()) {
                 continue;
             }
             st.named_any = true;
@@ -404,6 +418,7 @@ impl Lookup<'_> {
         &self,
         c: &Candidate,
         due: &RescueDue,
+        judge: &Judge,
     ) -> Result<Result<Fetched, Miss>, WriteError> {
         let (fetch_url, rewritten) = match raw_form(&c.uri) {
             Some(raw) => (raw, false),
@@ -416,7 +431,7 @@ impl Lookup<'_> {
         {
             Ok(ex) => ex,
             Err(ExchangeError::Store(e)) => return Err(e),
-            Err(e) => return Ok(Err(Miss::Failed(describe(&e)))),
+            Err(e) => return Ok(Err(Miss::Failed(e.to_string()))),
         };
         if !(200..300).contains(&ex.status) {
             return Ok(Err(Miss::Refused(
@@ -459,7 +474,7 @@ impl Lookup<'_> {
             rewritten,
             decoded_from: ex.decoded_from.clone(),
         };
-        if let Some(why) = self.not_the_content(&ex, &fetched, due) {
+        if let Some(why) = self.not_the_content(&ex, &fetched, judge) {
             return Ok(Err(Miss::Refused(why, Some(Box::new(fetched)))));
         }
         Ok(Ok(fetched))
@@ -468,41 +483,32 @@ impl Lookup<'_> {
     /// The live checks' rules, applied to the archived copy: a deep URL archived as a redirect to
     /// the site's front page or a sign-in page, or an HTML page with the same text as the page
     /// the site serves for missing addresses (the reference's own soft 404, as last seen).
-    fn not_the_content(&self, ex: &Exchange, f: &Fetched, due: &RescueDue) -> Option<String> {
-        let original = Url::parse(&due.url).ok()?;
+    fn not_the_content(&self, ex: &Exchange, f: &Fetched, judge: &Judge) -> Option<String> {
         if !ex.redirects.is_empty() {
-            if let Some(landed) = original_in(&ex.url) {
-                if let Some(why) = verdict::from_redirect_ending(&original, &landed) {
+            if let (Some(original), Some(landed)) = (&judge.original, original_in(&ex.url)) {
+                if let Some(why) = verdict::from_redirect_ending(original, &landed) {
                     return Some(format!(
                         "the archived copy is a redirect to {landed} ({why}), not the content"
                     ));
                 }
             }
         }
-        let is_html = f.content_type.as_deref().is_some_and(|t| {
-            let t = t.to_ascii_lowercase();
-            t.starts_with("text/html") || t.starts_with("application/xhtml")
-        });
-        let error_page = due.error_page.as_deref().filter(|_| is_html)?;
+        let missing = judge.error_page.as_ref()?;
+        if !f.content_type.as_deref().is_some_and(is_html_type) {
+            return None;
+        }
         let theirs = self.fetcher.text_signature(&f.object.sha256)?;
-        let missing = self.fetcher.text_signature(error_page)?;
-        (theirs.has_text() && theirs.similarity(&missing) >= SOFT_404_SIMILARITY).then(|| {
+        (theirs.has_text() && theirs.similarity(missing) >= SOFT_404_SIMILARITY).then(|| {
             "the archived copy is the page the site serves for missing addresses (soft 404)".into()
         })
     }
 }
 
+/// Closest to `target` first (the earlier at equal distance).
+fn sort_closest(pool: &mut [Candidate], target: Timestamp) {
+    pool.sort_by_key(|c| distance_key(c.datetime, target));
+}
+
 fn is_http(u: &Url) -> bool {
     matches!(u.scheme(), "http" | "https")
-}
-
-fn links_of(ex: &Exchange) -> Vec<Link> {
-    ex.headers_named("link").flat_map(parse_links).collect()
-}
-
-fn describe(e: &ExchangeError) -> String {
-    match e {
-        ExchangeError::Failed { message, .. } => message.clone(),
-        ExchangeError::Store(e) => e.to_string(),
-    }
 }

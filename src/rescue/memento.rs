@@ -129,6 +129,11 @@ pub fn stamp_time(memento: &Url) -> Option<Timestamp> {
     (digits.len() == 14).then(|| clock::parse(digits)).flatten()
 }
 
+/// Every `Link` header entry of an answer.
+pub fn links_in(ex: &crate::fetch::Exchange) -> Vec<Link> {
+    ex.headers_named("link").flat_map(parse_links).collect()
+}
+
 /// The original URL inside a Wayback-style memento URL (where an archived redirect led).
 pub fn original_in(memento: &Url) -> Option<Url> {
     let s = memento.as_str();

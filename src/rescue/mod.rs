@@ -69,8 +69,7 @@ pub async fn rescue_dead(
     if !cfg.rescue.enabled || cfg.rescue.timegates.is_empty() {
         return Ok(summary);
     }
-    let mut due = db.rescue_due(clock::now())?;
-    due.truncate(cfg.rescue.per_run);
+    let due = db.rescue_due(clock::now(), cfg.rescue.per_run)?;
     if due.is_empty() {
         return Ok(summary);
     }
@@ -90,18 +89,31 @@ pub async fn rescue_dead(
         .buffer_unordered(cfg.fetch.concurrency)
         .ready_chunks(64);
     while let Some(batch) = results.next().await {
-        let batch: Vec<LookupResult> = batch.into_iter().collect::<Result<_, _>>()?;
+        // A failing store stops the lookups, but what finished is recorded first: its copies
+        // are already on disk.
+        let (done, failed): (Vec<_>, Vec<_>) = batch.into_iter().partition(Result::is_ok);
+        let done: Vec<LookupResult> = done.into_iter().filter_map(Result::ok).collect();
         db.transaction(|tx| {
-            for r in &batch {
+            for r in &done {
                 record(tx, r, run_id, next)?;
             }
             Ok(())
         })?;
-        for r in &batch {
+        for r in &done {
             tally(&mut summary, r);
+        }
+        if let Some(Err(e)) = failed.into_iter().next() {
+            return Err(e.into());
         }
     }
     Ok(summary)
+}
+
+/// One more failure of `host`, keeping its latest reason.
+fn count_failure(by_host: &mut BTreeMap<String, (u64, String)>, host: String, why: Option<&str>) {
+    let entry = by_host.entry(host).or_insert((0, String::new()));
+    entry.0 += 1;
+    entry.1 = why.unwrap_or_default().to_string();
 }
 
 fn tally(summary: &mut RescueSummary, r: &LookupResult) {
@@ -111,12 +123,11 @@ fn tally(summary: &mut RescueSummary, r: &LookupResult) {
         None => summary.not_found += 1,
     }
     for a in r.answers.iter().filter(|a| a.outcome == Outcome::Error) {
-        let entry = summary
-            .unreachable
-            .entry(archive_name(&a.archive))
-            .or_insert((0, String::new()));
-        entry.0 += 1;
-        entry.1 = a.detail.clone().unwrap_or_default();
+        count_failure(
+            &mut summary.unreachable,
+            archive_name(&a.archive),
+            a.detail.as_deref(),
+        );
     }
 }
 

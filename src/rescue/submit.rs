@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
-use super::memento::parse_links;
+use super::memento::links_in;
 use crate::clock::{self, Timestamp};
 use crate::config::Config;
 use crate::db::{archive_name, Db, NewSubmission, SubmitDue};
@@ -18,7 +18,7 @@ use crate::fetch::politeness::Politeness;
 use crate::fetch::{Exchange, Fetcher, Read};
 use crate::progress::Progress;
 
-use super::RescueError;
+use super::{count_failure, RescueError};
 
 /// A rate-limited reference waits at least this long (or as long as the endpoint asked).
 const RATE_LIMIT_BACKOFF: i64 = 3600;
@@ -69,7 +69,9 @@ pub async fn submit_live(
     let mut stopped: HashSet<usize> = HashSet::new();
     for d in &due {
         let mut accepted = false;
-        let mut wait: Option<i64> = None;
+        // How long to wait before this reference is submitted again, if it is not accepted.
+        let mut wait: i64 = 0;
+        let mut answers = Vec::new();
         for (i, endpoint) in cfg.rescue.submit.iter().enumerate() {
             if stopped.contains(&i) {
                 continue;
@@ -79,60 +81,49 @@ pub async fn submit_live(
                 let _turn = gates.acquire(&host).await;
                 submit_one(fetcher, endpoint, d, &headers).await
             };
-            let now = clock::now();
             match answered.outcome {
                 "submitted" => accepted = true,
                 "rate_limited" => {
                     stopped.insert(i);
                     summary.rate_limited.push(host.clone());
                     let asked = answered.retry_after.unwrap_or(0) as i64;
-                    wait = Some(wait.unwrap_or(0).max(asked.max(RATE_LIMIT_BACKOFF)));
+                    wait = wait.max(asked.max(RATE_LIMIT_BACKOFF));
                 }
                 _ => {
-                    let e = summary.failed.entry(host).or_insert((0, String::new()));
-                    e.0 += 1;
-                    e.1 = answered.detail.clone().unwrap_or_default();
-                    let retry = cfg.schedule.retry_failing.as_secs() as i64;
-                    wait = Some(wait.unwrap_or(0).max(retry));
+                    count_failure(&mut summary.failed, host, answered.detail.as_deref());
+                    wait = wait.max(cfg.schedule.retry_failing.as_secs() as i64);
                 }
             }
-            record(db, d, run_id, endpoint, now, &answered)?;
+            answers.push((endpoint.as_str(), clock::now(), answered));
         }
         let now = clock::now();
-        let next_at: Timestamp = match (accepted, wait) {
-            (false, Some(w)) => now.saturating_add(w),
-            _ => 0,
+        let next_at: Timestamp = if accepted {
+            0
+        } else {
+            now.saturating_add(wait)
         };
-        db.transaction(|tx| tx.set_submitted(d.ref_id, accepted.then_some(now), next_at))?;
+        // Every answer about this reference, and when to submit it again, in one transaction.
+        db.transaction(|tx| {
+            for (endpoint, at, a) in &answers {
+                tx.record_submission(&NewSubmission {
+                    ref_id: d.ref_id,
+                    run_id,
+                    submitted_at: *at,
+                    endpoint,
+                    outcome: a.outcome,
+                    http_status: a.http_status,
+                    memento_url: a.memento_url.as_deref(),
+                    detail: a.detail.as_deref(),
+                })?;
+            }
+            tx.set_submitted(d.ref_id, accepted.then_some(now), next_at)
+        })?;
         summary.submitted += accepted as u64;
         if stopped.len() == cfg.rescue.submit.len() {
             break;
         }
     }
     Ok(summary)
-}
-
-fn record(
-    db: &mut Db,
-    d: &SubmitDue,
-    run_id: i64,
-    endpoint: &str,
-    at: Timestamp,
-    a: &Answered,
-) -> Result<(), RescueError> {
-    db.transaction(|tx| {
-        tx.record_submission(&NewSubmission {
-            ref_id: d.ref_id,
-            run_id,
-            submitted_at: at,
-            endpoint,
-            outcome: a.outcome,
-            http_status: a.http_status,
-            memento_url: a.memento_url.as_deref(),
-            detail: a.detail.as_deref(),
-        })
-    })?;
-    Ok(())
 }
 
 /// The configured headers whose environment variables are set. A missing variable is said once,
@@ -208,9 +199,8 @@ fn new_memento(ex: &Exchange) -> Option<String> {
     if let Some(cl) = ex.header("content-location").and_then(resolve) {
         return Some(cl);
     }
-    let latest = ex
-        .headers_named("link")
-        .flat_map(parse_links)
+    let latest = links_in(ex)
+        .into_iter()
         .filter(|l| l.has_rel("memento"))
         .max_by_key(|l| l.datetime.unwrap_or(i64::MIN));
     if let Some(l) = latest.and_then(|l| resolve(&l.uri)) {
