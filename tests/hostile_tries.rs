@@ -312,3 +312,41 @@ fn a_feed_with_an_internal_dtd_is_read_as_a_feed() {
     let r = ws.report_json();
     assert_eq!(link(&r, &s.url("/i.png"))["state"], "alive");
 }
+
+#[test]
+fn an_archive_written_by_a_newer_linkvault_is_refused_by_every_command_untouched() {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let db = ws.archive().join("linkvault.db");
+    let sql = |q: &str| {
+        let out = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print(r)",
+                db.to_str().unwrap(),
+                q,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    sql("PRAGMA user_version = 999");
+    for args in [
+        vec!["run"],
+        vec!["report"],
+        vec!["remove", page.to_str().unwrap()],
+        vec!["verify", "--repair"],
+    ] {
+        let out = ws.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        assert_says(&out, "newer");
+    }
+    assert_eq!(sql("PRAGMA user_version"), "[(999,)]", "left as it was");
+    assert_eq!(
+        sql("SELECT count(*) FROM articles WHERE removed_at IS NULL"),
+        "[(1,)]"
+    );
+}

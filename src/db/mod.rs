@@ -74,19 +74,31 @@ impl Db {
             path: path.clone(),
             source,
         })?;
-        let mut db = Db { conn, path };
-        db.configure()?;
-        let found: i64 = db.wrap(db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
-        if found > schema::latest_version() {
+        Db { conn, path }.migrated()
+    }
+
+    /// Configured and brought up to the schema this version knows; a database written by a
+    /// newer linkvault is refused, never touched.
+    fn migrated(mut self) -> Result<Db> {
+        self.configure()?;
+        self.schema_version()?;
+        let path = self.path.clone();
+        schema::migrate(&mut self.conn).map_err(|source| DbError::Sqlite { path, source })?;
+        Ok(self)
+    }
+
+    /// The schema version found, if this linkvault knows it.
+    fn schema_version(&self) -> Result<i64> {
+        let found: i64 = self.wrap(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
+        let known = schema::latest_version();
+        if found > known {
             return Err(DbError::TooNew {
-                path: db.path.clone(),
+                path: self.path.clone(),
                 found,
-                known: schema::latest_version(),
+                known,
             });
         }
-        let path = db.path.clone();
-        schema::migrate(&mut db.conn).map_err(|source| DbError::Sqlite { path, source })?;
-        Ok(db)
+        Ok(found)
     }
 
     /// Opens an existing database for commands that change the record (`remove`, `verify
@@ -105,11 +117,7 @@ impl Db {
             path: path.clone(),
             source,
         })?;
-        let mut db = Db { conn, path };
-        db.configure()?;
-        let path = db.path.clone();
-        schema::migrate(&mut db.conn).map_err(|source| DbError::Sqlite { path, source })?;
-        Ok(db)
+        Db { conn, path }.migrated()
     }
 
     /// Opens an existing database for reading only (report, history, restore, verify, serve,
@@ -145,15 +153,8 @@ impl Db {
         };
         let db = Db { conn, path };
         db.wrap(db.conn.busy_timeout(Duration::from_secs(30)))?;
-        let found: i64 = db.wrap(db.conn.query_row("PRAGMA user_version", [], |r| r.get(0)))?;
+        let found = db.schema_version()?;
         let known = schema::latest_version();
-        if found > known {
-            return Err(DbError::TooNew {
-                path: db.path.clone(),
-                found,
-                known,
-            });
-        }
         if found < known {
             // An older schema: upgrade it if this user may write, else say so.
             drop(db);
