@@ -860,3 +860,20 @@ fn a_feed_item_removed_stays_removed_when_its_feed_names_it_again() {
     ws.ok(&["run", &s.url("/two")]);
     assert_eq!(s.hits("/two"), 2);
 }
+
+#[test]
+fn a_missing_cookies_file_stops_fetching_not_reading_the_archive() {
+    let (s, ws, page) = alive_and_gone();
+    ws.ok(&["run", page.to_str().unwrap()]);
+    let cfg = std::fs::read_to_string(ws.path().join("config.toml")).unwrap();
+    let cfg = cfg.replacen("[fetch]\n", "[fetch]\ncookies = \"gone-cookies.txt\"\n", 1);
+    std::fs::write(ws.path().join("config.toml"), cfg).unwrap();
+    // What is held can still be read.
+    assert!(ws.ok(&["report"]).contains(&s.url("/gone.png")));
+    ws.ok(&["history", &s.url("/alive.png")]);
+    // Fetching says why it cannot.
+    let out = ws.run(&["run"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_says(&out, "fetch.cookies: cannot read");
+    assert_says(&out, "gone-cookies.txt");
+}

@@ -17,12 +17,17 @@ pub enum ClientError {
     Build(reqwest::Error),
     #[error(transparent)]
     Resolver(#[from] super::resolve::ResolverError),
+    #[error("{0}")]
+    Cookies(String),
 }
 
 /// Builds the client. Proxies: `fetch.proxy` if set, else `HTTP_PROXY`, `HTTPS_PROXY`,
 /// `ALL_PROXY` and `NO_PROXY` (either case), which reqwest reads itself. With a proxy, target
 /// names are resolved by the proxy (`socks5h://` included), never locally.
 pub fn build_client(cfg: &FetchConfig) -> Result<reqwest::Client, ClientError> {
+    if let Some(why) = cfg.session.unreadable() {
+        return Err(ClientError::Cookies(why.to_string()));
+    }
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
     headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));

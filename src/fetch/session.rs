@@ -4,6 +4,7 @@
 //! written to a log or an export.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use reqwest::header::{HeaderName, HeaderValue, COOKIE};
 use url::Url;
@@ -40,12 +41,15 @@ struct Cookie {
     value: String,
 }
 
-/// The headers and cookies of a run, matched to each request.
+/// The headers and cookies of a run, matched to each request. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Session {
-    hosts: Vec<HostHeaders>,
-    cookies: Vec<Cookie>,
+    hosts: Arc<Vec<HostHeaders>>,
+    cookies: Arc<Vec<Cookie>>,
     cookies_file: Option<PathBuf>,
+    /// Why the cookies file could not be read: said when something is to be fetched (a
+    /// report or a restore needs no cookies, and must not fail for want of them).
+    unreadable: Option<String>,
 }
 
 impl Session {
@@ -72,21 +76,31 @@ impl Session {
                 headers: parsed,
             });
         }
-        let cookies = match cookies_file {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| SessionError::Read {
-                    path: p.to_path_buf(),
-                    source,
-                })?;
-                parse_cookies_txt(&text)
-            }
-            None => Vec::new(),
+        let (cookies, unreadable) = match cookies_file.map(|p| (p, std::fs::read_to_string(p))) {
+            Some((_, Ok(text))) => (parse_cookies_txt(&text), None),
+            Some((p, Err(source))) => (
+                Vec::new(),
+                Some(
+                    SessionError::Read {
+                        path: p.to_path_buf(),
+                        source,
+                    }
+                    .to_string(),
+                ),
+            ),
+            None => (Vec::new(), None),
         };
         Ok(Session {
-            hosts,
-            cookies,
+            hosts: Arc::new(hosts),
+            cookies: Arc::new(cookies),
             cookies_file: cookies_file.map(Path::to_path_buf),
+            unreadable,
         })
+    }
+
+    /// Why the configured cookies file cannot be used, if it cannot.
+    pub fn unreadable(&self) -> Option<&str> {
+        self.unreadable.as_deref()
     }
 
     /// The cookies file, for tools that read it themselves (yt-dlp's `--cookies`).
@@ -136,10 +150,6 @@ impl Session {
             }
         }
         out
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.hosts.is_empty() && self.cookies.is_empty()
     }
 }
 
@@ -198,7 +208,7 @@ mod tests {
             #HttpOnly_paper.example\tFALSE\t/members\tTRUE\t4102444800\tauth\tx=y\n\
             old.example\tFALSE\t/\tFALSE\t1000\tstale\t1\n";
         let s = Session {
-            cookies: parse_cookies_txt(text),
+            cookies: Arc::new(parse_cookies_txt(text)),
             ..Session::default()
         };
         let cookie = |url: &str| {
