@@ -877,3 +877,16 @@ fn a_missing_cookies_file_stops_fetching_not_reading_the_archive() {
     assert_says(&out, "fetch.cookies: cannot read");
     assert_says(&out, "gone-cookies.txt");
 }
+
+#[test]
+fn extract_resolves_a_redirected_articles_links_where_it_landed() {
+    let s = Server::start();
+    s.route("/short", |_| Reply::redirect(301, "/2018/09/story.html"));
+    s.route("/2018/09/story.html", |_| {
+        Reply::html(r#"<img src="pics/a.jpg">"#)
+    });
+    let ws = Workspace::new();
+    let out = ws.ok(&["extract", &s.url("/short")]);
+    assert!(out.contains(&s.url("/2018/09/pics/a.jpg")), "{out}");
+    assert!(!out.contains(&s.url("/pics/a.jpg")), "{out}");
+}

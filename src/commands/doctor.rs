@@ -124,15 +124,10 @@ fn has_objects(dir: &Path) -> bool {
 /// Witnesses and web archives, asked once each (a HEAD).
 async fn network_state(cfg: &Config) -> Vec<(bool, &'static str, String)> {
     let mut lines = Vec::new();
-    let client = match linkvault::fetch::build_client(&cfg.fetch) {
-        Ok(c) => c,
+    let fetcher = match super::fetcher(cfg) {
+        Ok(f) => f,
         Err(e) => return vec![(false, "network", format!("PROBLEM: {e}"))],
     };
-    let fetcher = linkvault::fetch::Fetcher::new(
-        client,
-        linkvault::store::Store::open_existing(&cfg.archive),
-        cfg.fetch.clone(),
-    );
     if cfg.fetch.witnesses.is_empty() {
         lines.push((
             true,

@@ -2,17 +2,17 @@
 //! files, URLs (fetched into memory, bounded by `fetch.max_article_bytes`) or `-` (standard input);
 //! `--base` resolves a saved file's relative links; excluded references are listed as such.
 
+use std::borrow::Cow;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use serde_json::json;
 
 use linkvault::config::Config;
 use linkvault::extract::ExtractOptions;
-use linkvault::fetch::{build_client, Fetcher};
+use linkvault::fetch::Fetcher;
 use linkvault::filter::Filter;
 use linkvault::input::{self, Document, Source};
-use linkvault::store::Store;
 use linkvault::text::printable;
 
 use super::{emit, runtime, UsageError};
@@ -40,12 +40,7 @@ pub fn extract(cfg: &Config, a: &ExtractArgs) -> Result<ExitCode> {
         include_links: cfg.extract.include_links,
     };
     let filter = Filter::new(&cfg.filter)?;
-    let client = build_client(&cfg.fetch)?;
-    let fetcher = Fetcher::new(
-        client,
-        Store::open_existing(&cfg.archive),
-        cfg.fetch.clone(),
-    );
+    let fetcher = super::fetcher(cfg)?;
     let mut items = Vec::new();
     for spec in &a.articles {
         if spec == "-" {
@@ -102,23 +97,20 @@ fn read(
     base: Option<&url::Url>,
     opts: &ExtractOptions,
 ) -> Result<Document> {
-    let (bytes, ct, source) = match item {
-        Item::Stdin(b) => (b.clone(), None, None),
+    let (bytes, ct, source): (Cow<[u8]>, _, _) = match item {
+        Item::Stdin(b) => (Cow::Borrowed(b), None, None),
         Item::Source(Source::File(p)) => (
-            input::read_bounded(p, cfg.fetch.max_article_bytes)
-                .with_context(|| format!("while reading article {}", p.display()))?,
+            Cow::Owned(
+                input::read_bounded(p, cfg.fetch.max_article_bytes)
+                    .with_context(|| format!("while reading article {}", p.display()))?,
+            ),
             None,
             Some(Source::File(p.clone())),
         ),
+        // Its links resolve against where it was found, after redirects.
         Item::Source(Source::Url(u)) => {
-            let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
-            match (f.in_memory, f.error) {
-                (Some(b), None) => (b, f.content_type, Some(Source::Url(u.clone()))),
-                (_, e) => bail!(
-                    "cannot fetch article {u}: {}",
-                    e.unwrap_or_else(|| "no body".into())
-                ),
-            }
+            let (b, ct, found_at) = super::fetch_article(rt, fetcher, u)?;
+            (Cow::Owned(b), ct, Some(Source::Url(found_at)))
         }
     };
     // A saved file (or standard input) resolves its links against `--base`.

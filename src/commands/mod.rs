@@ -109,6 +109,33 @@ fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Config> 
     Ok(cfg)
 }
 
+/// A fetcher for commands that read articles from the web (`extract`, `robustify`, `doctor`):
+/// the configured client, and the store when the archive has one.
+pub fn fetcher(cfg: &Config) -> Result<linkvault::fetch::Fetcher> {
+    Ok(linkvault::fetch::Fetcher::new(
+        linkvault::fetch::build_client(&cfg.fetch)?,
+        linkvault::store::Store::open_existing(&cfg.archive),
+        cfg.fetch.clone(),
+    ))
+}
+
+/// One article from the web, bounded by `fetch.max_article_bytes`: its bytes, content type,
+/// and the URL it was found at after redirects (what its relative links resolve against).
+pub fn fetch_article(
+    rt: &tokio::runtime::Runtime,
+    fetcher: &linkvault::fetch::Fetcher,
+    u: &url::Url,
+) -> Result<(Vec<u8>, Option<String>, url::Url)> {
+    let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
+    match (f.in_memory, f.error) {
+        (Some(b), None) => Ok((b, f.content_type, f.final_url.unwrap_or_else(|| u.clone()))),
+        (_, e) => anyhow::bail!(
+            "cannot fetch article {u}: {}",
+            e.unwrap_or_else(|| "no body".into())
+        ),
+    }
+}
+
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

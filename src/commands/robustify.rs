@@ -4,13 +4,11 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 
 use linkvault::config::Config;
 use linkvault::db::Db;
-use linkvault::fetch::{build_client, Fetcher};
 use linkvault::input::{self, Source};
-use linkvault::store::Store;
 use linkvault::text::printable;
 
 use super::{count, runtime, UsageError};
@@ -74,20 +72,8 @@ fn read_article(cfg: &Config, spec: &str) -> Result<(Vec<u8>, Option<url::Url>)>
             None,
         )),
         [Source::Url(u)] => {
-            let rt = runtime()?;
-            let fetcher = Fetcher::new(
-                build_client(&cfg.fetch)?,
-                Store::open_existing(&cfg.archive),
-                cfg.fetch.clone(),
-            );
-            let f = rt.block_on(fetcher.fetch_document(u, None, None, false))?;
-            match (f.in_memory, f.error) {
-                (Some(b), None) => Ok((b, Some(f.final_url.unwrap_or_else(|| u.clone())))),
-                (_, e) => bail!(
-                    "cannot fetch article {u}: {}",
-                    e.unwrap_or_else(|| "no body".into())
-                ),
-            }
+            let (b, _, found_at) = super::fetch_article(&runtime()?, &super::fetcher(cfg)?, u)?;
+            Ok((b, Some(found_at)))
         }
         _ => Err(UsageError(format!(
             "`{spec}` names more than one article: robustify one at a time"
