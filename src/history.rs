@@ -51,10 +51,8 @@ pub fn lookup_keys(typed: &str) -> Vec<String> {
 /// cite is both), then as an article, by URL or a saved file's path.
 pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
     let candidates = lookup_keys(url);
-    for c in &candidates {
-        if let Some(h) = db.history(c)? {
-            return Ok(Found::Reference(Box::new(h)));
-        }
+    if let Some(h) = db.history_by_keys(&candidates)? {
+        return Ok(Found::Reference(Box::new(h)));
     }
     for c in &candidates {
         if let Some(a) = db.article_history(c)? {

@@ -454,6 +454,16 @@ fn every_html_page_carries_security_headers_and_the_server_holds_its_limits() {
         );
     }
     assert_eq!(request(srv.port, "GET", "/article", &[]).status, 400);
+    // A web address is never taken for a path on the server (serve runs in the archive's
+    // folder, where this file is).
+    assert_eq!(
+        request(srv.port, "GET", "/article?url=article.html", &[]).status,
+        404
+    );
+    assert_eq!(
+        request(srv.port, "GET", "/ref?url=article.html", &[]).status,
+        404
+    );
     // The stylesheet the CSP allows is served.
     let css = request(srv.port, "GET", "/static/style.css", &[]);
     assert_eq!(

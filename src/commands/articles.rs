@@ -76,7 +76,7 @@ pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
     let store = linkvault::store::Store::open_existing(&cfg.archive);
     let mut ids = Vec::new();
     for spec in &a.articles {
-        match db.find_article_by_input(spec)? {
+        match db.find_article(spec)? {
             Some(id) => ids.push((spec, id)),
             None => {
                 return Err(UsageError(format!(

@@ -226,14 +226,19 @@ impl Db {
 
     /// The registered (not removed) article a user means by `typed`: a URL as given or without
     /// its fragment, or a path (absolute, as files are registered).
-    pub fn find_article_by_input(&self, typed: &str) -> Result<Option<i64>> {
-        for key in crate::history::lookup_keys(typed) {
+    pub fn find_article(&self, typed: &str) -> Result<Option<i64>> {
+        self.find_article_by_keys(&crate::history::lookup_keys(typed))
+    }
+
+    /// The registered (not removed) article stored under the first of `keys` that matches.
+    pub fn find_article_by_keys(&self, keys: &[String]) -> Result<Option<i64>> {
+        for key in keys {
             let found = self.wrap(
                 self.conn
                     .query_row(
                         "SELECT id FROM articles WHERE (source = ?1 OR url = ?1) AND removed_at IS NULL
                          ORDER BY id LIMIT 1",
-                        [&key],
+                        [key],
                         |r| r.get(0),
                     )
                     .optional(),
@@ -287,19 +292,6 @@ impl Db {
         ))?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)));
         self.wrap(rows.and_then(|m| m.collect()))
-    }
-
-    /// The article ids matching a URL or source as the user typed it.
-    pub fn find_article(&self, url_or_source: &str) -> Result<Option<i64>> {
-        self.wrap(
-            self.conn
-                .query_row(
-                    "SELECT id FROM articles WHERE source = ?1 OR url = ?1 ORDER BY id LIMIT 1",
-                    [url_or_source],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )
     }
 }
 

@@ -189,6 +189,7 @@ pub struct HistoryRow {
 /// An article and every version of it read from the web, oldest first.
 #[derive(Debug, Clone)]
 pub struct ArticleHistory {
+    pub id: i64,
     pub source: String,
     pub url: Option<String>,
     pub title: Option<String>,
@@ -617,6 +618,16 @@ impl Db {
         self.wrap(stmt.query_row([url], link_row).optional())
     }
 
+    /// The history of the reference stored under the first of `keys` that matches.
+    pub fn history_by_keys(&self, keys: &[String]) -> Result<Option<HistoryRow>> {
+        for key in keys {
+            if let Some(h) = self.history(key)? {
+                return Ok(Some(h));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn history(&self, url: &str) -> Result<Option<HistoryRow>> {
         let Some(link) = self.link_by_url(url)? else {
             return Ok(None);
@@ -663,35 +674,40 @@ impl Db {
 
     /// The article known by `url` (as registered, or the URL it was last read at).
     pub fn article_history(&self, url: &str) -> Result<Option<ArticleHistory>> {
-        let found = self.wrap(
+        let id: Option<i64> = self.wrap(
             self.conn
                 .query_row(
-                    "SELECT a.id, a.source, a.url, a.title, a.last_read_at, a.last_status, a.last_error,
-                            (SELECT count(*) FROM citations c WHERE c.article_id = a.id), a.published_at
-                     FROM articles a WHERE a.source = ?1 OR a.url = ?1 ORDER BY a.id LIMIT 1",
+                    "SELECT id FROM articles WHERE source = ?1 OR url = ?1 ORDER BY id LIMIT 1",
                     [url],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            ArticleHistory {
-                                source: r.get(1)?,
-                                url: r.get(2)?,
-                                title: r.get(3)?,
-                                last_read_at: r.get(4)?,
-                                last_status: r.get(5)?,
-                                last_error: r.get(6)?,
-                                cites: r.get(7)?,
-                                published_at: r.get(8)?,
-                                captures: Vec::new(),
-                            },
-                        ))
-                    },
+                    |r| r.get(0),
                 )
                 .optional(),
         )?;
-        let Some((id, mut article)) = found else {
-            return Ok(None);
-        };
+        id.map(|id| self.article_history_by_id(id)).transpose()
+    }
+
+    /// Article `id`: what is known of it and every version read.
+    pub fn article_history_by_id(&self, id: i64) -> Result<ArticleHistory> {
+        let mut article = self.wrap(self.conn.query_row(
+            "SELECT a.id, a.source, a.url, a.title, a.last_read_at, a.last_status, a.last_error,
+                    (SELECT count(*) FROM citations c WHERE c.article_id = a.id), a.published_at
+             FROM articles a WHERE a.id = ?1",
+            [id],
+            |r| {
+                Ok(ArticleHistory {
+                    id: r.get(0)?,
+                    source: r.get(1)?,
+                    url: r.get(2)?,
+                    title: r.get(3)?,
+                    last_read_at: r.get(4)?,
+                    last_status: r.get(5)?,
+                    last_error: r.get(6)?,
+                    cites: r.get(7)?,
+                    published_at: r.get(8)?,
+                    captures: Vec::new(),
+                })
+            },
+        ))?;
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT url, sha256, bytes, content_type, http_status, captured_at, edited, lost_at
              FROM article_captures WHERE article_id = ?1 ORDER BY captured_at, id",
@@ -711,7 +727,7 @@ impl Db {
             })
             .and_then(|m| m.collect()),
         )?;
-        Ok(Some(article))
+        Ok(article)
     }
 
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {

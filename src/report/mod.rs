@@ -143,15 +143,8 @@ pub fn shorten_middle(s: &str, max: usize) -> String {
 
 /// The article id for a URL or source as the user typed it.
 pub fn find_article(db: &Db, article: &str) -> Result<i64, ReportError> {
-    if let Some(id) = db.find_article(article)? {
-        return Ok(id);
-    }
-    if let Some(n) = normalized(article) {
-        if let Some(id) = db.find_article(&n)? {
-            return Ok(id);
-        }
-    }
-    Err(ReportError::UnknownArticle(article.to_string()))
+    db.find_article(article)?
+        .ok_or_else(|| ReportError::UnknownArticle(article.to_string()))
 }
 
 /// Writes the report: `all` includes alive references; `article` limits it to one article.
@@ -177,13 +170,6 @@ pub fn write(
     }
     out.flush()?;
     Ok(summary)
-}
-
-fn normalized(u: &str) -> Option<String> {
-    url::Url::parse(u).ok().map(|mut u| {
-        u.set_fragment(None);
-        u.to_string()
-    })
 }
 
 fn ts(t: Option<i64>) -> Value {

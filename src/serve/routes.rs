@@ -6,6 +6,7 @@ use std::path::Path;
 use super::pages::{self, STYLE};
 use super::{memento, Body, Request, Response};
 use crate::db::Db;
+use crate::history::url_keys;
 use crate::model::{Kind, State};
 use crate::store::{is_sha256, Store};
 
@@ -78,18 +79,19 @@ pub fn route(archive: &Path, req: &Request) -> Response {
             pages::report_page(&db, &filters).map(Some)
         }
         "/articles" => pages::articles_page(&db).map(Some),
+        // Addresses from the web are looked up as given or without their fragment, never as
+        // paths on this machine.
         "/article" => match param("url") {
-            Some(u) => pages::article_page(&db, &u),
+            Some(u) => article(&db, &url_keys(&u)),
             None => return html_page(400, &missing_url("/article")),
         },
         "/ref" => match param("url") {
-            Some(u) => match crate::history::load(&db, &u) {
-                Ok(crate::history::Found::Reference(h)) => pages::article_titles(&db)
+            Some(u) => match db.history_by_keys(&url_keys(&u)) {
+                Ok(Some(h)) => pages::article_titles(&db)
                     .map(|titles| Some(pages::reference_page(&h, &titles))),
                 // An article's own URL: its page.
-                Ok(crate::history::Found::Article(_)) => pages::article_page(&db, &u),
-                Err(crate::history::HistoryError::Db(e)) => Err(e),
-                Err(_) => Ok(None),
+                Ok(None) => article(&db, &url_keys(&u)),
+                Err(e) => Err(e),
             },
             None => return html_page(400, &missing_url("/ref")),
         },
@@ -106,6 +108,14 @@ pub fn route(archive: &Path, req: &Request) -> Response {
             ),
         ),
         Err(e) => Response::text(500, &e.to_string()),
+    }
+}
+
+/// The page of the registered article known by one of `keys`.
+fn article(db: &Db, keys: &[String]) -> Result<Option<String>, crate::db::DbError> {
+    match db.find_article_by_keys(keys)? {
+        Some(id) => pages::article_page(db, &db.article_history_by_id(id)?).map(Some),
+        None => Ok(None),
     }
 }
 

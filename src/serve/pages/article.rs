@@ -5,20 +5,12 @@
 use std::fmt::Write as _;
 
 use super::{badge, copy_cell, date, datetime, esc, layout, object_link, ref_link, size, why};
-use crate::db::{Db, DbError, LinkFilter};
+use crate::db::{ArticleHistory, Db, DbError, LinkFilter};
 use crate::model::State;
 
-/// The page, or None when no registered article is known by `url`.
-pub fn article_page(db: &Db, url: &str) -> Result<Option<String>, DbError> {
-    let Some(id) = db.find_article_by_input(url)? else {
-        return Ok(None);
-    };
-    let found = crate::history::lookup_keys(url)
-        .into_iter()
-        .find_map(|k| db.article_history(&k).ok().flatten());
-    let Some(a) = found else {
-        return Ok(None);
-    };
+/// The page of article `a`.
+pub fn article_page(db: &Db, a: &ArticleHistory) -> Result<String, DbError> {
+    let id = a.id;
     let address = a.url.clone().unwrap_or_else(|| a.source.clone());
     let title = a.title.clone().unwrap_or_else(|| address.clone());
     let mut b = String::new();
@@ -117,5 +109,5 @@ pub fn article_page(db: &Db, url: &str) -> Result<Option<String>, DbError> {
         b.push_str(&rows);
         b.push_str("</table>");
     }
-    Ok(Some(layout(&title, "", &b)))
+    Ok(layout(&title, "", &b))
 }
