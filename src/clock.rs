@@ -56,6 +56,12 @@ pub fn format(t: Timestamp) -> String {
     )
 }
 
+/// `2026-11-25`: the day, for tables and sentences.
+pub fn format_date(t: Timestamp) -> String {
+    let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// `20261125120000`, the 14-digit form web archives use.
 pub fn format_compact(t: Timestamp) -> String {
     format(t).chars().filter(|c| c.is_ascii_digit()).collect()

@@ -184,7 +184,7 @@ pub fn render_json(h: &HistoryRow) -> String {
                 "tool": s.tool,
                 "lost_at": s.lost_at.map(clock::format),
             });
-            provenance_json(&mut v, &s.provenance);
+            crate::report::provenance_json(&mut v, &s.provenance);
             v
         })
         .collect();
@@ -225,23 +225,6 @@ pub fn render_json(h: &HistoryRow) -> String {
         "submissions": submissions,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
-}
-
-/// `origin`, and for a rescued copy where it came from.
-fn provenance_json(v: &mut serde_json::Value, p: &Provenance) {
-    v["origin"] = json!(p.origin());
-    if let Provenance::Memento {
-        archive,
-        memento_url,
-        memento_datetime,
-        rewritten,
-    } = p
-    {
-        v["archive"] = json!(archive);
-        v["memento_url"] = json!(memento_url);
-        v["memento_datetime"] = json!(clock::format(*memento_datetime));
-        v["rewritten"] = json!(rewritten);
-    }
 }
 
 pub fn render_text(h: &HistoryRow) -> String {

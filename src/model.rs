@@ -203,6 +203,11 @@ impl Reason {
     }
 
     /// The reason in plain words, for people (the JSON and CSV keep `as_string`).
+    /// A stored reason code in plain words (an unknown code as it is).
+    pub fn words_of(code: &str) -> String {
+        Reason::parse(code).map_or_else(|| code.to_string(), Reason::words)
+    }
+
     pub fn words(self) -> String {
         match self {
             Reason::Http(code) => format!("HTTP {code}"),

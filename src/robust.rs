@@ -147,7 +147,7 @@ fn annotate(
             clock::format_compact(snap.captured_at),
             url
         )),
-        &clock::format(snap.captured_at)[..10]
+        clock::format_date(snap.captured_at)
     );
     let close = if tag.ends_with("/>") {
         tag.len() - 2

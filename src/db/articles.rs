@@ -250,6 +250,16 @@ impl Db {
         Ok(None)
     }
 
+    /// (address, title) of every article that has a title: how tables name citing articles
+    /// (the address is what `LinkRow::articles` lists).
+    pub fn article_titles(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT COALESCE(url, source), title FROM articles WHERE title IS NOT NULL",
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)));
+        self.wrap(rows.and_then(|m| m.collect()))
+    }
+
     /// Every registered article, feeds and their items included, in the order added.
     pub fn list_articles(&self) -> Result<Vec<ArticleListing>> {
         let mut stmt = self.wrap(self.conn.prepare(

@@ -43,16 +43,8 @@ impl Provenance {
         }
     }
 
-    /// The archive's host (and port), as people name it: `web.archive.org`.
-    pub fn archive_name(&self) -> Option<String> {
-        match self {
-            Provenance::Own => None,
-            Provenance::Memento { archive, .. } => Some(archive_name(archive)),
-        }
-    }
-
-    /// "rescued from ‹archive› (‹date›)" for a memento.
-    pub fn rescued_phrase(&self) -> Option<String> {
+    /// "‹archive› (‹date›)" for a memento: where and when the copy was made.
+    pub fn archive_and_date(&self) -> Option<String> {
         match self {
             Provenance::Own => None,
             Provenance::Memento {
@@ -60,11 +52,16 @@ impl Provenance {
                 memento_datetime,
                 ..
             } => Some(format!(
-                "rescued from {} ({})",
+                "{} ({})",
                 archive_name(archive),
-                &crate::clock::format(*memento_datetime)[..10]
+                crate::clock::format_date(*memento_datetime)
             )),
         }
+    }
+
+    /// "rescued from ‹archive› (‹date›)" for a memento.
+    pub fn rescued_phrase(&self) -> Option<String> {
+        self.archive_and_date().map(|a| format!("rescued from {a}"))
     }
 
     /// Reads `origin, archive, memento_url, memento_datetime, rewritten` starting at column `i`.

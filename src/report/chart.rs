@@ -60,6 +60,24 @@ pub fn rot_series(db: &Db, article: Option<i64>) -> Result<RotSeries, DbError> {
     Ok(series)
 }
 
+impl RotSeries {
+    /// Whether there is rot to see: one day of checks draws flat bands that say nothing.
+    pub fn drawable(&self) -> bool {
+        self.days.len() >= 2
+    }
+
+    /// The sentence shown instead of the chart until checks span two days.
+    pub fn not_yet(&self) -> String {
+        format!(
+            "The chart of link rot over time appears once checks span two days{}.",
+            self.days
+                .first()
+                .map(|(d, _)| format!(" (every check so far is from {})", clock::format_date(*d)))
+                .unwrap_or_default()
+        )
+    }
+}
+
 fn esc(s: &str) -> String {
     crate::text::html_escape(s)
 }
@@ -132,7 +150,7 @@ pub fn svg(series: &RotSeries, title: &str, width: u32, height: u32) -> String {
         "<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#333\"/><line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#333\"/>",
         top + h, left + w, top + h, top + h
     );
-    let label = |t: Timestamp| clock::format(t)[..10].to_string();
+    let label = |t: Timestamp| clock::format_date(t);
     let _ = write!(
         out,
         "<g font-size=\"11\" font-family=\"sans-serif\" fill=\"#333\"><text x=\"{left}\" y=\"{}\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><text x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text></g>",

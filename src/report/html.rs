@@ -69,24 +69,15 @@ pub fn write_html(
     }
     writeln!(out, "<h2>Link rot over time</h2>")?;
     let series = rot_series(db, filter.article)?;
-    if series.days.len() < 2 {
-        // One day of checks draws flat bands that say nothing about rot.
-        writeln!(
-            out,
-            "<p>The chart appears once checks span two days{}.</p>",
-            series
-                .days
-                .first()
-                .map(|(d, _)| format!(" (every check so far is from {})", &clock::format(*d)[..10]))
-                .unwrap_or_default()
-        )?;
+    if !series.drawable() {
+        writeln!(out, "<p>{}</p>", escape(&series.not_yet()))?;
     } else {
         writeln!(out, "<div class=\"charts\">")?;
         writeln!(out, "{}", svg(&series, "all references", 720, 260))?;
         if filter.article.is_none() {
             for (id, name) in db.articles_with_rot(12)? {
                 let series = rot_series(db, Some(id))?;
-                if series.days.len() >= 2 {
+                if series.drawable() {
                     writeln!(out, "{}", svg(&series, &name, 352, 200))?;
                 }
             }

@@ -204,29 +204,25 @@ fn snapshot_json(s: &crate::db::SnapshotInfo) -> Value {
         "bytes": s.bytes,
         "content_type": s.content_type,
         "captured_at": clock::format(s.captured_at),
-        "origin": s.provenance.origin(),
     });
+    provenance_json(&mut v, &s.provenance);
+    v
+}
+
+/// `origin`, and for a rescued copy where it came from (report and history alike).
+pub fn provenance_json(v: &mut Value, p: &Provenance) {
+    v["origin"] = json!(p.origin());
     if let Provenance::Memento {
         archive,
         memento_url,
         memento_datetime,
         rewritten,
-    } = &s.provenance
+    } = p
     {
         v["archive"] = json!(archive);
         v["memento_url"] = json!(memento_url);
         v["memento_datetime"] = json!(clock::format(*memento_datetime));
         v["rewritten"] = json!(rewritten);
-    }
-    v
-}
-
-/// How a held copy is named in the table, Markdown and HTML reports.
-pub fn snapshot_phrase(s: &crate::db::SnapshotInfo) -> String {
-    let short = &s.sha256[..12.min(s.sha256.len())];
-    match s.provenance.rescued_phrase() {
-        Some(rescued) => format!("{rescued}, snapshot {short}"),
-        None => format!("snapshot {short}"),
     }
 }
 
@@ -334,11 +330,8 @@ fn summary_lines(s: &Summary) -> Vec<String> {
 fn verdict_words(l: &LinkRow) -> String {
     let mut v = l.state.as_str().to_string();
     if let Some(reason) = l.reason.as_deref() {
-        let words = crate::model::Reason::parse(reason)
-            .map(|r| r.words())
-            .unwrap_or_else(|| reason.to_string());
         v.push_str(": ");
-        v.push_str(&words);
+        v.push_str(&crate::model::Reason::words_of(reason));
     }
     if l.state != State::Alive && l.state != State::Unchecked && l.confirmed {
         v.push_str(" (confirmed)");
@@ -395,7 +388,7 @@ fn write_table(
         }
         parts.push(l.kind.as_str().to_string());
         if let Some(t) = l.dead_since.filter(|_| l.state != State::Alive) {
-            parts.push(format!("since {}", &clock::format(t)[..10]));
+            parts.push(format!("since {}", clock::format_date(t)));
         }
         for p in parts {
             if first.chars().count() + 3 + p.chars().count() <= width {

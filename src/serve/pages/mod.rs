@@ -39,7 +39,7 @@ th,td{padding:.38rem .6rem;border-bottom:1px solid var(--line);text-align:left;v
 tr:last-child td{border-bottom:0}th{background:#f1f3f5;font-weight:600;font-size:.8rem;color:#3c4043}
 td.wrap{white-space:normal;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:.08rem .5rem;border-radius:999px;color:#fff;font-size:.76rem;font-weight:600;white-space:nowrap}
-.alive{background:#2e7d32}.dead{background:#c62828}.blocked{background:#6a1b9a}.transient{background:#e8a100;color:#222}.unchecked{background:#777}
+.alive{background:#2e7d32}.dead{background:#c62828}.blocked{background:#6a1b9a}.transient{background:#f9a825;color:#222}.unchecked{background:#777}
 .new{display:inline-block;margin-left:.3rem;padding:0 .35rem;border-radius:4px;background:#fde2e1;color:#a50e0e;font-size:.7rem;font-weight:700}
 .rescued{color:#2e7d32}.lost{color:#a50e0e;font-weight:600}.muted{color:var(--muted)}
 td.sub{font-size:.8rem;color:var(--muted)}
@@ -90,11 +90,7 @@ pub fn badge(state: State) -> String {
 /// The reason in plain words, with "(confirmed)" when it is.
 pub fn why(reason: Option<&str>, state: State, confirmed: bool) -> String {
     let words = reason
-        .map(|r| {
-            crate::model::Reason::parse(r)
-                .map(|r| r.words())
-                .unwrap_or_else(|| r.to_string())
-        })
+        .map(crate::model::Reason::words_of)
         .unwrap_or_default();
     if confirmed && state != State::Alive {
         format!("{words} (confirmed)")
@@ -140,14 +136,7 @@ pub fn titled_article_link(url: &str, title: Option<&str>, max: usize) -> String
 pub fn article_titles(
     db: &crate::db::Db,
 ) -> Result<std::collections::HashMap<String, String>, crate::db::DbError> {
-    Ok(db
-        .list_articles()?
-        .into_iter()
-        .filter_map(|a| {
-            let title = a.title?;
-            Some((a.url.unwrap_or(a.source), title))
-        })
-        .collect())
+    Ok(db.article_titles()?.into_iter().collect())
 }
 
 /// `text` cut to `max` characters with an ellipsis.
@@ -173,12 +162,11 @@ pub fn object_link(sha: &str) -> String {
 /// What copy is held, in a table cell: the hash prefix, or where it was rescued from.
 pub fn copy_cell(s: Option<&SnapshotInfo>, state: State) -> String {
     match s {
-        Some(s) => match s.provenance.rescued_phrase() {
-            Some(r) => format!(
-                "{} <span class=\"rescued\" title=\"{}\">{}</span>",
+        Some(s) => match s.provenance.archive_and_date() {
+            Some(from) => format!(
+                "{} <span class=\"rescued\" title=\"rescued from {1}\">{1}</span>",
                 object_link(&s.sha256),
-                esc(&r),
-                esc(r.trim_start_matches("rescued from "))
+                esc(&from)
             ),
             None => object_link(&s.sha256),
         },

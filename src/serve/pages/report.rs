@@ -144,7 +144,7 @@ pub fn report_page(db: &Db, f: &Filters) -> Result<String, DbError> {
     }
 
     let series = rot_series(db, None)?;
-    if series.days.len() >= 2 {
+    if series.drawable() {
         let _ = write!(
             b,
             "<h2>Link rot over time</h2><div class=\"chart\">{}</div>",
@@ -156,16 +156,7 @@ pub fn report_page(db: &Db, f: &Filters) -> Result<String, DbError> {
             )
         );
     } else {
-        let day = series
-            .days
-            .first()
-            .map(|(d, _)| crate::clock::format(*d)[..10].to_string());
-        let _ = write!(
-            b,
-            "<p class=\"note\">The chart of link rot over time appears once checks span two days{}.</p>",
-            day.map(|d| format!(" (every check so far is from {d})"))
-                .unwrap_or_default()
-        );
+        let _ = write!(b, "<p class=\"note\">{}</p>", esc(&series.not_yet()));
     }
 
     let hosts = db.host_counts(None)?;
