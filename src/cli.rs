@@ -347,8 +347,5 @@ fn parse_time(s: &str) -> Result<i64, String> {
 }
 
 fn parse_http_url(s: &str) -> Result<url::Url, String> {
-    match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(u),
-        _ => Err(format!("`{s}` is not an http(s) URL")),
-    }
+    linkvault::input::http_url(s).ok_or_else(|| format!("`{s}` is not an http(s) URL"))
 }

@@ -558,9 +558,7 @@ impl Config {
             }
         }
         for w in &f.witnesses {
-            let ok = url::Url::parse(w)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-            if !ok {
+            if crate::input::http_url(w).is_none() {
                 return Err(format!(
                     "fetch.witnesses: `{w}` is not an http(s) URL (e.g. \"https://example.org/\")"
                 ));
@@ -577,10 +575,7 @@ impl Config {
             ("rescue.submit", &self.rescue.submit),
         ] {
             for prefix in list {
-                let ok = url::Url::parse(prefix).is_ok_and(|u| {
-                    matches!(u.scheme(), "http" | "https") && u.host_str().is_some()
-                });
-                if !ok {
+                if crate::input::http_url(prefix).is_none() {
                     return Err(format!(
                         "{key}: `{prefix}` is not an http(s) URL prefix (e.g. \"https://web.archive.org/web/\")"
                     ));

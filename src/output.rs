@@ -23,7 +23,6 @@ enum Dest {
 pub struct Output {
     file: Option<File>,
     dest: Dest,
-    path: PathBuf,
 }
 
 impl Output {
@@ -42,7 +41,6 @@ impl Output {
                 return Ok(Output {
                     file: Some(file),
                     dest: Dest::Through,
-                    path: path.to_path_buf(),
                 });
             }
         }
@@ -64,13 +62,7 @@ impl Output {
         Ok(Output {
             file: Some(file),
             dest: Dest::Replace { tmp, target },
-            path: path.to_path_buf(),
         })
-    }
-
-    /// The path as the user gave it (for messages).
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Whether bytes go straight to their destination (a device or pipe): what is written

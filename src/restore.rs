@@ -24,8 +24,6 @@ pub enum RestoreError {
     UnknownUrl(String),
     #[error("no good snapshot of {url}{at}")]
     NoSnapshot { url: String, at: String },
-    #[error("`{0}` is not a time; use 2024-05-01 or 2024-05-01T12:00:00Z")]
-    BadTime(String),
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error("cannot write {path}: {source}")]
@@ -56,13 +54,12 @@ pub fn resolve_url(
     url: &str,
     at: Option<crate::clock::Timestamp>,
 ) -> Result<String, RestoreError> {
-    let at_ts = at;
     let candidates = crate::history::lookup_keys(url);
     let mut known = false;
     for c in &candidates {
         if db.link_by_url(c)?.is_some() {
             known = true;
-            if let Some(s) = db.good_snapshot_at(c, at_ts)? {
+            if let Some(s) = db.good_snapshot_at(c, at)? {
                 return Ok(s.sha256);
             }
         }
@@ -75,7 +72,7 @@ pub fn resolve_url(
                 .captures
                 .iter()
                 .rev()
-                .find(|v| v.lost_at.is_none() && at_ts.is_none_or(|t| v.captured_at <= t));
+                .find(|v| v.lost_at.is_none() && at.is_none_or(|t| v.captured_at <= t));
             if let Some(v) = version {
                 return Ok(v.sha256.clone());
             }

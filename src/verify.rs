@@ -142,9 +142,10 @@ pub fn repair(
     r.requeued = db.transaction(|tx| {
         let mut n = 0;
         for h in &lost {
-            n += tx.requeue_object(h)?;
             // The record stops counting on a copy it no longer holds; the loss stays in history.
-            r.captures_lost += tx.record_object_lost(h, now)?;
+            let (requeued, captures) = tx.record_object_lost(h, now)?;
+            n += requeued;
+            r.captures_lost += captures;
         }
         for h in &found.unreferenced {
             // Only objects that hashed correctly are listed as unreferenced.

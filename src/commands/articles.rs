@@ -2,7 +2,6 @@
 //! manages — added from URLs, files, standard input, URL lists, bookmark exports and OPML;
 //! removed (with what only they cite) when mistyped or no longer wanted; listed with their state.
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
@@ -21,11 +20,7 @@ pub fn add(cfg: &Config, a: &AddArgs) -> Result<ExitCode> {
     let mut sources: Vec<Source> = Vec::new();
     for spec in &a.articles {
         if spec == "-" {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| anyhow!("cannot read articles from standard input: {e}"))?;
-            for line in input::list_lines(&text) {
+            for line in input::read_stdin_list(cfg.fetch.max_article_bytes)? {
                 sources.extend(input::resolve(&line).map_err(|e| UsageError(e.to_string()))?);
             }
             continue;
@@ -62,17 +57,13 @@ pub fn add(cfg: &Config, a: &AddArgs) -> Result<ExitCode> {
         ));
     }
     line.push_str("; the next `linkvault run` reads them");
-    eprintln_safe(&line);
+    linkvault::text::eprint_line(&line);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
+    let _lock = super::lock_archive(cfg)?;
     let mut db = Db::open_existing(&cfg.archive)?;
-    let _lock = linkvault::lock::ArchiveLock::acquire(&cfg.archive, true, |holder| {
-        eprintln_safe(&format!(
-            "waiting for the run holding the archive ({holder})"
-        ))
-    })?;
     let store = linkvault::store::Store::open_existing(&cfg.archive);
     let mut ids = Vec::new();
     for spec in &a.articles {
@@ -102,9 +93,9 @@ pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
         } else if removed.orphaned_refs > 0 {
             line.push_str("; their snapshots are kept (`--purge` deletes them)");
         }
-        eprintln_safe(&line);
+        linkvault::text::eprint_line(&line);
         if cfg.articles.iter().any(|c| c.trim() == spec.trim()) {
-            eprintln_safe(&format!(
+            linkvault::text::eprint_line(&format!(
                 "note: {} is listed in `articles` in the configuration: remove it there too, or the next run registers it again",
                 printable(spec)
             ));
@@ -145,6 +136,7 @@ fn article_json(r: &ArticleListing) -> serde_json::Value {
         "feed": r.feed,
         "is_feed": r.is_feed,
         "status": status_word(r),
+        "added_at": clock::format(r.added_at),
         "last_read_at": r.last_read_at.map(clock::format),
         "last_status": r.last_status,
         "last_error": r.last_error,
@@ -194,8 +186,4 @@ fn table(rows: &[ArticleListing]) -> String {
         failing
     ));
     out
-}
-
-fn eprintln_safe(line: &str) {
-    linkvault::text::eprint_line(line);
 }

@@ -16,12 +16,9 @@ use super::{count, emit, runtime};
 pub fn doctor(config: Option<&Path>, archive: Option<PathBuf>) -> Result<ExitCode> {
     let mut findings: Vec<(bool, &str, String)> = Vec::new();
     let mut line = |ok: bool, what: &'static str, text: String| findings.push((ok, what, text));
-    let path = config.unwrap_or(Path::new("config.toml"));
-    let cfg = match Config::load(path, config.is_some()) {
-        Ok(mut c) => {
-            if let Some(a) = archive {
-                c.archive = a;
-            }
+    let path = super::config_path(config);
+    let cfg = match super::load_config(config, archive) {
+        Ok(c) => {
             let how = if path.exists() {
                 format!("{} parses", path.display())
             } else {

@@ -86,11 +86,16 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The configuration file: `--config FILE`, else `config.toml` in the current folder.
+pub fn config_path(given: Option<&Path>) -> &Path {
+    given.unwrap_or(Path::new("config.toml"))
+}
+
 /// `--config FILE` (which must exist) or `./config.toml` (defaults when missing); `--archive`
 /// overrides the store. A config that does not parse is bad usage.
-fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Config> {
+pub fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Config> {
     let explicit = path.is_some();
-    let path = path.unwrap_or(Path::new("config.toml"));
+    let path = config_path(path);
     let mut cfg = match Config::load(path, explicit) {
         Ok(c) => c,
         Err(linkvault::config::ConfigError::Read { path, source })
@@ -107,6 +112,27 @@ fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Config> 
         cfg.archive = a;
     }
     Ok(cfg)
+}
+
+/// Holds the archive for a command that changes the record (`remove`, `verify --repair`):
+/// waits for a run that holds it, saying so. Taken before the database is opened, so nothing
+/// is migrated or written under a running pass.
+pub fn lock_archive(cfg: &Config) -> Result<linkvault::lock::ArchiveLock> {
+    // No archive at all: say so as opening it would, not as a lock problem.
+    if !cfg.archive.is_dir() {
+        return Err(
+            linkvault::db::DbError::Missing(cfg.archive.join(linkvault::db::DB_FILE)).into(),
+        );
+    }
+    Ok(linkvault::lock::ArchiveLock::acquire(
+        &cfg.archive,
+        true,
+        |holder| {
+            linkvault::text::eprint_line(&format!(
+                "waiting for the run holding the archive ({holder})"
+            ))
+        },
+    )?)
 }
 
 /// A fetcher for commands that read articles from the web (`extract`, `robustify`, `doctor`):

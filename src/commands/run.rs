@@ -2,11 +2,10 @@
 //! goes (by verbosity), lists what is not alive at the end (`-q`: for the cron mail, new
 //! failures marked), and turns the outcome into an exit code.
 
-use std::io::Read;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use linkvault::clock::{self, Timestamp};
 use linkvault::config::Config;
@@ -30,7 +29,7 @@ pub fn run(cfg: &Config, a: RunArgs) -> Result<ExitCode> {
     let interrupt = Interrupt::new();
     rt.spawn(interrupt.clone().watch_signals());
     let mut opts = RunOptions {
-        articles: read_stdin_specs(&a.articles)?,
+        articles: read_stdin_specs(cfg, &a.articles)?,
         recheck: a.recheck,
         wait: a.wait,
         interrupt: Some(interrupt.clone()),
@@ -69,16 +68,14 @@ pub fn run(cfg: &Config, a: RunArgs) -> Result<ExitCode> {
 }
 
 /// `-` among the articles means one article per line on standard input.
-fn read_stdin_specs(specs: &[String]) -> Result<Vec<String>> {
+fn read_stdin_specs(cfg: &Config, specs: &[String]) -> Result<Vec<String>> {
     if !specs.iter().any(|s| s == "-") {
         return Ok(specs.to_vec());
     }
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| anyhow!("cannot read articles from standard input: {e}"))?;
     let mut out: Vec<String> = specs.iter().filter(|s| *s != "-").cloned().collect();
-    out.extend(linkvault::input::list_lines(&text));
+    out.extend(linkvault::input::read_stdin_list(
+        cfg.fetch.max_article_bytes,
+    )?);
     if out.is_empty() {
         return Err(UsageError("no articles on standard input".into()).into());
     }

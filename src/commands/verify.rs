@@ -15,6 +15,8 @@ use crate::commands::emit;
 
 pub fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
     let store = Store::open_existing(&cfg.archive);
+    // Repair changes the archive: no run may be writing meanwhile.
+    let _lock = a.repair.then(|| super::lock_archive(cfg)).transpose()?;
     let opened = if a.repair {
         Db::open_existing(&cfg.archive)
     } else {
@@ -28,20 +30,6 @@ pub fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
             return Err(e.into());
         }
         Err(e) => return Err(e.into()),
-    };
-    // Repair changes the archive: no run may be writing meanwhile.
-    let _lock = if a.repair {
-        Some(linkvault::lock::ArchiveLock::acquire(
-            &cfg.archive,
-            true,
-            |holder| {
-                linkvault::text::eprint_line(&format!(
-                    "waiting for the run holding the archive ({holder})"
-                ))
-            },
-        )?)
-    } else {
-        None
     };
     let r = verify::verify(&db, &store)?;
     emit(&r.render())?;

@@ -276,44 +276,38 @@ impl Tx<'_> {
             .execute(params![ref_id, snapshot_id, etag, last_modified])?;
         Ok(())
     }
-
-    /// Makes every reference and article whose capture is `sha256` due now, with no validators,
-    /// so the next run downloads it in full (used when the object is missing or corrupted).
-    pub fn requeue_object(&self, sha256: &str) -> rusqlite::Result<usize> {
-        let refs = self
-            .conn()
-            .prepare_cached(
-                "UPDATE refs SET next_check_at = 0, etag = NULL, last_modified = NULL,
-                   rescue_next_at = 0
-                 WHERE id IN (SELECT ref_id FROM snapshots WHERE sha256 = ?1)",
-            )?
-            .execute([sha256])?;
-        let articles = self
-            .conn()
-            .prepare_cached(
-                "UPDATE articles SET next_read_at = 0, etag = NULL, last_modified = NULL
-                 WHERE last_sha256 = ?1",
-            )?
-            .execute([sha256])?;
-        Ok(refs + articles)
-    }
-
     /// Records that object `sha256` is gone (quarantined or missing): its captures are marked
-    /// lost, references fall back to their newest other good capture (or to none), articles
-    /// read again, and the object is marked lost (its row stays: the lost captures
-    /// point at it; a later capture of the same bytes makes it held again). Returns the captures
-    /// marked lost.
-    pub fn record_object_lost(&self, sha256: &str, now: Timestamp) -> rusqlite::Result<usize> {
-        let c = self.conn();
-        let mut n = c.execute(
+    /// lost, the references that held it are checked again on the next run (validators
+    /// dropped, a web-archive lookup allowed) and fall back to their newest other good capture
+    /// (or to none), articles whose last version it was are read again, and the object is
+    /// marked lost (its row stays: the lost captures point at it; a later capture of the same
+    /// bytes makes it held again). Returns (references and articles requeued, captures lost).
+    pub fn record_object_lost(
+        &self,
+        sha256: &str,
+        now: Timestamp,
+    ) -> rusqlite::Result<(usize, usize)> {
+        let run = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<usize> {
+            self.conn().prepare_cached(sql)?.execute(p)
+        };
+        let requeued = run(
+            "UPDATE refs SET next_check_at = 0, etag = NULL, last_modified = NULL,
+               rescue_next_at = 0
+             WHERE id IN (SELECT ref_id FROM snapshots WHERE sha256 = ?1)",
+            &[&sha256],
+        )? + run(
+            "UPDATE articles SET last_sha256 = NULL, next_read_at = 0, etag = NULL,
+               last_modified = NULL WHERE last_sha256 = ?1",
+            &[&sha256],
+        )?;
+        let lost = run(
             "UPDATE snapshots SET lost_at = ?2 WHERE sha256 = ?1 AND lost_at IS NULL",
-            params![sha256, now],
-        )?;
-        n += c.execute(
+            &[&sha256, &now],
+        )? + run(
             "UPDATE article_captures SET lost_at = ?2 WHERE sha256 = ?1 AND lost_at IS NULL",
-            params![sha256, now],
+            &[&sha256, &now],
         )?;
-        c.execute(
+        run(
             "UPDATE refs SET good_snapshot = (
                SELECT s.id FROM snapshots s
                WHERE s.ref_id = refs.id AND s.good = 1 AND s.lost_at IS NULL
@@ -321,18 +315,13 @@ impl Tx<'_> {
                ORDER BY s.origin = 'self' DESC, s.role = 'video' DESC, s.captured_at DESC, s.id DESC
                LIMIT 1)
              WHERE good_snapshot IN (SELECT id FROM snapshots WHERE sha256 = ?1)",
-            [sha256],
+            &[&sha256],
         )?;
-        c.execute(
-            "UPDATE articles SET last_sha256 = NULL, next_read_at = 0, etag = NULL,
-               last_modified = NULL WHERE last_sha256 = ?1",
-            [sha256],
-        )?;
-        c.execute(
+        run(
             "UPDATE objects SET lost_at = ?2 WHERE sha256 = ?1",
-            params![sha256, now],
+            &[&sha256, &now],
         )?;
-        Ok(n)
+        Ok((requeued, lost))
     }
 
     pub fn start_run(&self, now: Timestamp) -> rusqlite::Result<i64> {

@@ -25,8 +25,6 @@ pub enum ExportError {
     Db(#[from] DbError),
     #[error("no article `{0}` in the archive")]
     UnknownArticle(String),
-    #[error("`{0}` is not a time; use 2024-05-01 or 2024-05-01T12:00:00Z")]
-    BadTime(String),
     #[error("object {0} is missing from the store: `linkvault verify --repair` queues what can be fetched again; `--skip-missing` exports the rest")]
     MissingObject(String),
     #[error("cannot write {path}: {source}")]

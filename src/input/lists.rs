@@ -22,7 +22,7 @@ pub fn resolve_listed(spec: &str) -> Result<Vec<Source>, InputError> {
     let path = Path::new(spec.trim());
     if path.is_file() {
         // A list is small; a huge file is an article (and read bounded later), not a list.
-        let head = read_head(path, 8 << 20);
+        let head = super::read_bounded(path, 8 << 20).ok();
         if let Some(urls) = head.as_deref().and_then(as_list) {
             let mut out = Vec::new();
             for u in urls {
@@ -32,17 +32,6 @@ pub fn resolve_listed(spec: &str) -> Result<Vec<Source>, InputError> {
         }
     }
     resolve(spec)
-}
-
-fn read_head(path: &Path, max: u64) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).ok()?;
-    if f.metadata().ok()?.len() > max {
-        return None;
-    }
-    let mut buf = Vec::new();
-    f.take(max).read_to_end(&mut buf).ok()?;
-    Some(buf)
 }
 
 /// The articles a file lists, if it is a list: a Netscape bookmark export, an OPML document,

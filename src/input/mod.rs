@@ -29,56 +29,63 @@ pub enum InputError {
     Directory(String),
 }
 
+/// `s` as an http(s) URL with a host, the only kind linkvault fetches.
+pub fn http_url(s: &str) -> Option<Url> {
+    Url::parse(s)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+}
+
 /// Reads an article from standard input, never more than `max` bytes.
 pub fn read_stdin_bounded(max: u64) -> Result<Vec<u8>, InputError> {
-    use std::io::Read;
-    let mut buf = Vec::new();
-    std::io::stdin()
-        .take(max.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|source| InputError::Unreadable {
-            path: PathBuf::from("-"),
-            source,
-        })?;
-    if buf.len() as u64 > max {
-        return Err(InputError::TooLarge {
-            path: PathBuf::from("standard input"),
-            max: crate::units::format_size(max),
-        });
-    }
-    Ok(buf)
+    read_capped(std::io::stdin(), Path::new("standard input"), max)
+}
+
+/// The articles listed on standard input, one per line (`#` comments and blank lines
+/// skipped), never more than `max` bytes of list.
+pub fn read_stdin_list(max: u64) -> Result<Vec<String>, InputError> {
+    let bytes = read_stdin_bounded(max)?;
+    Ok(list_lines(&String::from_utf8_lossy(&bytes)))
 }
 
 /// Reads a local article whole, but never more than `max` bytes: `/dev/zero`, a FIFO that never
 /// ends or a huge sparse file is refused, not read into memory.
 pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, InputError> {
-    use std::io::Read;
-    let unreadable = |source| InputError::Unreadable {
+    let f = std::fs::File::open(path).map_err(|source| InputError::Unreadable {
         path: path.to_path_buf(),
         source,
-    };
-    let too_large = || InputError::TooLarge {
+    })?;
+    let meta = f.metadata().map_err(|source| InputError::Unreadable {
         path: path.to_path_buf(),
-        max: crate::units::format_size(max),
-    };
-    let f = std::fs::File::open(path).map_err(unreadable)?;
-    let meta = f.metadata().map_err(unreadable)?;
+        source,
+    })?;
     if meta.is_dir() {
         return Err(InputError::Directory(path.display().to_string()));
     }
     if meta.is_file() && meta.len() > max {
-        return Err(too_large());
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            max: crate::units::format_size(max),
+        });
     }
-    let mut buf = Vec::with_capacity(if meta.is_file() {
-        meta.len() as usize
-    } else {
-        0
-    });
-    f.take(max.saturating_add(1))
+    read_capped(f, path, max)
+}
+
+/// Everything `r` gives, refused past `max` bytes (one byte more is read to know).
+fn read_capped(r: impl std::io::Read, path: &Path, max: u64) -> Result<Vec<u8>, InputError> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    r.take(max.saturating_add(1))
         .read_to_end(&mut buf)
-        .map_err(unreadable)?;
+        .map_err(|source| InputError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if buf.len() as u64 > max {
-        return Err(too_large());
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            max: crate::units::format_size(max),
+        });
     }
     Ok(buf)
 }
