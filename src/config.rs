@@ -127,6 +127,14 @@ pub struct FetchConfig {
     pub nameservers: Vec<String>,
 }
 
+impl FetchConfig {
+    /// Whether linkvault itself refuses non-public addresses: `allow_private` is off and no
+    /// proxy is in use (with one, the proxy resolves and decides).
+    pub fn guards_addresses(&self) -> bool {
+        !self.allow_private && !crate::fetch::address::proxy_in_use(self.proxy.as_deref())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ScheduleConfig {
     pub recheck_alive: Duration,

@@ -155,9 +155,7 @@ impl VideoCapturer {
 
     /// Starts the policy proxy yt-dlp goes through when linkvault guards addresses itself.
     fn with_gate(mut self, fetch: &FetchConfig) -> VideoCapturer {
-        let guards =
-            !fetch.allow_private && !crate::fetch::address::proxy_in_use(fetch.proxy.as_deref());
-        if !guards || self.tool.is_none() {
+        if !fetch.guards_addresses() || self.tool.is_none() {
             return self;
         }
         let started =

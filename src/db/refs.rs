@@ -71,7 +71,18 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
-    /// Drops every citation of these references (see `Db::retire_uncited`).
+    /// Marks every reference no article cites any more as retired (not checked, not reported);
+    /// returns how many were retired now.
+    pub fn retire_uncited(&self, now: Timestamp) -> rusqlite::Result<u64> {
+        let n = self.conn().execute(
+            "UPDATE refs SET retired_at = ?1 WHERE retired_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM citations c WHERE c.ref_id = refs.id)",
+            [now],
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Drops every citation of these references (see `retire_uncited`).
     pub fn uncite(&self, ref_ids: &[i64]) -> rusqlite::Result<()> {
         let mut stmt = self
             .conn()
@@ -147,17 +158,6 @@ impl Db {
             .map(|(_, url)| url)
             .take(n)
             .collect())
-    }
-
-    /// Marks every reference no article cites any more as retired (not checked, not reported);
-    /// returns how many were retired now.
-    pub fn retire_uncited(&self, now: Timestamp) -> Result<u64> {
-        let n = self.wrap(self.conn.execute(
-            "UPDATE refs SET retired_at = ?1 WHERE retired_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM citations c WHERE c.ref_id = refs.id)",
-            [now],
-        ))?;
-        Ok(n as u64)
     }
 
     pub fn ref_count(&self) -> Result<i64> {

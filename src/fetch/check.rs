@@ -205,7 +205,7 @@ impl Fetcher {
     }
 
     pub fn new(client: reqwest::Client, store: Store, cfg: FetchConfig) -> Fetcher {
-        let guard_addresses = !cfg.allow_private && !address::proxy_in_use(cfg.proxy.as_deref());
+        let guard_addresses = cfg.guards_addresses();
         Fetcher {
             client,
             politeness: Arc::new(Politeness::new(

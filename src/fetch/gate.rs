@@ -20,6 +20,8 @@ use super::resolve::Resolver;
 const MAX_HEAD: usize = 64 * 1024;
 /// A client must send its request head within this.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connecting to one address of the host may take this long before the next is tried.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The running proxy; stopped when dropped.
 pub struct PolicyProxy {
@@ -123,12 +125,12 @@ async fn refuse(conn: &mut TcpStream, status: &str, why: &str) -> std::io::Resul
     conn.shutdown().await
 }
 
-/// The public address `host` may be reached at, or why not.
-async fn allowed(resolver: &Resolver, host: &str) -> Result<IpAddr, String> {
+/// The public addresses `host` may be reached at, or why there are none.
+async fn allowed(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
         return if is_public(ip) {
-            Ok(ip)
+            Ok(vec![ip])
         } else {
             Err(format!(
                 "{ip} is a {} (set fetch.allow_private = true to allow it)",
@@ -137,12 +139,23 @@ async fn allowed(resolver: &Resolver, host: &str) -> Result<IpAddr, String> {
         };
     }
     match resolver.lookup(bare).await {
-        Ok(ips) => ips
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("{bare} has no address")),
+        Ok(ips) if ips.is_empty() => Err(format!("{bare} has no address")),
+        Ok(ips) => Ok(ips),
         Err(e) => Err(e.message),
     }
+}
+
+/// Connects to the first of `ips` that answers on `port`, each given `CONNECT_TIMEOUT`.
+async fn connect(ips: &[IpAddr], port: u16) -> Result<TcpStream, String> {
+    let mut last = String::from("no address to connect to");
+    for ip in ips {
+        match timeout(CONNECT_TIMEOUT, TcpStream::connect((*ip, port))).await {
+            Ok(Ok(s)) => return Ok(s),
+            Ok(Err(e)) => last = format!("{ip}:{port}: {e}"),
+            Err(_) => last = format!("{ip}:{port}: no answer within {CONNECT_TIMEOUT:?}"),
+        }
+    }
+    Err(last)
 }
 
 /// `host:port` split, with a default port.
@@ -169,13 +182,13 @@ async fn serve(mut conn: TcpStream, resolver: &Resolver) -> std::io::Result<()> 
         let Some((host, port)) = host_port(&head.target, 443) else {
             return refuse(&mut conn, "400 Bad Request", "a CONNECT needs host:port").await;
         };
-        let ip = match allowed(resolver, &host).await {
-            Ok(ip) => ip,
+        let ips = match allowed(resolver, &host).await {
+            Ok(ips) => ips,
             Err(why) => return refuse(&mut conn, "403 Forbidden", &why).await,
         };
-        let mut upstream = match TcpStream::connect((ip, port)).await {
+        let mut upstream = match connect(&ips, port).await {
             Ok(u) => u,
-            Err(e) => return refuse(&mut conn, "502 Bad Gateway", &e.to_string()).await,
+            Err(why) => return refuse(&mut conn, "502 Bad Gateway", &why).await,
         };
         conn.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             .await?;
@@ -205,8 +218,8 @@ async fn serve(mut conn: TcpStream, resolver: &Resolver) -> std::io::Result<()> 
     let Some(host) = url.host_str().map(str::to_string) else {
         return refuse(&mut conn, "400 Bad Request", "no host").await;
     };
-    let ip = match allowed(resolver, &host).await {
-        Ok(ip) => ip,
+    let ips = match allowed(resolver, &host).await {
+        Ok(ips) => ips,
         Err(why) => return refuse(&mut conn, "403 Forbidden", &why).await,
     };
     let chunked = head.headers.iter().any(|(k, v)| {
@@ -226,11 +239,10 @@ async fn serve(mut conn: TcpStream, resolver: &Resolver) -> std::io::Result<()> 
         .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
-    let mut upstream =
-        match TcpStream::connect((ip, url.port_or_known_default().unwrap_or(80))).await {
-            Ok(u) => u,
-            Err(e) => return refuse(&mut conn, "502 Bad Gateway", &e.to_string()).await,
-        };
+    let mut upstream = match connect(&ips, url.port_or_known_default().unwrap_or(80)).await {
+        Ok(u) => u,
+        Err(why) => return refuse(&mut conn, "502 Bad Gateway", &why).await,
+    };
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),

@@ -110,12 +110,12 @@ pub(super) async fn read_articles(
     cfg: &Config,
     opts: &RunOptions,
     fetcher: &Arc<Fetcher>,
+    filter: &Filter,
     articles: Vec<(ArticleRow, Source)>,
     progress: &Progress,
     summary: &mut RunSummary,
     net: &mut NetSeen,
 ) -> Result<(), RunError> {
-    let filter = Filter::new(&cfg.filter).map_err(|e| RunError::Task(e.to_string()))?;
     let extract_opts = ExtractOptions {
         whole_page: cfg.extract.whole_page,
         include_links: cfg.extract.include_links,
@@ -160,7 +160,7 @@ pub(super) async fn read_articles(
                 db,
                 &outcome,
                 &extract_opts,
-                &filter,
+                filter,
                 progress,
                 summary,
                 &mut cited,

@@ -92,6 +92,8 @@ pub enum RunError {
     Task(String),
     #[error(transparent)]
     Rescue(#[from] RescueError),
+    #[error(transparent)]
+    Filter(#[from] crate::filter::FilterError),
 }
 
 impl RunSummary {
@@ -118,9 +120,11 @@ impl RunError {
 
 /// References `[filter]` excludes now stop being cited (so checked or reported); they are
 /// cited again if the filter lets them through later and an article still names them.
-fn retire_excluded(db: &mut Db, cfg: &Config, now: clock::Timestamp) -> Result<u64, RunError> {
-    let filter =
-        crate::filter::Filter::new(&cfg.filter).map_err(|e| RunError::Task(e.to_string()))?;
+fn retire_excluded(
+    db: &mut Db,
+    filter: &crate::filter::Filter,
+    now: clock::Timestamp,
+) -> Result<u64, RunError> {
     if filter.is_empty() {
         return Ok(0);
     }
@@ -133,8 +137,10 @@ fn retire_excluded(db: &mut Db, cfg: &Config, now: clock::Timestamp) -> Result<u
     if excluded.is_empty() {
         return Ok(0);
     }
-    db.transaction(|tx| tx.uncite(&excluded))?;
-    Ok(db.retire_uncited(now)?)
+    Ok(db.transaction(|tx| {
+        tx.uncite(&excluded)?;
+        tx.retire_uncited(now)
+    })?)
 }
 
 /// Records how the run ended, with its counts.
@@ -217,14 +223,16 @@ pub async fn run_pass(
     };
     let interrupt = opts.interrupt.clone().unwrap_or_default();
 
+    let filter = crate::filter::Filter::new(&cfg.filter)?;
     let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
-    summary.retired = retire_excluded(&mut db, cfg, now)?;
+    summary.retired = retire_excluded(&mut db, &filter, now)?;
     let mut net = NetSeen::default();
     let read = read_articles(
         &mut db,
         cfg,
         opts,
         &fetcher,
+        &filter,
         articles,
         &progress,
         &mut summary,
