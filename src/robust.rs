@@ -8,7 +8,7 @@ use url::Url;
 use crate::clock;
 use crate::db::{Db, DbError};
 use crate::extract::{extract_html, ExtractOptions};
-use crate::report::html::escape;
+use crate::text::html_escape as escape;
 
 /// The rewritten article, and what happened to each link.
 #[derive(Debug, Clone, Default)]
@@ -129,7 +129,8 @@ fn annotate(
     let Some(snap) = db.mementos(url.as_str())?.pop() else {
         let why = match db.link_by_url(url.as_str())? {
             None => "not a reference in this archive (not cited by an archived article, or not yet run)".to_string(),
-            Some(l) if l.snapshot.is_some() => "its only copy was rescued from a web archive: link to that archive's memento instead".to_string(),
+            Some(l) if l.snapshot.as_ref().is_some_and(|s| s.provenance.origin() == "memento") => "its only copy was rescued from a web archive: link to that archive's memento instead".to_string(),
+            Some(l) if l.snapshot.is_some() => "the copy held is not a page body linkvault can serve as a memento (a video's media)".to_string(),
             Some(l) => format!(
                 "no good capture held (it is {}{})",
                 l.state,

@@ -404,8 +404,8 @@ impl Db {
             q.offset as i64
         ];
         let total: u64 = self.wrap(self.conn.query_row(
-            &format!("SELECT count(*) {filter} AND ?6 = ?6 AND ?7 = ?7"),
-            args,
+            &format!("SELECT count(*) {filter}"),
+            &args[..5],
             |r| r.get(0),
         ))?;
         let mut stmt = self.wrap(self.conn.prepare(&format!(
@@ -801,7 +801,8 @@ impl Db {
     /// The good captures of `url`'s own response (its mementos), oldest first: a reference's
     /// body snapshots, or the versions of an article page read from the web.
     pub fn mementos(&self, url: &str) -> Result<Vec<SnapshotRow>> {
-        let mut stmt = self.wrap(self.conn.prepare(&format!(
+        // Cached: robustify and serve ask for one URL after another.
+        let mut stmt = self.wrap(self.conn.prepare_cached(&format!(
             "SELECT * FROM (
                SELECT {SNAPSHOT_COLUMNS}, 1 AS source, s.id
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
