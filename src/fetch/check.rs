@@ -645,11 +645,7 @@ impl Fetcher {
         );
         // A memory sink keeps the first `cap` bytes whatever the length: it is never too large.
         if declared_len.is_some_and(|n| n > cap) && !matches!(sink, Sink::Memory(_)) {
-            answer.body = if success && (stored || matches!(sink, Sink::Document { .. })) {
-                Body::TooLarge
-            } else {
-                Body::Skipped
-            };
+            answer.body = over_cap(sink, success);
             return Ok(answer);
         }
         let mut memory = Vec::new();
@@ -882,6 +878,15 @@ struct Keep {
     sink: Sink,
 }
 
+/// A body past its cap: a 2xx meant to be kept is too large (nothing kept, never cut short);
+/// anything else is skipped.
+fn over_cap(sink: Sink, success: bool) -> Body {
+    match sink {
+        Sink::Store | Sink::StoreSuccess | Sink::Document { .. } if success => Body::TooLarge,
+        _ => Body::Skipped,
+    }
+}
+
 impl Keep {
     /// Decodes `input` piece by piece, each counted before the next is made (a bomb stops at
     /// the cap in bounded memory). `Some` ends the body: as `piece` says, or a broken stream.
@@ -918,20 +923,13 @@ impl Keep {
         self.kept += piece.len() as u64;
         if self.kept > self.cap {
             return Step::Stop(Some(match self.sink {
-                Sink::Store | Sink::StoreSuccess | Sink::Document { .. } if self.success => {
-                    Body::TooLarge
-                }
                 Sink::Memory(_) => {
                     let cap = self.cap as usize;
                     let room = cap - memory.len().min(cap);
                     memory.extend_from_slice(&piece[..room.min(piece.len())]);
                     Body::Memory(std::mem::take(memory))
                 }
-                Sink::Store
-                | Sink::StoreSuccess
-                | Sink::Discard
-                | Sink::Drain
-                | Sink::Document { .. } => Body::Skipped,
+                sink => over_cap(sink, self.success),
             }));
         }
         match pipe {
