@@ -123,8 +123,8 @@ enum Miss {
 struct ArchiveState {
     outcome: Outcome,
     detail: Option<String>,
+    /// The TimeMap it offered, until it is read (once per lookup).
     timemap: Option<Url>,
-    timemap_read: bool,
     named_any: bool,
     last_miss: Option<(Outcome, String, Candidate)>,
 }
@@ -159,7 +159,6 @@ impl Lookup<'_> {
                 outcome: Outcome::NotFound,
                 detail: None,
                 timemap: None,
-                timemap_read: false,
                 named_any: false,
                 last_miss: None,
             };
@@ -364,10 +363,9 @@ impl Lookup<'_> {
         pool: &mut Vec<Candidate>,
         seen: &mut HashSet<String>,
     ) {
-        let Some(timemap) = st.timemap.clone().filter(|_| !st.timemap_read) else {
+        let Some(timemap) = st.timemap.take() else {
             return;
         };
-        st.timemap_read = true;
         let ex = match self
             .fetcher
             .exchange(&timemap, &[], true, Read::Memory(TIMEMAP_MAX_BYTES))
