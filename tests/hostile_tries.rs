@@ -11,6 +11,38 @@ use common::{assert_says, link, sha256_hex, stderr, Reply, Server, Workspace};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n hostile tries";
 
+/// An archive that has run once over an article citing one picture.
+fn one_picture_archived() -> (Server, Workspace, std::path::PathBuf) {
+    let s = Server::start();
+    s.resource("/a.png", "image/png", PNG);
+    let ws = Workspace::new();
+    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
+    ws.ok(&["run", page.to_str().unwrap()]);
+    (s, ws, page)
+}
+
+/// One query on the archive's database, straight through SQLite: its rows as text.
+fn sql(ws: &Workspace, query: &str) -> String {
+    let conn = rusqlite::Connection::open(ws.archive().join("linkvault.db")).unwrap();
+    let mut stmt = conn.prepare(query).unwrap();
+    let n = stmt.column_count();
+    let rows: Vec<String> = stmt
+        .query_map([], |r| {
+            Ok((0..n)
+                .map(|i| match r.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                    v => format!("{v:?}"),
+                })
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.join("\n")
+}
+
 #[test]
 fn sigterm_and_sigint_stop_a_run_promptly_and_record_it_interrupted() {
     for (signal, code) in [(libc::SIGTERM, 143), (libc::SIGINT, 130)] {
@@ -50,17 +82,8 @@ fn sigterm_and_sigint_stop_a_run_promptly_and_record_it_interrupted() {
             .collect();
         assert!(tmp.is_empty(), "no .part file left: {tmp:?}");
         // The run is recorded as interrupted, not left running.
-        let db = ws.archive().join("linkvault.db");
-        let status = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select status from runs order by id desc limit 1').fetchone()[0])",
-                db.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&status.stdout).trim(),
+            sql(&ws, "SELECT status FROM runs ORDER BY id DESC LIMIT 1"),
             "interrupted"
         );
         ws.ok(&["verify"]);
@@ -103,11 +126,7 @@ fn a_signal_during_the_rescue_lookups_stops_the_run_too() {
 
 #[test]
 fn an_emptied_record_beside_objects_is_an_error_that_says_how_to_recover() {
-    let s = Server::start();
-    s.resource("/a.png", "image/png", PNG);
-    let ws = Workspace::new();
-    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
-    ws.ok(&["run", page.to_str().unwrap()]);
+    let (_s, ws, _page) = one_picture_archived();
     let db = ws.archive().join("linkvault.db");
     std::fs::write(&db, b"").unwrap();
     let _ = std::fs::remove_file(ws.archive().join("linkvault.db-wal"));
@@ -182,11 +201,7 @@ fn after_a_repair_the_report_never_counts_a_lost_copy_as_held() {
 
 #[test]
 fn a_read_only_archive_is_read_not_refused() {
-    let s = Server::start();
-    s.resource("/a.png", "image/png", PNG);
-    let ws = Workspace::new();
-    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
-    ws.ok(&["run", page.to_str().unwrap()]);
+    let (s, ws, _page) = one_picture_archived();
     // Another user (nobody) reads an archive it cannot write: files 0644, folders 0755.
     let chmod = |mode: &str| {
         assert!(std::process::Command::new("chmod")
@@ -315,25 +330,8 @@ fn a_feed_with_an_internal_dtd_is_read_as_a_feed() {
 
 #[test]
 fn an_archive_written_by_a_newer_linkvault_is_refused_by_every_command_untouched() {
-    let s = Server::start();
-    s.resource("/a.png", "image/png", PNG);
-    let ws = Workspace::new();
-    let page = ws.write("a.html", &format!(r#"<img src="{}">"#, s.url("/a.png")));
-    ws.ok(&["run", page.to_str().unwrap()]);
-    let db = ws.archive().join("linkvault.db");
-    let sql = |q: &str| {
-        let out = std::process::Command::new("python3")
-            .args([
-                "-c",
-                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print(r)",
-                db.to_str().unwrap(),
-                q,
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    sql("PRAGMA user_version = 999");
+    let (_s, ws, page) = one_picture_archived();
+    sql(&ws, "PRAGMA user_version = 999");
     for args in [
         vec!["run"],
         vec!["report"],
@@ -344,9 +342,12 @@ fn an_archive_written_by_a_newer_linkvault_is_refused_by_every_command_untouched
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
         assert_says(&out, "newer");
     }
-    assert_eq!(sql("PRAGMA user_version"), "[(999,)]", "left as it was");
+    assert_eq!(sql(&ws, "PRAGMA user_version"), "999", "left as it was");
     assert_eq!(
-        sql("SELECT count(*) FROM articles WHERE removed_at IS NULL"),
-        "[(1,)]"
+        sql(
+            &ws,
+            "SELECT count(*) FROM articles WHERE removed_at IS NULL"
+        ),
+        "1"
     );
 }
