@@ -132,41 +132,38 @@ async fn network_state(cfg: &Config) -> Vec<(bool, &'static str, String)> {
             "no fetch.witnesses set: a run where no cited server answers cannot tell a network outage from gone hosts as surely (set two or three, e.g. https://www.wikipedia.org/)".to_string(),
         ));
     }
-    for w in &cfg.fetch.witnesses {
-        let Ok(url) = url::Url::parse(w) else {
+    // Each server asked once: (label, address, what it means when it answers, when not).
+    let mut asked: Vec<(&'static str, &String, String, String)> = cfg
+        .fetch
+        .witnesses
+        .iter()
+        .map(|w| {
+            (
+                "witness",
+                w,
+                format!("{w} answers"),
+                format!(
+                    "{w} does not answer: if no witness answers, runs are treated as network-down"
+                ),
+            )
+        })
+        .collect();
+    if cfg.rescue.enabled {
+        asked.extend(cfg.rescue.timegates.iter().map(|tg| {
+            (
+                "rescue",
+                tg,
+                format!("web archive {tg} answers (dead references are looked up there)"),
+                format!("web archive {tg} does not answer: lookups there will fail until it does"),
+            )
+        }));
+    }
+    for (label, address, yes, no) in asked {
+        let Ok(url) = url::Url::parse(address) else {
             continue;
         };
         let answers = fetcher.answers(&url).await;
-        lines.push((
-            true,
-            "witness",
-            if answers {
-                format!("{w} answers")
-            } else {
-                format!(
-                    "{w} does not answer: if no witness answers, runs are treated as network-down"
-                )
-            },
-        ));
-    }
-    if cfg.rescue.enabled {
-        for tg in &cfg.rescue.timegates {
-            let Ok(url) = url::Url::parse(tg) else {
-                continue;
-            };
-            let answers = fetcher.answers(&url).await;
-            lines.push((
-                true,
-                "rescue",
-                if answers {
-                    format!("web archive {tg} answers (dead references are looked up there)")
-                } else {
-                    format!(
-                        "web archive {tg} does not answer: lookups there will fail until it does"
-                    )
-                },
-            ));
-        }
+        lines.push((true, label, if answers { yes } else { no }));
     }
     lines
 }
