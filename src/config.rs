@@ -35,6 +35,37 @@ pub struct Config {
     pub video: VideoConfig,
     pub rescue: RescueConfig,
     pub filter: FilterConfig,
+    pub render: RenderConfig,
+}
+
+/// Whether article pages are rendered in headless Chromium.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenderMode {
+    /// On when a Chromium is found, otherwise off (and `doctor` says how to install one).
+    Auto,
+    /// On; a run without a Chromium says so and reads pages without a browser.
+    On,
+    Off,
+}
+
+/// Rendering article pages in headless Chromium: references in the rendered DOM, media the
+/// page loaded, and a full-page screenshot of each version.
+#[derive(Debug, Clone)]
+pub struct RenderConfig {
+    pub enabled: RenderMode,
+    /// Command name (looked up on PATH) or path; empty: the usual names are tried.
+    pub chromium: String,
+    /// The most one page may take, from loading to screenshot.
+    pub timeout: Duration,
+    /// Pages rendered at once (tabs of the one browser).
+    pub tabs: usize,
+    pub screenshot: bool,
+    /// Window size in CSS pixels.
+    pub viewport: (u32, u32),
+    /// Rendered DOM read at most (a larger one is read up to this).
+    pub max_dom_bytes: u64,
+    /// Screenshots stop at this height in CSS pixels (and scrolling for lazy loaders too).
+    pub max_screenshot_height: u32,
 }
 
 /// Which references are never fetched (lychee's semantics: an `include` match wins over any
@@ -237,6 +268,16 @@ impl Default for Config {
                 submit_per_run: 50,
             },
             filter: FilterConfig::default(),
+            render: RenderConfig {
+                enabled: RenderMode::Auto,
+                chromium: String::new(),
+                timeout: Duration::from_secs(30),
+                tabs: 2,
+                screenshot: true,
+                viewport: (1280, 800),
+                max_dom_bytes: 16 << 20,
+                max_screenshot_height: 16_384,
+            },
         }
     }
 }
@@ -254,6 +295,28 @@ struct RawConfig {
     video: Option<RawVideo>,
     rescue: Option<RawRescue>,
     filter: Option<RawFilter>,
+    render: Option<RawRender>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRender {
+    enabled: Option<RawRenderMode>,
+    chromium: Option<String>,
+    timeout: Option<String>,
+    tabs: Option<usize>,
+    screenshot: Option<bool>,
+    viewport: Option<String>,
+    max_dom_bytes: Option<Size>,
+    max_screenshot_height: Option<u32>,
+}
+
+/// `true`, `false` or `"auto"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRenderMode {
+    Flag(bool),
+    Word(String),
 }
 
 #[derive(Deserialize, Default)]
@@ -354,6 +417,18 @@ struct RawConfirm {
 enum Size {
     Bytes(u64),
     Text(String),
+}
+
+/// `1280x800` (also `1280×800`, `1280 x 800`), each side 100 to 10,000 pixels.
+fn parse_viewport(v: &str) -> Option<(u32, u32)> {
+    let (w, h) = v.split_once(['x', 'X', '×'])?;
+    let side = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (100..=10_000).contains(n))
+    };
+    Some((side(w)?, side(h)?))
 }
 
 impl Config {
@@ -527,11 +602,52 @@ impl Config {
         set(&mut c.filter.exclude, x.exclude);
         set(&mut c.filter.include, x.include);
         set(&mut c.filter.exclude_hosts, x.exclude_hosts);
+
+        let r = raw.render.unwrap_or_default();
+        let cr = &mut c.render;
+        match r.enabled {
+            None => {}
+            Some(RawRenderMode::Flag(true)) => cr.enabled = RenderMode::On,
+            Some(RawRenderMode::Flag(false)) => cr.enabled = RenderMode::Off,
+            Some(RawRenderMode::Word(w)) if w.eq_ignore_ascii_case("auto") => {
+                cr.enabled = RenderMode::Auto
+            }
+            Some(RawRenderMode::Word(w)) => {
+                return Err(format!(
+                    "render.enabled `{w}` must be true, false or \"auto\""
+                ))
+            }
+        }
+        set(&mut cr.chromium, r.chromium);
+        dur(&mut cr.timeout, r.timeout, "render.timeout")?;
+        set(&mut cr.tabs, r.tabs);
+        set(&mut cr.screenshot, r.screenshot);
+        if let Some(v) = r.viewport {
+            cr.viewport = parse_viewport(&v).ok_or_else(|| {
+                format!("render.viewport `{v}` must be WIDTHxHEIGHT in pixels, e.g. \"1280x800\"")
+            })?;
+        }
+        size(
+            &mut cr.max_dom_bytes,
+            r.max_dom_bytes,
+            "render.max_dom_bytes",
+        )?;
+        set(&mut cr.max_screenshot_height, r.max_screenshot_height);
         c.validate()?;
         Ok(c)
     }
 
     fn validate(&self) -> Result<(), String> {
+        let r = &self.render;
+        if r.tabs == 0 {
+            return Err("render.tabs must be at least 1".into());
+        }
+        if r.timeout.is_zero() {
+            return Err("render.timeout must be more than 0".into());
+        }
+        if r.max_screenshot_height < 100 || r.max_screenshot_height > 100_000 {
+            return Err("render.max_screenshot_height must be between 100 and 100000".into());
+        }
         let f = &self.fetch;
         if f.concurrency == 0 {
             return Err("fetch.concurrency must be at least 1".into());

@@ -75,6 +75,17 @@ pub fn render_article_json(a: &ArticleHistory) -> String {
                 "http_status": c.http_status,
                 "captured_at": clock::format(c.captured_at),
                 "edited": c.edited,
+                "screenshot": c.screenshot.as_ref().map(|s| json!({
+                    "sha256": s.sha256,
+                    "bytes": s.bytes,
+                    "content_type": "image/png",
+                    "captured_at": clock::format(s.captured_at),
+                    "tool": s.tool,
+                    "width": s.width,
+                    "height": s.height,
+                    "note": s.note,
+                    "lost": s.lost_at.is_some(),
+                })),
             })
         })
         .collect();
@@ -140,6 +151,29 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
             c.content_type.as_deref(),
             &what,
         );
+        if let Some(shot) = &c.screenshot {
+            let what = format!(
+                "screenshot of this version by {}{}{}",
+                shot.tool.as_deref().unwrap_or("a browser"),
+                shot.note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default(),
+                if shot.lost_at.is_some() {
+                    " — LOST: object found corrupted or missing by `verify --repair`"
+                } else {
+                    ""
+                }
+            );
+            capture_line(
+                &mut out,
+                shot.captured_at,
+                &shot.sha256,
+                shot.bytes,
+                Some("image/png"),
+                &what,
+            );
+        }
     }
     // Titles, URLs and server messages come from the web: no escapes reach a terminal.
     crate::text::printable(&out).into_owned()

@@ -145,7 +145,7 @@ fn a_refused_article_is_not_network_down_and_is_read_again_once_allowed() {
     // The user follows the advice; a minute later the article is read.
     std::fs::write(
         ws.path().join("config.toml"),
-        "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\nretries = 0\n[rescue]\nenabled = false\n",
+        "[fetch]\nallow_private = true\nper_host_interval = \"0s\"\nretries = 0\n[rescue]\nenabled = false\n[render]\nenabled = false\n",
     )
     .unwrap();
     at(&mut ws, "2026-05-01T00:01:00Z");

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::socks::Socks5;
-use common::{assert_says, link, stderr, Reply, Server, Workspace, TEST_CONFIG};
+use common::{assert_says, link, stderr, PublicAddress, Reply, Server, Workspace, TEST_CONFIG};
 
 #[test]
 fn per_host_interval_and_concurrency_and_user_agent_are_respected() {
@@ -287,43 +287,6 @@ fn by_default_loopback_and_private_addresses_are_refused() {
             (Some("blocked"), Some("private_address")),
             "{l:#}"
         );
-    }
-}
-
-/// A public address (11.22.33.44, publicly routable, not ours) added to the loopback interface
-/// for one test, removed when dropped: lets a test server play a public host.
-struct PublicAddress(&'static str);
-
-impl PublicAddress {
-    fn add() -> PublicAddress {
-        PublicAddress::add_ip("11.22.33.44")
-    }
-
-    /// Each test its own address: tests run in parallel, and one's cleanup must not pull the
-    /// address from under another.
-    fn add_ip(ip: &'static str) -> PublicAddress {
-        // A leftover from an interrupted run would make `add` fail: remove it first.
-        let _ = std::process::Command::new("ip")
-            .args(["addr", "del", &format!("{ip}/32"), "dev", "lo"])
-            .stderr(Stdio::null())
-            .status();
-        let ok = std::process::Command::new("ip")
-            .args(["addr", "add", &format!("{ip}/32"), "dev", "lo"])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(
-            ok,
-            "this test adds a public address to the loopback interface and needs root (as CI has)"
-        );
-        PublicAddress(ip)
-    }
-}
-
-impl Drop for PublicAddress {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["addr", "del", &format!("{}/32", self.0), "dev", "lo"])
-            .status();
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use linkvault::config::Config;
+use linkvault::config::{Config, RenderMode};
 use linkvault::db::Db;
 
 use super::{count, emit, runtime};
@@ -188,11 +188,28 @@ fn tools(cfg: &Config) -> Vec<(&'static str, String)> {
             None => "not found (optional: yt-dlp uses it to merge separate audio and video, and to fix HLS containers)".into(),
         },
     ));
+    let chromium = linkvault::render::find_chromium(&cfg.render.chromium);
     out.push((
         "chromium",
-        match version_line("chromium", "--version") {
-            Some(v) => v,
-            None => "not found (optional: nothing in this version needs it)".into(),
+        match &chromium {
+            Some(c) => format!("{} (`{}`)", c.version, c.command),
+            None => linkvault::render::missing_chromium(&cfg.render.chromium),
+        },
+    ));
+    out.push((
+        "render",
+        match (cfg.render.enabled, &chromium) {
+            (RenderMode::Off, _) => "off (render.enabled = false): pages are read from their static HTML only, no screenshots".into(),
+            (mode, Some(c)) => format!(
+                "on{}: article pages are rendered in {} ({} at once, {}s each) for the references scripts add, the media they load{}",
+                if mode == RenderMode::Auto { " (auto: a Chromium is found)" } else { "" },
+                c.label(),
+                cfg.render.tabs,
+                cfg.render.timeout.as_secs(),
+                if cfg.render.screenshot { " and a full-page screenshot" } else { "" },
+            ),
+            (RenderMode::Auto, None) => "off (auto: no Chromium found): pages are read from their static HTML only. To render them and keep screenshots, install Chromium (Debian: apt-get install chromium) or set render.chromium".into(),
+            (RenderMode::On, None) => "render.enabled = true but no Chromium is found: runs read pages without a browser and say so. Install Chromium (Debian: apt-get install chromium) or set render.chromium".into(),
         },
     ));
     out.push((

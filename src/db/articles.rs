@@ -18,6 +18,8 @@ pub struct ArticleRow {
     pub next_read_at: Timestamp,
     /// `linkvault remove` took it off the list.
     pub removed: bool,
+    /// The version last rendered in a browser.
+    pub rendered_sha256: Option<String>,
 }
 
 /// A registered article as `linkvault articles` lists it.
@@ -62,6 +64,22 @@ pub struct NewArticleCapture<'a> {
     pub decoded_from: Option<&'a str>,
 }
 
+/// A full-page screenshot of an article version, as the browser rendered it.
+#[derive(Debug, Clone)]
+pub struct NewScreenshot<'a> {
+    pub article_id: i64,
+    /// The page's URL (where the browser ended up).
+    pub url: &'a str,
+    pub sha256: &'a str,
+    pub bytes: u64,
+    pub captured_at: Timestamp,
+    /// The browser, e.g. `Chromium 156.0.8078.108`.
+    pub tool: &'a str,
+    pub note: Option<&'a str>,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// What one read of an article found.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleRead {
@@ -81,7 +99,7 @@ pub struct ArticleRead {
 
 const COLS: &str =
     "id, source, url, origin, is_feed, etag, last_modified, last_sha256, next_read_at,
-     removed_at IS NOT NULL";
+     removed_at IS NOT NULL, rendered_sha256";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
     Ok(ArticleRow {
@@ -95,6 +113,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ArticleRow> {
         last_sha256: r.get(7)?,
         next_read_at: r.get(8)?,
         removed: r.get(9)?,
+        rendered_sha256: r.get(10)?,
     })
 }
 
@@ -129,7 +148,7 @@ impl Tx<'_> {
         let latest: Option<String> = self
             .conn()
             .prepare_cached(
-                "SELECT sha256 FROM article_captures WHERE article_id = ?1
+                "SELECT sha256 FROM article_captures WHERE article_id = ?1 AND role = 'page'
                  ORDER BY captured_at DESC, id DESC LIMIT 1",
             )?
             .query_row([c.article_id], |r| r.get(0))
@@ -159,6 +178,46 @@ impl Tx<'_> {
                 c.decoded_from
             ])?;
         Ok(true)
+    }
+
+    /// Keeps a screenshot of the article's latest version (the one `rendered_sha256` names);
+    /// the article records that version as rendered.
+    pub fn insert_screenshot(&self, s: &NewScreenshot<'_>) -> rusqlite::Result<()> {
+        let parent: Option<(i64, String)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT id, sha256 FROM article_captures WHERE article_id = ?1 AND role = 'page'
+                 ORDER BY captured_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([s.article_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO article_captures (article_id, url, sha256, bytes, content_type,
+                   captured_at, role, parent_id, tool, note, width, height)
+                 VALUES (?1, ?2, ?3, ?4, 'image/png', ?5, 'screenshot', ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                s.article_id,
+                s.url,
+                s.sha256,
+                s.bytes,
+                s.captured_at,
+                parent.as_ref().map(|p| p.0),
+                s.tool,
+                s.note,
+                s.width,
+                s.height
+            ])?;
+        Ok(())
+    }
+
+    /// Records that the article's version `sha256` was rendered (screenshot or not).
+    pub fn mark_rendered(&self, article_id: i64, sha256: &str) -> rusqlite::Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE articles SET rendered_sha256 = ?2 WHERE id = ?1")?
+            .execute(params![article_id, sha256])?;
+        Ok(())
     }
 
     /// Registers an article given by the user (`add`), to be read from the next run on; a

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use articles::{ArticleListing, ArticleRead, ArticleRow, NewArticleCapture, RemovedRows};
+pub use articles::{
+    ArticleListing, ArticleRead, ArticleRow, NewArticleCapture, NewScreenshot, RemovedRows,
+};
 pub use checks::{NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
 pub use rescue::{
@@ -22,8 +24,8 @@ pub use rescue::{
 };
 pub use views::{
     archive_name, ArticleCaptureRow, ArticleHistory, CheckRow, ExportPage, ExportSnapshot,
-    HistoryRow, LinkFilter, LinkRow, ObjectRow, Provenance, ReportQuery, SnapshotInfo, SnapshotRow,
-    Summary,
+    HistoryRow, LinkFilter, LinkRow, ObjectRow, Provenance, ReportQuery, ScreenshotRow,
+    SnapshotInfo, SnapshotRow, Summary,
 };
 
 pub const DB_FILE: &str = "linkvault.db";

@@ -207,6 +207,18 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE snapshots ADD COLUMN decoded_from TEXT;
     ALTER TABLE article_captures ADD COLUMN decoded_from TEXT;
     "#,
+    // 7: pages rendered in a browser. A full-page screenshot is kept as a capture of the
+    // article version it shows (`role = 'screenshot'`, `parent_id` that version); the sha256
+    // of the version last rendered tells the next run whether to render again.
+    r#"
+    ALTER TABLE article_captures ADD COLUMN role TEXT NOT NULL DEFAULT 'page';  -- page | screenshot
+    ALTER TABLE article_captures ADD COLUMN parent_id INTEGER REFERENCES article_captures(id);
+    ALTER TABLE article_captures ADD COLUMN tool TEXT;     -- e.g. "Chromium 156.0.8078.108"
+    ALTER TABLE article_captures ADD COLUMN note TEXT;     -- how the rendering went, if worth saying
+    ALTER TABLE article_captures ADD COLUMN width INTEGER;
+    ALTER TABLE article_captures ADD COLUMN height INTEGER;
+    ALTER TABLE articles ADD COLUMN rendered_sha256 TEXT;
+    "#,
 ];
 
 /// Brings the database up to the latest schema.

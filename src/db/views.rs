@@ -202,6 +202,7 @@ pub struct ArticleHistory {
 
 #[derive(Debug, Clone)]
 pub struct ArticleCaptureRow {
+    pub id: i64,
     pub url: String,
     pub sha256: String,
     pub bytes: u64,
@@ -211,6 +212,21 @@ pub struct ArticleCaptureRow {
     pub captured_at: Timestamp,
     pub edited: bool,
     /// When `verify --repair` found its object corrupted or missing.
+    pub lost_at: Option<Timestamp>,
+    /// The browser's full-page screenshot of this version (the latest, if rendered again).
+    pub screenshot: Option<ScreenshotRow>,
+}
+
+/// A full-page screenshot of an article version.
+#[derive(Debug, Clone)]
+pub struct ScreenshotRow {
+    pub sha256: String,
+    pub bytes: u64,
+    pub captured_at: Timestamp,
+    pub tool: Option<String>,
+    pub note: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
     pub lost_at: Option<Timestamp>,
 }
 
@@ -706,8 +722,9 @@ impl Db {
             },
         ))?;
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT url, sha256, bytes, content_type, http_status, captured_at, edited, lost_at
-             FROM article_captures WHERE article_id = ?1 ORDER BY captured_at, id",
+            "SELECT url, sha256, bytes, content_type, http_status, captured_at, edited, lost_at, id
+             FROM article_captures WHERE article_id = ?1 AND role = 'page'
+             ORDER BY captured_at, id",
         ))?;
         article.captures = self.wrap(
             stmt.query_map([id], |r| {
@@ -720,10 +737,40 @@ impl Db {
                     captured_at: r.get(5)?,
                     edited: r.get(6)?,
                     lost_at: r.get(7)?,
+                    id: r.get(8)?,
+                    screenshot: None,
                 })
             })
             .and_then(|m| m.collect()),
         )?;
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT parent_id, sha256, bytes, captured_at, tool, note, width, height, lost_at
+             FROM article_captures WHERE article_id = ?1 AND role = 'screenshot'
+             ORDER BY captured_at, id",
+        ))?;
+        let shots: Vec<(Option<i64>, ScreenshotRow)> = self.wrap(
+            stmt.query_map([id], |r| {
+                Ok((
+                    r.get(0)?,
+                    ScreenshotRow {
+                        sha256: r.get(1)?,
+                        bytes: r.get(2)?,
+                        captured_at: r.get(3)?,
+                        tool: r.get(4)?,
+                        note: r.get(5)?,
+                        width: r.get(6)?,
+                        height: r.get(7)?,
+                        lost_at: r.get(8)?,
+                    },
+                ))
+            })
+            .and_then(|m| m.collect()),
+        )?;
+        for (parent, shot) in shots {
+            if let Some(c) = article.captures.iter_mut().find(|c| Some(c.id) == parent) {
+                c.screenshot = Some(shot);
+            }
+        }
         Ok(article)
     }
 
@@ -766,7 +813,14 @@ impl Db {
                       c.decoded_from, 0 AS source, c.id
                FROM article_captures c
                WHERE c.http_status IS NOT NULL -- pages from the web; saved files have no response
-                 AND c.lost_at IS NULL
+                 AND c.role = 'page' AND c.lost_at IS NULL
+                 AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
+               UNION ALL
+               -- The browser's screenshots of article versions (of saved files too).
+               SELECT c.url, c.sha256, c.bytes, c.content_type, 0, c.captured_at, 'screenshot',
+                      NULL, NULL, NULL, 'self', NULL, NULL, NULL, 0, NULL, NULL, 0 AS source, c.id
+               FROM article_captures c
+               WHERE c.role = 'screenshot' AND c.lost_at IS NULL
                  AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
              )
              ORDER BY captured_at, source, id",

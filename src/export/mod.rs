@@ -117,8 +117,26 @@ pub fn export_warc(
             urls_seen.push(s.url.clone());
         }
         if s.role != "body" {
-            write_resource(&mut w, &s, &path).map_err(io_err)?;
+            let (offset, length) = write_resource(&mut w, &s, &path).map_err(io_err)?;
             summary.resources += 1;
+            // Screenshots are looked up by their URN, as replay tools show them.
+            if s.role == "screenshot" {
+                let urn = screenshot_urn(&s.url);
+                summary.cdxj_lines.push(format!(
+                    "{} {} {}",
+                    surt::surt(&urn),
+                    clock::format_compact(s.captured_at),
+                    json!({
+                        "url": urn,
+                        "mime": "image/png",
+                        "status": "200",
+                        "digest": format!("sha256:{}", s.sha256),
+                        "length": length.to_string(),
+                        "offset": offset.to_string(),
+                        "filename": warc_name,
+                    })
+                ));
+            }
             return Ok(());
         }
         let head = http_head(&s);
@@ -279,21 +297,30 @@ pub fn write_cdxj(lines: &[String], path: &Path) -> Result<(), ExportError> {
     crate::output::write_all(path, text.as_bytes()).map_err(io_err)
 }
 
-/// A capture made by a tool (yt-dlp's media and info JSON): a `resource` record.
+/// The target URI of a page's screenshot.
+fn screenshot_urn(page_url: &str) -> String {
+    format!("urn:screenshot:{page_url}")
+}
+
+/// A capture made by a tool (yt-dlp's media and info JSON, the browser's screenshot of a
+/// page): a `resource` record. A screenshot is named as browser-based crawlers name theirs,
+/// `urn:screenshot:` and the page's URL, at the time it was taken (`WARC-Date`).
 fn write_resource<W: Write>(
     w: &mut WarcWriter<W>,
     s: &ExportSnapshot,
     path: &Path,
 ) -> io::Result<(u64, u64)> {
+    let target = if s.role == "screenshot" {
+        screenshot_urn(&s.url)
+    } else {
+        format!("urn:linkvault:{}:{}", s.role, s.sha256)
+    };
     w.write_record(
         &[
             ("WARC-Type", "resource".into()),
             ("WARC-Record-ID", warc::record_id()),
             ("WARC-Date", clock::format(s.captured_at)),
-            (
-                "WARC-Target-URI",
-                format!("urn:linkvault:{}:{}", s.role, s.sha256),
-            ),
+            ("WARC-Target-URI", target),
             ("WARC-Source-URI", s.url.clone()),
             (
                 "Content-Type",

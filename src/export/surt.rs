@@ -8,6 +8,10 @@ pub fn surt(raw: &str) -> String {
     let Ok(url) = Url::parse(raw) else {
         return raw.to_ascii_lowercase();
     };
+    // `urn:screenshot:https://…` and other URNs are their own key, lowercased (as `surt` has it).
+    if url.scheme() == "urn" {
+        return raw.to_ascii_lowercase();
+    }
     let host = url
         .host_str()
         .unwrap_or("")
@@ -83,6 +87,10 @@ mod tests {
             (
                 "http://www.example.com:80/index.html?b&a",
                 "com,example)/index.html?a&b",
+            ),
+            (
+                "urn:view:https://www.Example.com/a?b=1",
+                "urn:view:https://www.example.com/a?b=1",
             ),
         ] {
             assert_eq!(surt(url), key, "{url}");

@@ -41,6 +41,19 @@ struct Cookie {
     value: String,
 }
 
+/// A cookie as a browser's cookie store takes it: a leading dot on the domain when it also
+/// applies to subdomains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserCookie {
+    pub domain: String,
+    pub path: String,
+    pub secure: bool,
+    /// Unix seconds; `None` for a session cookie.
+    pub expires: Option<i64>,
+    pub name: String,
+    pub value: String,
+}
+
 /// The headers and cookies of a run, matched to each request. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Session {
@@ -101,6 +114,26 @@ impl Session {
     /// Why the configured cookies file cannot be used, if it cannot.
     pub fn unreadable(&self) -> Option<&str> {
         self.unreadable.as_deref()
+    }
+
+    /// The cookies of the file, for a browser's cookie store (expired ones left out).
+    pub fn browser_cookies(&self, now: i64) -> Vec<BrowserCookie> {
+        self.cookies
+            .iter()
+            .filter(|c| c.expires == 0 || c.expires > now)
+            .map(|c| BrowserCookie {
+                domain: if c.include_subdomains {
+                    format!(".{}", c.domain)
+                } else {
+                    c.domain.clone()
+                },
+                path: c.path.clone(),
+                secure: c.secure,
+                expires: (c.expires > 0).then_some(c.expires),
+                name: c.name.clone(),
+                value: c.value.clone(),
+            })
+            .collect()
     }
 
     /// The cookies file, for tools that read it themselves (yt-dlp's `--cookies`).

@@ -7,15 +7,17 @@ use std::sync::Arc;
 use futures_util::stream::{self, StreamExt};
 use url::Url;
 
+use super::rendering::{self, RenderedArticle};
 use super::{RunError, RunOptions, RunSummary};
 use crate::clock::{self, Timestamp};
 use crate::config::Config;
-use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture};
+use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture, NewScreenshot};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
 use crate::filter::Filter;
 use crate::input::{self, Document, Source};
 use crate::progress::Progress;
+use crate::render::Renderer;
 use crate::store::WriteError;
 
 /// Config articles, command-line articles (remembered as `cli`) and those registered before.
@@ -86,6 +88,8 @@ struct ArticleOutcome {
     refused: bool,
     /// A new body read (from the web or a file), kept as a version of the article.
     capture: Option<Capture>,
+    /// The version rendered in the browser, when it was.
+    rendered: Option<RenderedArticle>,
 }
 
 /// What is recorded of one version of an article besides its bytes.
@@ -111,6 +115,7 @@ pub(super) async fn read_articles(
     opts: &RunOptions,
     fetcher: &Arc<Fetcher>,
     filter: &Filter,
+    renderer: Option<&Renderer>,
     articles: Vec<(ArticleRow, Source)>,
     progress: &Progress,
     summary: &mut RunSummary,
@@ -136,13 +141,13 @@ pub(super) async fn read_articles(
             })
             .collect();
         progress.articles_total(batch.len() as u64 + summary.articles_read);
-        let results: Vec<Result<ArticleOutcome, WriteError>> = stream::iter(batch)
-            .map(|(row, source)| read_one(fetcher.clone(), cfg, row, source))
-            .buffer_unordered(cfg.fetch.concurrency)
-            .collect()
-            .await;
-        for r in results {
-            let outcome = r?;
+        // Each article is recorded as soon as it is read, so at most `concurrency` of them
+        // (bodies, rendered DOMs) are held at once.
+        let mut results = stream::iter(batch)
+            .map(|(row, source)| read_one(fetcher.clone(), cfg, renderer, row, source))
+            .buffer_unordered(cfg.fetch.concurrency);
+        while let Some(r) = results.next().await {
+            let outcome: ArticleOutcome = r?;
             progress.article_done();
             net.any_response |= outcome.read.status.is_some();
             // A refusal by our own policy says nothing about the network.
@@ -156,15 +161,12 @@ pub(super) async fn read_articles(
                 net.failing_hosts
                     .insert(u.host_str().unwrap_or_default().to_string());
             }
-            let new_items = record_article(
-                db,
-                &outcome,
-                &extract_opts,
+            let how = HowToRecord {
+                extract: &extract_opts,
                 filter,
-                progress,
-                summary,
-                &mut cited,
-            )?;
+                renderer,
+            };
+            let new_items = record_article(db, &outcome, &how, progress, summary, &mut cited)?;
             queue.extend(new_items);
         }
     }
@@ -175,6 +177,7 @@ pub(super) async fn read_articles(
 async fn read_one(
     fetcher: Arc<Fetcher>,
     cfg: &Config,
+    renderer: Option<&Renderer>,
     row: ArticleRow,
     source: Source,
 ) -> Result<ArticleOutcome, WriteError> {
@@ -258,6 +261,19 @@ async fn read_one(
             }
         }
     }
+    let mut rendered = None;
+    if let (Some(renderer), Some(b), Some(sha), Some(c)) =
+        (renderer, &bytes, &read.sha256, &capture)
+    {
+        if rendering::wants_render(
+            content_type.as_deref(),
+            b,
+            sha,
+            row.rendered_sha256.as_deref(),
+        ) {
+            rendered = Some(rendering::render_article(renderer, fetcher.store(), &c.url).await?);
+        }
+    }
     if read.error.is_some() {
         // A failed read is tried again on the next run: the cause may have been fixed meanwhile
         // (a config change, a server back up), and one request per run costs nobody much.
@@ -272,6 +288,7 @@ async fn read_one(
         not_modified,
         refused,
         capture,
+        rendered,
     })
 }
 
@@ -283,16 +300,23 @@ fn is_edit(fetcher: &Fetcher, prev: Option<&str>, new: &str) -> bool {
     })
 }
 
+/// What recording an article read needs besides the read itself.
+struct HowToRecord<'a> {
+    extract: &'a ExtractOptions,
+    filter: &'a Filter,
+    renderer: Option<&'a Renderer>,
+}
+
 /// Records one article read in one transaction; returns feed items to read next.
 fn record_article(
     db: &mut Db,
     o: &ArticleOutcome,
-    opts: &ExtractOptions,
-    filter: &Filter,
+    how: &HowToRecord<'_>,
     progress: &Progress,
     summary: &mut RunSummary,
     cited: &mut HashSet<i64>,
 ) -> Result<Vec<(ArticleRow, Source)>, RunError> {
+    let (opts, filter, renderer) = (how.extract, how.filter, how.renderer);
     let now = clock::now();
     let mut read = o.read.clone();
     let content_type = o.content_type.clone();
@@ -390,15 +414,55 @@ fn record_article(
                     ex.unresolved
                 ));
             }
+            let mut refs = ex.refs;
+            let mut shown = None;
+            if let (Some(r), Some(renderer)) = (&o.rendered, renderer) {
+                match &r.result {
+                    Ok(page) => {
+                        let added = rendering::added_refs(page, &refs, ex.base.as_ref(), opts);
+                        if !added.is_empty() {
+                            progress.detail(&format!(
+                                "{name}: rendering found {} more reference(s)",
+                                added.len()
+                            ));
+                        }
+                        refs.extend(added);
+                        shown = Some((page, r.screenshot.as_ref()));
+                    }
+                    Err(e) => {
+                        if let Some(m) = rendering::failure_message(renderer, &name, e) {
+                            progress.info(&m);
+                        }
+                    }
+                }
+            }
             // Excluded references are never cited, so never fetched nor reported.
-            let kept: Vec<_> = ex
-                .refs
+            let kept: Vec<_> = refs
                 .iter()
                 .filter(|r| filter.excludes(&r.url).is_none())
                 .collect();
-            summary.excluded += (ex.refs.len() - kept.len()) as u64;
+            summary.excluded += (refs.len() - kept.len()) as u64;
+            let budget = renderer.map(Renderer::budget).unwrap_or_default();
             let ids = db.transaction(|tx| {
                 tx.record_article_read(o.row.id, now, &read)?;
+                if let (Some((page, shot)), Some(sha)) = (shown, &read.sha256) {
+                    if let (Some(obj), Some(s)) = (shot, &page.screenshot) {
+                        tx.insert_object(&obj.sha256, obj.bytes, now)?;
+                        let url = o.capture.as_ref().map(|c| c.url.as_str()).unwrap_or("");
+                        tx.insert_screenshot(&NewScreenshot {
+                            article_id: o.row.id,
+                            url: page.final_url.as_deref().unwrap_or(url),
+                            sha256: &obj.sha256,
+                            bytes: obj.bytes,
+                            captured_at: now,
+                            tool: &page.tool,
+                            note: page.note(budget).as_deref(),
+                            width: s.width,
+                            height: s.height,
+                        })?;
+                    }
+                    tx.mark_rendered(o.row.id, sha)?;
+                }
                 let mut ids = Vec::new();
                 for r in kept {
                     let host = r.url.host_str().unwrap_or("");

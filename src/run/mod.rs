@@ -10,6 +10,7 @@ mod checks;
 mod interrupt;
 mod network;
 mod record;
+mod rendering;
 
 use std::sync::Arc;
 
@@ -227,12 +228,15 @@ pub async fn run_pass(
     let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
     summary.retired = retire_excluded(&mut db, &filter, now)?;
     let mut net = NetSeen::default();
+    // The browser lives while articles are read, and is closed (killed if need be) after.
+    let renderer = crate::render::Renderer::new(cfg);
     let read = read_articles(
         &mut db,
         cfg,
         opts,
         &fetcher,
         &filter,
+        renderer.as_ref(),
         articles,
         &progress,
         &mut summary,
@@ -245,6 +249,9 @@ pub async fn run_pass(
         }
         stop = interrupt.wait() => Some(stop),
     };
+    if let Some(r) = &renderer {
+        r.shut_down().await;
+    }
     if let Some(stop) = interrupted {
         return stopped(&mut db, &store, run_id, summary, stop, &progress);
     }

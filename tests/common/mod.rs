@@ -447,11 +447,15 @@ impl Workspace {
         let dir = tempfile::tempdir().expect("tempdir");
         // Tests never reach beyond loopback: the default web archive (web.archive.org) is not
         // asked unless a test configures `[rescue]` itself, with archives it started.
-        let config = if config.contains("[rescue]") {
+        let mut config = if config.contains("[rescue]") {
             config.to_string()
         } else {
             format!("{config}\n[rescue]\nenabled = false\n")
         };
+        // Nor is a browser started, unless a test renders pages and says so.
+        if !config.contains("[render]") {
+            config.push_str("\n[render]\nenabled = false\n");
+        }
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         Workspace {
             dir,
@@ -672,4 +676,41 @@ pub fn assert_says(o: &Output, needle: &str) {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A public address (11.22.33.44, publicly routable, not ours) added to the loopback interface
+/// for one test, removed when dropped: lets a test server play a public host.
+pub struct PublicAddress(pub &'static str);
+
+impl PublicAddress {
+    pub fn add() -> PublicAddress {
+        PublicAddress::add_ip("11.22.33.44")
+    }
+
+    /// Each test its own address: tests run in parallel, and one's cleanup must not pull the
+    /// address from under another.
+    pub fn add_ip(ip: &'static str) -> PublicAddress {
+        // A leftover from an interrupted run would make `add` fail: remove it first.
+        let _ = std::process::Command::new("ip")
+            .args(["addr", "del", &format!("{ip}/32"), "dev", "lo"])
+            .stderr(std::process::Stdio::null())
+            .status();
+        let ok = std::process::Command::new("ip")
+            .args(["addr", "add", &format!("{ip}/32"), "dev", "lo"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test adds a public address to the loopback interface and needs root (as CI has)"
+        );
+        PublicAddress(ip)
+    }
+}
+
+impl Drop for PublicAddress {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["addr", "del", &format!("{}/32", self.0), "dev", "lo"])
+            .status();
+    }
 }

@@ -44,13 +44,47 @@ pub fn article_page(db: &Db, a: &ArticleHistory) -> Result<String, DbError> {
         a.captures.len()
     );
 
+    // The latest version the browser rendered, as a reader saw it.
+    let shown = a.captures.iter().rev().find_map(|c| {
+        c.screenshot
+            .as_ref()
+            .filter(|s| s.lost_at.is_none())
+            .map(|s| (c, s))
+    });
+    if let Some((c, s)) = shown {
+        let sha = esc(&s.sha256);
+        let dims = match (s.width, s.height) {
+            (Some(w), Some(h)) => format!(" width=\"{w}\" height=\"{h}\""),
+            _ => String::new(),
+        };
+        let _ = write!(
+            b,
+            "<h2>As rendered</h2><figure class=\"shot\"><div class=\"frame\"><a href=\"/objects/{sha}\">\
+             <img src=\"/objects/{sha}\"{dims} alt=\"Full-page screenshot of the article as a browser rendered it on {when}\"></a></div>\
+             <figcaption>Screenshot of the version read {read}, taken by {tool} on {when}{size}{note} · {link}</figcaption></figure>",
+            when = datetime(s.captured_at),
+            read = datetime(c.captured_at),
+            tool = esc(s.tool.as_deref().unwrap_or("a browser")),
+            size = match (s.width, s.height) {
+                (Some(w), Some(h)) => format!(" ({w}×{h} px, {})", size(s.bytes)),
+                _ => format!(" ({})", size(s.bytes)),
+            },
+            note = s
+                .note
+                .as_deref()
+                .map(|n| format!(" — {}", esc(n)))
+                .unwrap_or_default(),
+            link = object_link(&s.sha256),
+        );
+    }
+
     b.push_str("<h2>Versions read</h2>");
     if a.captures.is_empty() {
         b.push_str("<p class=\"muted\">No version kept yet.</p>");
     } else {
         b.push_str(
             "<table><colgroup><col class=\"w20\"><col class=\"w14\"><col class=\"w12\"><col class=\"w30\"><col class=\"w16\"></colgroup>\
-             <tr><th>read</th><th>answer</th><th>size</th><th>note</th><th>kept copy</th></tr>",
+             <tr><th>read</th><th>answer</th><th>size</th><th>note</th><th>kept copy · screenshot</th></tr>",
         );
         for c in a.captures.iter().rev() {
             let note = match (c.edited, c.lost_at.is_some()) {
@@ -66,7 +100,11 @@ pub fn article_page(db: &Db, a: &ArticleHistory) -> Result<String, DbError> {
                     .map(|s| format!("HTTP {s}"))
                     .unwrap_or_else(|| "saved file".into()),
                 size(c.bytes),
-                object_link(&c.sha256)
+                match &c.screenshot {
+                    Some(s) if s.lost_at.is_none() =>
+                        format!("{} · {}", object_link(&c.sha256), object_link(&s.sha256)),
+                    _ => object_link(&c.sha256),
+                }
             );
         }
         b.push_str("</table>");

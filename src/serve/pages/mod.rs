@@ -52,6 +52,9 @@ form.filters button{font:inherit;padding:.3rem .9rem;border:0;border-radius:5px;
 .preview{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.8rem;margin:.6rem 0}
 .preview img{display:block;max-width:100%;max-height:520px}.preview video{display:block;width:640px;max-width:100%;max-height:520px;background:#000}
 .preview audio{width:100%}.chart{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.5rem;display:inline-block}
+.shot{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.6rem;margin:.6rem 0}
+.shot .frame{max-height:640px;overflow:auto;border:1px solid var(--line)}.shot img{display:block;width:100%;height:auto}
+.shot figcaption{color:var(--muted);font-size:.85rem;margin-top:.4rem}
 .note{background:#fff8e1;border:1px solid #f3d98b;border-radius:8px;padding:.55rem .8rem}
 .pager{display:flex;gap:1rem;align-items:center;margin:.3rem 0}
 .w5{width:5%}.w6{width:6%}.w8{width:8%}.w9{width:9%}.w10{width:10%}.w12{width:12%}.w14{width:14%}.w16{width:16%}.w17{width:17%}.w20{width:20%}.w22{width:22%}.w25{width:25%}.w30{width:30%}.w31{width:31%}.w40{width:40%}.w46{width:46%}
