@@ -732,3 +732,525 @@ fn publication_date_from_meta_json_ld_microdata_and_time() {
         "ordinary scripts and broken JSON-LD say nothing"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Structured data, CSS and components (issue #14).
+
+#[test]
+fn json_ld_article_object_names_its_media_but_not_its_publisher_or_author() {
+    let ex = at_doc(
+        r#"<head><script type="application/ld+json">
+        {"@context": "https://schema.org", "@type": "NewsArticle",
+         "image": ["/a1.jpg", {"@type": "ImageObject", "url": "/a2.jpg", "width": 1200}],
+         "thumbnailUrl": "/thumb.jpg",
+         "video": {"@type": "VideoObject", "url": "https://news.example/2024/story.html",
+                   "contentUrl": "/v.mp4", "embedUrl": "https://player.example/embed/42",
+                   "thumbnailUrl": {"@type": "ImageObject", "url": "/vt.jpg"}},
+         "audio": {"@type": "AudioObject", "contentUrl": "/pod"},
+         "associatedMedia": {"@type": "MediaObject", "contentUrl": "/report.pdf"},
+         "publisher": {"@type": "Organization", "logo": {"@type": "ImageObject", "url": "/logo.png"}},
+         "author": {"@type": "Person", "image": "/author.jpg"}}
+        </script></head><body><article><img src="/body.jpg"></article></body>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/a1.jpg",
+                Kind::Image,
+                "json-ld[NewsArticle.image]"
+            ),
+            (
+                "https://news.example/a2.jpg",
+                Kind::Image,
+                "json-ld[ImageObject.url]"
+            ),
+            (
+                "https://news.example/thumb.jpg",
+                Kind::Image,
+                "json-ld[NewsArticle.thumbnailUrl]"
+            ),
+            // The video's `url` is the article itself: only a URL that says video is kept.
+            (
+                "https://news.example/v.mp4",
+                Kind::Video,
+                "json-ld[VideoObject.contentUrl]"
+            ),
+            (
+                "https://player.example/embed/42",
+                Kind::Embed,
+                "json-ld[VideoObject.embedUrl]"
+            ),
+            (
+                "https://news.example/vt.jpg",
+                Kind::Image,
+                "json-ld[VideoObject.thumbnailUrl]"
+            ),
+            (
+                "https://news.example/pod",
+                Kind::Audio,
+                "json-ld[AudioObject.contentUrl]"
+            ),
+            (
+                "https://news.example/report.pdf",
+                Kind::Other,
+                "json-ld[MediaObject.contentUrl]"
+            ),
+            ("https://news.example/body.jpg", Kind::Image, "img@src"),
+        ]
+    );
+    // JSON-LD is document-level, like og:image: nothing was dropped outside the article.
+    assert_eq!(ex.outside_main, 0);
+}
+
+#[test]
+fn json_ld_array_of_media_nodes_and_platform_urls() {
+    let ex = at_doc(
+        r#"<script type="application/ld+json">[
+          {"@type": "VideoObject", "name": "clip", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+           "contentUrl": "https://cdn.example/v/master.m3u8", "embedUrl": "https://www.youtube.com/embed/dQw4w9WgXcQ",
+           "thumbnailUrl": ["/t1.jpg", "/t2.jpg"]},
+          {"@type": "BreadcrumbList", "image": "/crumb.jpg"},
+          {"@type": ["AudioObject", "MediaObject"], "contentUrl": "/a.ogg"},
+          {"@type": "ImageObject", "@id": "https://cdn.example/by-id.jpg"}
+        ]</script>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                Kind::Video,
+                "json-ld[VideoObject.url]"
+            ),
+            (
+                "https://cdn.example/v/master.m3u8",
+                Kind::Video,
+                "json-ld[VideoObject.contentUrl]"
+            ),
+            // A video platform's embed URL is what `kind_from_url` says: a video.
+            (
+                "https://www.youtube.com/embed/dQw4w9WgXcQ",
+                Kind::Video,
+                "json-ld[VideoObject.embedUrl]"
+            ),
+            (
+                "https://news.example/t1.jpg",
+                Kind::Image,
+                "json-ld[VideoObject.thumbnailUrl]"
+            ),
+            (
+                "https://news.example/t2.jpg",
+                Kind::Image,
+                "json-ld[VideoObject.thumbnailUrl]"
+            ),
+            (
+                "https://news.example/a.ogg",
+                Kind::Audio,
+                "json-ld[AudioObject.contentUrl]"
+            ),
+            (
+                "https://cdn.example/by-id.jpg",
+                Kind::Image,
+                "json-ld[ImageObject.@id]"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn json_ld_graph_skips_the_publisher_logo_and_node_references() {
+    let ex = at_doc(
+        r##"<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+          {"@type": "NewsMediaOrganization", "@id": "https://news.example/#org", "name": "News",
+           "logo": {"@id": "https://news.example/#logo"}, "image": {"@id": "https://news.example/#logo"}},
+          {"@type": "ImageObject", "@id": "https://news.example/#logo",
+           "url": "https://news.example/logo.png", "contentUrl": "https://news.example/logo.png"},
+          {"@type": "ImageObject", "@id": "https://news.example/2024/story.html#primaryimage",
+           "url": "/uploads/hero.jpg", "contentUrl": "/uploads/hero.jpg"},
+          {"@type": "WebPage", "@id": "https://news.example/2024/story.html",
+           "primaryImageOfPage": {"@id": "https://news.example/2024/story.html#primaryimage"},
+           "image": {"@id": "https://news.example/2024/story.html"},
+           "thumbnailUrl": "/uploads/hero-150.jpg"},
+          {"@type": "NewsArticle", "publisher": {"@id": "https://news.example/#org"},
+           "image": {"@id": "https://cdn.example/direct.jpg"},
+           "author": {"@type": "Person", "image": {"@type": "ImageObject", "url": "/avatar.jpg"}}},
+          {"@type": "Person", "image": {"@type": "ImageObject", "url": "/avatar2.jpg"}}
+        ]}</script>"##,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/uploads/hero.jpg",
+                Kind::Image,
+                "json-ld[ImageObject.url]"
+            ),
+            (
+                "https://news.example/uploads/hero-150.jpg",
+                Kind::Image,
+                "json-ld[WebPage.thumbnailUrl]"
+            ),
+            // An untyped `image` object holds an ImageObject, named by its `@id` alone.
+            (
+                "https://cdn.example/direct.jpg",
+                Kind::Image,
+                "json-ld[ImageObject.@id]"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn microdata_media_properties_take_their_kind_from_the_item() {
+    let ex = at_doc(
+        r#"<article>
+         <div itemprop="video" itemscope itemtype="https://schema.org/VideoObject">
+           <meta itemprop="contentUrl" content="/m/v">
+           <link itemprop="embedUrl" href="https://player.example/e/9">
+           <meta itemprop="thumbnailUrl" content="/m/vt">
+         </div>
+         <div itemscope itemtype="http://schema.org/ImageObject"><link itemprop="contentUrl url" href="/m/photo"></div>
+         <div itemscope itemtype="https://schema.org/AudioObject"><meta itemprop="contentUrl" content="/m/pod"></div>
+         <div itemprop="publisher" itemscope itemtype="https://schema.org/Organization">
+           <div itemprop="logo" itemscope itemtype="https://schema.org/ImageObject">
+             <meta itemprop="contentUrl" content="/m/logo.png"></div></div>
+         <div itemprop="author" itemscope><link itemprop="thumbnailUrl" href="/m/author.jpg"></div>
+         <span itemscope itemtype="https://schema.org/Thing"><meta itemprop="contentUrl" content="/m/thing.mp3">
+           <link itemprop="thumbnailUrl" href="/m/thing-thumb"></span>
+       </article>
+       <aside><meta itemprop="thumbnailUrl" content="/m/outside.jpg"></aside>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/m/v",
+                Kind::Video,
+                "meta[itemprop=contentUrl]"
+            ),
+            (
+                "https://player.example/e/9",
+                Kind::Embed,
+                "link[itemprop=embedUrl]"
+            ),
+            (
+                "https://news.example/m/vt",
+                Kind::Image,
+                "meta[itemprop=thumbnailUrl]"
+            ),
+            (
+                "https://news.example/m/photo",
+                Kind::Image,
+                "link[itemprop=contentUrl]"
+            ),
+            (
+                "https://news.example/m/pod",
+                Kind::Audio,
+                "meta[itemprop=contentUrl]"
+            ),
+            (
+                "https://news.example/m/thing.mp3",
+                Kind::Audio,
+                "meta[itemprop=contentUrl]"
+            ),
+            (
+                "https://news.example/m/thing-thumb",
+                Kind::Image,
+                "link[itemprop=thumbnailUrl]"
+            ),
+        ]
+    );
+    // Microdata sits in the content: outside the article it is dropped like an <img>.
+    assert_eq!(ex.outside_main, 1);
+}
+
+const INLINE_STYLES: &str = r#"<div class="promo" style="background-image: url('/outside.jpg')"></div>
+    <article><figure style="background: #000 url(/fig.jpg) no-repeat"></figure>
+      <div style="BACKGROUND-IMAGE:url(&quot;/q.webp&quot;), url(/second.png); color: red"></div>
+      <span style="display:none"></span>
+      <div style="background-image:url(data:image/png;base64,AAAA)"></div>
+      <div style="background: url(/img/site-logo.png)"></div>
+      <div style="border-image: url(/frame.png) 30; list-style-image: url(/dot.gif)"></div>
+      <div style="mask-image: url(/mask.png); background: url(/clip.mp4)"></div>
+    </article>"#;
+
+#[test]
+fn inline_style_pictures_inside_main_content_are_images() {
+    let ex = at_doc(INLINE_STYLES);
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/fig.jpg",
+                Kind::Image,
+                "style[background]"
+            ),
+            (
+                "https://news.example/q.webp",
+                Kind::Image,
+                "style[background-image]"
+            ),
+            (
+                "https://news.example/second.png",
+                Kind::Image,
+                "style[background-image]"
+            ),
+            (
+                "https://news.example/frame.png",
+                Kind::Image,
+                "style[border-image]"
+            ),
+            (
+                "https://news.example/dot.gif",
+                Kind::Image,
+                "style[list-style-image]"
+            ),
+            // Image unless the URL says otherwise.
+            (
+                "https://news.example/clip.mp4",
+                Kind::Video,
+                "style[background]"
+            ),
+        ]
+    );
+    assert_eq!(ex.outside_main, 1);
+
+    let whole = run(
+        INLINE_STYLES,
+        Some(DOC),
+        ExtractOptions {
+            whole_page: true,
+            ..ExtractOptions::default()
+        },
+    );
+    assert_eq!(
+        triples(&whole)[0],
+        (
+            "https://news.example/outside.jpg",
+            Kind::Image,
+            "style[background-image]"
+        )
+    );
+}
+
+#[test]
+fn style_block_rules_of_the_article_are_kept_and_theme_rules_are_not() {
+    let ex = at_doc(
+        r#"<head><style>
+        @import url(/theme.css); @import "/print.jpg";
+        @font-face { font-family: F; src: url(/f.woff2) format("woff2"), url(/f.svg#f) }
+        body { background: url(/body-texture.jpg) }
+        header, .site-header { background-image: url(/masthead.jpg) }
+        .nav li { list-style-image: url(/dot.png) }
+        footer .about { background: url(/footer.jpg) }
+        .story .byline::before { content: url(/pen.png) }
+        article blockquote { background: url(/quote-mark.png) }
+        .article-hero { background-image: url("/hero.jpg") }
+        @media (min-width: 800px) { .post-cover { background: url(/cover-wide.jpg) center/cover } }
+        .el-7f3a { background-image: url(/builder-photo.jpg) }
+        .el-9c1d { background-image: url(/not-in-article.jpg) }
+        .gallery-item:hover { background-image: url(/hover.jpg) }
+        </style></head>
+        <body><div class="el-9c1d"></div>
+        <article><div class="el-7f3a"></div><p>Text</p><img src="/inline.jpg"></article></body>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://news.example/hero.jpg",
+                Kind::Image,
+                "style-block[background-image]"
+            ),
+            (
+                "https://news.example/cover-wide.jpg",
+                Kind::Image,
+                "style-block[background]"
+            ),
+            // Named only by a class that is set inside the article.
+            (
+                "https://news.example/builder-photo.jpg",
+                Kind::Image,
+                "style-block[background-image]"
+            ),
+            ("https://news.example/inline.jpg", Kind::Image, "img@src"),
+        ]
+    );
+    // `<style>` rules are document-level: keeping the whole page adds nothing from them.
+    let whole = run(
+        r#"<style>.el-9c1d { background: url(/not-in-article.jpg) } .hero { background: url(/h.jpg) }</style>
+           <div class="el-9c1d"></div><article><img src="/a.jpg"></article>"#,
+        Some(DOC),
+        ExtractOptions {
+            whole_page: true,
+            ..ExtractOptions::default()
+        },
+    );
+    let paths: Vec<&str> = whole.refs.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/h.jpg", "/a.jpg"]);
+}
+
+#[test]
+fn amp_components_are_media_elements() {
+    let ex = at_doc(
+        r#"<article>
+        <amp-img src="/amp/a.jpg" srcset="/amp/a-2x.jpg 2x" width="1" height="1" layout="responsive">
+          <noscript><img src="/amp/a.jpg"></noscript></amp-img>
+        <amp-anim src="/amp/loop.gif" srcset="/amp/loop-2.gif 2x"></amp-anim>
+        <amp-video src="/amp/v.mp4" poster="/amp/poster.jpg">
+          <source src="/amp/v.webm" type="video/webm"><source src="/amp/v-noext"></amp-video>
+        <amp-audio src="/amp/a.mp3"><source src="/amp/a2"></amp-audio>
+        <amp-iframe src="https://maps.example/embed?q=1" sandbox="allow-scripts"></amp-iframe>
+        </article>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            ("https://news.example/amp/a.jpg", Kind::Image, "amp-img@src"),
+            (
+                "https://news.example/amp/a-2x.jpg",
+                Kind::Image,
+                "amp-img@srcset"
+            ),
+            (
+                "https://news.example/amp/loop.gif",
+                Kind::Image,
+                "amp-anim@src"
+            ),
+            (
+                "https://news.example/amp/loop-2.gif",
+                Kind::Image,
+                "amp-anim@srcset"
+            ),
+            (
+                "https://news.example/amp/v.mp4",
+                Kind::Video,
+                "amp-video@src"
+            ),
+            (
+                "https://news.example/amp/poster.jpg",
+                Kind::Image,
+                "amp-video@poster"
+            ),
+            ("https://news.example/amp/v.webm", Kind::Video, "source@src"),
+            (
+                "https://news.example/amp/v-noext",
+                Kind::Video,
+                "source@src"
+            ),
+            (
+                "https://news.example/amp/a.mp3",
+                Kind::Audio,
+                "amp-audio@src"
+            ),
+            ("https://news.example/amp/a2", Kind::Audio, "source@src"),
+            (
+                "https://maps.example/embed?q=1",
+                Kind::Embed,
+                "amp-iframe@src"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn players_named_by_video_id_become_watch_urls() {
+    let ex = at_doc(
+        r#"<article>
+        <amp-youtube data-videoid="dQw4w9WgXcQ" layout="responsive" width="480" height="270"></amp-youtube>
+        <amp-vimeo data-videoid="76979871"></amp-vimeo>
+        <amp-dailymotion data-videoid="x7o6g1x"></amp-dailymotion>
+        <lite-youtube videoid="M7lc1UVf-VE" params="controls=0"></lite-youtube>
+        <lite-vimeo videoid=" 364402896 "></lite-vimeo>
+        <div class="player" data-youtube-id="9bZkp7q1_c0"></div>
+        <figure data-video-id="123456789" data-provider="Vimeo"></figure>
+        <div data-video-provider="DAILYMOTION" data-video-id="x8abc12"></div>
+        <span data-type="youtube" data-video-id="aqz-KE-bpKQ"></span>
+        </article>"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [
+            (
+                "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                Kind::Video,
+                "amp-youtube@data-videoid"
+            ),
+            (
+                "https://vimeo.com/76979871",
+                Kind::Video,
+                "amp-vimeo@data-videoid"
+            ),
+            (
+                "https://www.dailymotion.com/video/x7o6g1x",
+                Kind::Video,
+                "amp-dailymotion@data-videoid"
+            ),
+            (
+                "https://www.youtube.com/watch?v=M7lc1UVf-VE",
+                Kind::Video,
+                "lite-youtube@videoid"
+            ),
+            (
+                "https://vimeo.com/364402896",
+                Kind::Video,
+                "lite-vimeo@videoid"
+            ),
+            (
+                "https://www.youtube.com/watch?v=9bZkp7q1_c0",
+                Kind::Video,
+                "div@data-youtube-id"
+            ),
+            (
+                "https://vimeo.com/123456789",
+                Kind::Video,
+                "figure@data-video-id"
+            ),
+            (
+                "https://www.dailymotion.com/video/x8abc12",
+                Kind::Video,
+                "div@data-video-id"
+            ),
+            (
+                "https://www.youtube.com/watch?v=aqz-KE-bpKQ",
+                Kind::Video,
+                "span@data-video-id"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn invalid_video_ids_and_bare_cms_ids_are_skipped() {
+    let ex = at_doc(
+        r#"<amp-youtube data-videoid="dQw4w9WgXc"></amp-youtube>
+        <amp-youtube data-videoid="../../evil?x="></amp-youtube>
+        <amp-youtube videoid="dQw4w9WgXcQ"></amp-youtube>
+        <amp-vimeo data-videoid="12ab"></amp-vimeo>
+        <amp-dailymotion data-videoid="x7o/../../a"></amp-dailymotion>
+        <lite-youtube videoid="dQw4w9WgXcQ&list=1"></lite-youtube>
+        <lite-vimeo videoid="https://vimeo.com/1"></lite-vimeo>
+        <div data-youtube-id="https://youtu.be/dQw4w9WgXcQ"></div>
+        <div data-video-id="123456"></div>
+        <div data-video-id="123456" data-provider="brightcove"></div>
+        <div data-video-id="dQw4w9WgXcQ" data-provider="youtube-nocookie"></div>
+        <div data-video-id="dQw4w9W%20cQ" data-provider="youtube"></div>"#,
+    );
+    assert_eq!(triples(&ex), []);
+}
+
+#[test]
+fn strings_inside_ordinary_scripts_and_templates_stay_out() {
+    let ex = at_doc(
+        r#"<script>var u = "https://x.example/y.jpg"; el.style.backgroundImage = "url(/z.jpg)";
+             var ld = {"@type": "ImageObject", "url": "/ld.jpg"};</script>
+           <script type="application/json">{"@type": "ImageObject", "url": "/json.jpg"}</script>
+           <script type="text/template"><div style="background:url(/tpl.jpg)" data-youtube-id="dQw4w9WgXcQ"></div></script>
+           <img src="/real.jpg">"#,
+    );
+    assert_eq!(
+        triples(&ex),
+        [("https://news.example/real.jpg", Kind::Image, "img@src")]
+    );
+}

@@ -3,9 +3,19 @@
 //! end, because the `<link rel=canonical>` that may be the only base often comes after them.
 //!
 //! It tracks just enough structure to know whether a reference sits inside the marked main
-//! content and inside which `<picture>`/`<video>`/`<audio>`: a capped stack of open elements.
+//! content, inside which `<picture>`/`<video>`/`<audio>` (or `<amp-video>`/`<amp-audio>`), and
+//! inside which microdata item: a capped stack of open elements.
 //! Page furniture (stylesheets, icons, scripts, preloads) is deliberately not reported.
+//!
+//! Besides the attributes of HTML's media elements it reads: AMP's components (`amp-img`,
+//! `amp-anim`, `amp-video`, `amp-audio`, `amp-iframe`); players that carry only a video id
+//! (`components.rs`); schema.org microdata (`itemprop=contentUrl|embedUrl|thumbnailUrl` on
+//! `<meta content>`/`<link href>`, kind from the enclosing `itemtype`); the pictures of inline
+//! `style` attributes and of the article's `<style>` rules (`css.rs`); and the media of JSON-LD
+//! blocks (`jsonld.rs`). Strings inside ordinary scripts are never read.
 
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 
@@ -13,6 +23,10 @@ use html5gum::emitters::callback::{Callback, CallbackEmitter, CallbackEvent};
 use html5gum::{Emitter, ForwardingEmitter, Span, Tokenizer};
 use url::{ParseError, Url};
 
+use super::components::Platform;
+use super::css::{self, Scope};
+use super::jsonld::{self, MediaBudget, MediaType};
+use super::raw::{KindRule, RawRef};
 use super::srcset::parse_srcset;
 use super::{
     kind_from_content_type, kind_from_url, ExtractOptions, Extraction, FoundRef, MAX_BASE_LEN,
@@ -130,6 +144,18 @@ enum Tag {
     Title,
     Track,
     Video,
+    /// `<style>`: its rules are read for the article's own pictures.
+    Style,
+    AmpImg,
+    AmpAnim,
+    AmpVideo,
+    AmpAudio,
+    AmpIframe,
+    AmpYoutube,
+    AmpVimeo,
+    AmpDailymotion,
+    LiteYoutube,
+    LiteVimeo,
     Other,
 }
 
@@ -157,6 +183,17 @@ impl Tag {
             b"title" => Tag::Title,
             b"track" => Tag::Track,
             b"video" => Tag::Video,
+            b"style" => Tag::Style,
+            b"amp-img" => Tag::AmpImg,
+            b"amp-anim" => Tag::AmpAnim,
+            b"amp-video" => Tag::AmpVideo,
+            b"amp-audio" => Tag::AmpAudio,
+            b"amp-iframe" => Tag::AmpIframe,
+            b"amp-youtube" => Tag::AmpYoutube,
+            b"amp-vimeo" => Tag::AmpVimeo,
+            b"amp-dailymotion" => Tag::AmpDailymotion,
+            b"lite-youtube" => Tag::LiteYoutube,
+            b"lite-vimeo" => Tag::LiteVimeo,
             _ => Tag::Other,
         }
     }
@@ -185,7 +222,9 @@ fn is_void(name: &[u8]) -> bool {
     )
 }
 
-/// The attributes any rule reads. `Itemprop` is read on every element (main-content marker);
+/// The attributes any rule reads. A few are read on every element: `itemprop` (main-content
+/// marker, microdata), `itemtype`, `style`, `class` and `id` (names a `<style>` rule may
+/// target), `data-youtube-id`, `data-video-id` and the provider attributes that go with it;
 /// the rest only on the elements that use them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attr {
@@ -207,16 +246,42 @@ enum Attr {
     Data,
     Itemprop,
     Datetime,
+    /// Kept only when it may hold a `url(`.
+    Style,
+    DataVideoid,
+    Videoid,
+    DataYoutubeId,
+    DataVideoId,
+    // Not kept as text but read as they come (`StartTag::read`).
+    Class,
+    Id,
+    Itemtype,
+    /// `data-provider`, `data-video-provider`, `data-platform`, `data-video-platform`,
+    /// `data-type`, `data-video-type`: which platform a `data-video-id` belongs to.
+    Provider,
 }
-const ATTR_COUNT: usize = 18;
+const ATTR_COUNT: usize = 27;
 
 impl Attr {
     fn of(tag: Tag, name: &[u8]) -> Option<Attr> {
-        if name == b"itemprop" {
-            return Some(Attr::Itemprop);
-        }
-        if tag == Tag::Other {
-            return None;
+        // Read on every element: byte comparisons only, most names fail on length.
+        let global = match name {
+            b"itemprop" => Some(Attr::Itemprop),
+            b"class" => Some(Attr::Class),
+            b"id" => Some(Attr::Id),
+            b"style" => Some(Attr::Style),
+            b"itemtype" => Some(Attr::Itemtype),
+            [b'd', b'a', b't', b'a', b'-', rest @ ..] => match rest {
+                b"youtube-id" => Some(Attr::DataYoutubeId),
+                b"video-id" => Some(Attr::DataVideoId),
+                b"provider" | b"video-provider" | b"platform" | b"video-platform" | b"type"
+                | b"video-type" => Some(Attr::Provider),
+                _ => None,
+            },
+            _ => None,
+        };
+        if global.is_some() || tag == Tag::Other {
+            return global;
         }
         Some(match name {
             b"src" => Attr::Src,
@@ -236,6 +301,8 @@ impl Attr {
             b"type" => Attr::Type,
             b"data" => Attr::Data,
             b"datetime" => Attr::Datetime,
+            b"data-videoid" => Attr::DataVideoid,
+            b"videoid" => Attr::Videoid,
             _ => return None,
         })
     }
@@ -252,13 +319,60 @@ struct StartTag {
     void: bool,
     /// The boolean `pubdate` attribute (HTML5 drafts' mark of a publication `<time>`).
     pubdate: bool,
+    /// The boolean `itemscope` attribute: the element starts a microdata item.
+    itemscope: bool,
+    /// What the first `itemtype` names.
+    itemtype: Option<Item>,
+    /// The platform the first provider attribute that names one names.
+    provider: Option<Platform>,
+    /// Whether `class` and `id` were read (the first of each counts), and where the walker's
+    /// record of main-content names stood before them (they are dropped again outside it).
+    has_class: bool,
+    has_id: bool,
+    names_mark: (usize, usize),
+    /// The tag name, for labels such as `div@data-youtube-id`.
+    name: Vec<u8>,
     pending: Option<Attr>,
     attrs: [Option<String>; ATTR_COUNT],
+    /// Which `attrs` were filled, so starting the next tag clears only those.
+    filled: u32,
 }
 
 impl StartTag {
     fn get(&self, attr: Attr) -> Option<&str> {
         self.attrs[attr as usize].as_deref()
+    }
+
+    /// Records an attribute's value: names, item types and providers as they come, the rest
+    /// as text (the first of a repeated attribute wins, as in browsers).
+    fn read(&mut self, attr: Attr, value: &[u8]) {
+        match attr {
+            // Read by the walker, which keeps them (`Walker::main_classes`).
+            Attr::Class | Attr::Id => {}
+            Attr::Itemtype if self.itemtype.is_none() => self.itemtype = Some(Item::of(value)),
+            Attr::Provider if self.provider.is_none() => {
+                self.provider = Platform::from_provider(value);
+            }
+            Attr::Itemtype | Attr::Provider => {}
+            // Most `style` attributes only hide or size things: not worth a copy.
+            Attr::Style if !css::may_hold_url(value) => {}
+            _ => {
+                let slot = &mut self.attrs[attr as usize];
+                if slot.is_none() {
+                    *slot = Some(String::from_utf8_lossy(value).into_owned());
+                    self.filled |= 1 << (attr as u32);
+                }
+            }
+        }
+    }
+
+    /// The tag name for a label, or `element` when it is too long to be a real one.
+    fn label_name(&self) -> Cow<'static, str> {
+        if self.name.len() <= 32 {
+            Cow::Owned(String::from_utf8_lossy(&self.name).into_owned())
+        } else {
+            Cow::Borrowed("element")
+        }
     }
 
     fn tag(&self) -> Tag {
@@ -280,27 +394,51 @@ struct Context {
     in_foreign: bool,
     /// Kind of the nearest enclosing `<picture>`/`<video>`/`<audio>`, for its `<source>`s.
     media: Option<Kind>,
+    /// The innermost microdata item (`itemscope itemtype=…`).
+    item: Item,
 }
 
-/// How a reference's kind is decided once its URL is known.
-#[derive(Debug, Clone, Copy)]
-enum KindRule {
-    /// The element says (an `<img>` is an image whatever its URL looks like).
-    Element(Kind),
-    /// The URL says if it can (`.png`, a YouTube watch page), else this.
-    FromUrl(Kind),
+/// What a microdata item is, as far as its media properties go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Item {
+    /// No item, or one that is neither media nor furniture (an `Article`).
+    #[default]
+    Plain,
+    Media(MediaType),
+    /// A publisher, author or other furniture item, and everything inside it: its
+    /// `contentUrl` is a logo or a portrait.
+    Furniture,
 }
 
-/// A reference as written in the document, before resolution.
-struct RawRef {
-    value: String,
-    rule: KindRule,
-    found_in: &'static str,
-    in_main: bool,
-    /// `<meta>` and `<link rel=image_src>` describe the whole document: never filtered by
-    /// main content.
-    document_level: bool,
+impl Item {
+    /// What an `itemtype` value names (its first type; `https://schema.org/VideoObject`).
+    fn of(itemtype: &[u8]) -> Item {
+        let first = itemtype
+            .split(|b| b.is_ascii_whitespace())
+            .find(|t| !t.is_empty())
+            .unwrap_or(b"");
+        let first = String::from_utf8_lossy(first);
+        let short = jsonld::short_type(&first);
+        if jsonld::is_furniture_type(short) {
+            Item::Furniture
+        } else {
+            MediaType::of(short).map_or(Item::Plain, Item::Media)
+        }
+    }
 }
+
+/// `itemprop`s by which an item is furniture whatever its type.
+const FURNITURE_PROPS: [&str; 9] = [
+    "publisher",
+    "author",
+    "creator",
+    "logo",
+    "brand",
+    "sourceOrganization",
+    "copyrightHolder",
+    "contributor",
+    "editor",
+];
 
 /// Where character data is going.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,10 +451,15 @@ enum TextSink {
     Noscript,
     /// The body of a `<script type="application/ld+json">`.
     JsonLd,
+    /// The body of a `<style>`.
+    Style,
 }
 
 /// JSON-LD kept per page at most (a few KiB on real pages; more is not structured data).
 const JSON_LD_MAX_BYTES: usize = 1 << 20;
+/// `<style>` text read per page at most (real pages inline up to a few hundred KiB); past it
+/// the rest of the page's CSS is not read.
+const STYLE_MAX_BYTES: usize = 1 << 20;
 
 struct Walker {
     opts: ExtractOptions,
@@ -344,6 +487,42 @@ struct Walker {
     json_ld: Vec<u8>,
     json_ld_total: usize,
     json_ld_values: Vec<serde_json::Value>,
+    json_ld_budget: MediaBudget,
+    /// How much `<style>` text was read.
+    style_read: usize,
+    /// The names each `<style>` rule known only by its classes and ids needs inside the main
+    /// content (`RawRef::needs_main_names`), decided once the whole page is read.
+    style_names: Vec<Vec<Vec<u64>>>,
+    /// The `class` and `id` values of elements inside the marked main content, each followed
+    /// by a space: hashed (`css::name_hash`) only if a `<style>` rule asks about them.
+    main_classes: Vec<u8>,
+    main_ids: Vec<u8>,
+}
+
+/// The main content's classes and ids as the CSS reader asks about them, hashed and sorted
+/// the first time it does.
+struct MainContentNames<'a> {
+    classes: &'a [u8],
+    ids: &'a [u8],
+    hashed: OnceCell<Vec<u64>>,
+}
+
+impl MainContentNames<'_> {
+    /// Whether every one of `names` is set on an element inside the main content.
+    fn all_in_main(&self, names: &[u64]) -> bool {
+        let hashed = self.hashed.get_or_init(|| {
+            let mut hashed = Vec::new();
+            for (prefix, text) in [(b'.', self.classes), (b'#', self.ids)] {
+                let words = text.split(|b| b.is_ascii_whitespace());
+                let words = words.filter(|w| !w.is_empty());
+                hashed.extend(words.map(|w| css::name_hash(prefix, w)));
+            }
+            hashed.sort_unstable();
+            hashed.dedup();
+            hashed
+        });
+        names.iter().all(|n| hashed.binary_search(n).is_ok())
+    }
 }
 
 /// Candidate publication dates, in the order they are believed: the OpenGraph article
@@ -379,6 +558,11 @@ impl Walker {
             json_ld: Vec::new(),
             json_ld_total: 0,
             json_ld_values: Vec::new(),
+            json_ld_budget: MediaBudget::default(),
+            style_read: 0,
+            style_names: Vec::new(),
+            main_classes: Vec::new(),
+            main_ids: Vec::new(),
         }
     }
 
@@ -409,21 +593,42 @@ impl Walker {
                 self.start.name_id = name_id(name);
                 self.start.void = is_void(name);
                 self.start.pubdate = false;
+                self.start.itemscope = false;
+                self.start.itemtype = None;
+                self.start.provider = None;
+                self.start.has_class = false;
+                self.start.has_id = false;
+                self.start.names_mark = (self.main_classes.len(), self.main_ids.len());
+                self.start.name.clear();
+                self.start.name.extend_from_slice(name);
                 self.start.pending = None;
-                for slot in &mut self.start.attrs {
-                    *slot = None;
+                while self.start.filled != 0 {
+                    let slot = self.start.filled.trailing_zeros() as usize;
+                    self.start.attrs[slot] = None;
+                    self.start.filled &= self.start.filled - 1;
                 }
             }
             CallbackEvent::AttributeName { name } if self.start.open => {
                 self.start.pubdate |= name == b"pubdate";
+                self.start.itemscope |= name == b"itemscope";
                 self.start.pending = Attr::of(self.start.tag(), name);
             }
             CallbackEvent::AttributeValue { value } if self.start.open => {
-                if let Some(attr) = self.start.pending.take() {
-                    let slot = &mut self.start.attrs[attr as usize];
-                    if slot.is_none() {
-                        *slot = Some(String::from_utf8_lossy(value).into_owned());
+                match self.start.pending.take() {
+                    // Kept as they come (a copy, no hashing): most elements are not inside
+                    // the main content and are dropped again once their tag is read.
+                    Some(Attr::Class) if !self.start.has_class => {
+                        self.start.has_class = true;
+                        self.main_classes.extend_from_slice(value);
+                        self.main_classes.push(b' ');
                     }
+                    Some(Attr::Id) if !self.start.has_id => {
+                        self.start.has_id = true;
+                        self.main_ids.extend_from_slice(value);
+                        self.main_ids.push(b' ');
+                    }
+                    Some(attr) => self.start.read(attr, value),
+                    None => {}
                 }
             }
             CallbackEvent::CloseStartTag { self_closing } if self.start.open => {
@@ -445,6 +650,9 @@ impl Walker {
                     self.json_ld_total += value.len();
                     self.json_ld.extend_from_slice(value);
                 }
+                // html5gum hands a `<style>`'s text over whole, at its end tag: it is read
+                // in place, no copy kept.
+                TextSink::Style => self.read_style(value),
                 _ => {}
             },
             _ => {}
@@ -470,7 +678,14 @@ impl Walker {
                 }));
         self.has_marker |= marker;
         let in_main = outer.in_main || marker;
-        self.collect(tag, in_main, outer.media);
+        if !in_main {
+            let (classes, ids) = self.start.names_mark;
+            self.main_classes.truncate(classes);
+            self.main_ids.truncate(ids);
+        }
+        let item = self.item(outer.item);
+        self.collect(tag, in_main, outer.media, item);
+        self.collect_anywhere(in_main);
 
         self.sink = TextSink::Ignore;
         match tag {
@@ -486,6 +701,7 @@ impl Walker {
                 self.json_ld.clear();
                 self.sink = TextSink::JsonLd;
             }
+            Tag::Style => self.sink = TextSink::Style,
             _ => {}
         }
 
@@ -495,10 +711,11 @@ impl Walker {
                 in_foreign: foreign,
                 media: match tag {
                     Tag::Picture => Some(Kind::Image),
-                    Tag::Video => Some(Kind::Video),
-                    Tag::Audio => Some(Kind::Audio),
+                    Tag::Video | Tag::AmpVideo => Some(Kind::Video),
+                    Tag::Audio | Tag::AmpAudio => Some(Kind::Audio),
                     _ => outer.media,
                 },
+                item,
             };
             if self.stack.len() < MAX_DEPTH {
                 self.stack.push(Frame {
@@ -523,9 +740,11 @@ impl Walker {
                 // Invalid JSON-LD is common enough (trailing commas, HTML comments) and says
                 // nothing reliable: it is skipped.
                 if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&text) {
+                    jsonld::media_refs(&v, &mut self.json_ld_budget, &mut self.raw);
                     self.json_ld_values.push(v);
                 }
             }
+            TextSink::Style => {}
             TextSink::Ignore => {}
         }
         self.sink = TextSink::Ignore;
@@ -571,7 +790,22 @@ impl Walker {
         self.reparsing = false;
     }
 
-    fn collect(&mut self, tag: Tag, in_main: bool, media: Option<Kind>) {
+    /// The microdata item this element's content belongs to.
+    fn item(&self, outer: Item) -> Item {
+        if outer == Item::Furniture {
+            return Item::Furniture;
+        }
+        if !self.start.itemscope && self.start.itemtype.is_none() {
+            return outer;
+        }
+        let itemprop = self.start.get(Attr::Itemprop).unwrap_or("");
+        if FURNITURE_PROPS.iter().any(|p| has_token(itemprop, p)) {
+            return Item::Furniture;
+        }
+        self.start.itemtype.unwrap_or(Item::Plain)
+    }
+
+    fn collect(&mut self, tag: Tag, in_main: bool, media: Option<Kind>, item: Item) {
         use Attr::*;
         match tag {
             Tag::Img => {
@@ -627,7 +861,66 @@ impl Walker {
                 let found_in = if tag == Tag::A { "a@href" } else { "area@href" };
                 self.push(Href, KindRule::FromUrl(Kind::Page), found_in, in_main);
             }
-            Tag::Meta => self.collect_meta(),
+            Tag::AmpImg | Tag::AmpAnim => {
+                let image = KindRule::Element(Kind::Image);
+                let (src, srcset) = if tag == Tag::AmpImg {
+                    ("amp-img@src", "amp-img@srcset")
+                } else {
+                    ("amp-anim@src", "amp-anim@srcset")
+                };
+                self.push(Src, image, src, in_main);
+                self.push_srcset(Srcset, image, srcset, in_main);
+            }
+            Tag::AmpVideo => {
+                self.push(
+                    Src,
+                    KindRule::Element(Kind::Video),
+                    "amp-video@src",
+                    in_main,
+                );
+                let image = KindRule::Element(Kind::Image);
+                self.push(Poster, image, "amp-video@poster", in_main);
+            }
+            Tag::AmpAudio => {
+                self.push(
+                    Src,
+                    KindRule::Element(Kind::Audio),
+                    "amp-audio@src",
+                    in_main,
+                );
+            }
+            Tag::AmpIframe => {
+                self.push(
+                    Src,
+                    KindRule::Element(Kind::Embed),
+                    "amp-iframe@src",
+                    in_main,
+                );
+            }
+            Tag::AmpYoutube => {
+                let label = "amp-youtube@data-videoid";
+                self.push_video_id(DataVideoid, Platform::YouTube, label.into(), in_main);
+            }
+            Tag::AmpVimeo => {
+                let label = "amp-vimeo@data-videoid";
+                self.push_video_id(DataVideoid, Platform::Vimeo, label.into(), in_main);
+            }
+            Tag::AmpDailymotion => {
+                let label = "amp-dailymotion@data-videoid";
+                self.push_video_id(DataVideoid, Platform::Dailymotion, label.into(), in_main);
+            }
+            Tag::LiteYoutube => {
+                let label = "lite-youtube@videoid";
+                self.push_video_id(Videoid, Platform::YouTube, label.into(), in_main);
+            }
+            Tag::LiteVimeo => {
+                let label = "lite-vimeo@videoid";
+                self.push_video_id(Videoid, Platform::Vimeo, label.into(), in_main);
+            }
+            Tag::Meta => {
+                self.collect_microdata(tag, in_main, item);
+                self.collect_meta();
+            }
             Tag::Time => {
                 let marked = self.start.pubdate
                     || self
@@ -638,7 +931,10 @@ impl Walker {
                     self.published.time_element = self.start.attrs[Datetime as usize].take();
                 }
             }
-            Tag::Link => self.collect_link(),
+            Tag::Link => {
+                self.collect_microdata(tag, in_main, item);
+                self.collect_link();
+            }
             Tag::Base if self.base_href.is_none() => {
                 self.base_href = self.start.attrs[Href as usize].take();
             }
@@ -662,13 +958,102 @@ impl Walker {
             return;
         };
         if let Some(value) = self.start.attrs[Attr::Content as usize].take() {
-            self.raw.push(RawRef {
-                value,
-                rule: KindRule::Element(kind),
-                found_in,
-                in_main: false,
-                document_level: true,
-            });
+            self.raw
+                .push(RawRef::document(value, KindRule::Element(kind), found_in));
+        }
+    }
+
+    /// `itemprop=contentUrl|embedUrl|thumbnailUrl` on `<meta content>` or `<link href>`: a
+    /// media item's files, in the main content like the elements around them.
+    fn collect_microdata(&mut self, tag: Tag, in_main: bool, item: Item) {
+        let Some(itemprop) = self.start.get(Attr::Itemprop) else {
+            return;
+        };
+        if item == Item::Furniture {
+            return;
+        }
+        let Some(prop) = ["contentUrl", "embedUrl", "thumbnailUrl"]
+            .into_iter()
+            .find(|p| has_token(itemprop, p))
+        else {
+            return;
+        };
+        let (attr, found_in) = match (tag, prop) {
+            (Tag::Meta, "contentUrl") => (Attr::Content, "meta[itemprop=contentUrl]"),
+            (Tag::Meta, "embedUrl") => (Attr::Content, "meta[itemprop=embedUrl]"),
+            (Tag::Meta, _) => (Attr::Content, "meta[itemprop=thumbnailUrl]"),
+            (_, "contentUrl") => (Attr::Href, "link[itemprop=contentUrl]"),
+            (_, "embedUrl") => (Attr::Href, "link[itemprop=embedUrl]"),
+            (_, _) => (Attr::Href, "link[itemprop=thumbnailUrl]"),
+        };
+        let rule = match (prop, item) {
+            ("embedUrl", _) => KindRule::FromUrl(Kind::Embed),
+            ("thumbnailUrl", _) => KindRule::Element(Kind::Image),
+            (_, Item::Media(MediaType::Image)) => KindRule::Element(Kind::Image),
+            (_, Item::Media(MediaType::Video)) => KindRule::Element(Kind::Video),
+            (_, Item::Media(MediaType::Audio)) => KindRule::Element(Kind::Audio),
+            _ => KindRule::FromUrl(Kind::Other),
+        };
+        // Cloned, not taken: the same `<meta>` may also be an OpenGraph tag.
+        if let Some(value) = self.start.get(attr).map(str::to_owned) {
+            self.raw
+                .push(RawRef::element(value, rule, found_in, in_main));
+        }
+    }
+
+    /// What any element may cite: pictures in its `style`, and a video named by id
+    /// (`data-youtube-id`, or `data-video-id` with a provider attribute).
+    fn collect_anywhere(&mut self, in_main: bool) {
+        if let Some(style) = self.start.attrs[Attr::Style as usize].take() {
+            for found in css::declaration_urls(style.as_bytes()) {
+                let rule = KindRule::FromUrl(Kind::Image);
+                let label = found.property.inline_label();
+                self.raw
+                    .push(RawRef::element(found.url, rule, label, in_main));
+            }
+        }
+        if self.start.get(Attr::DataYoutubeId).is_some() {
+            let label = format!("{}@data-youtube-id", self.start.label_name());
+            let attr = Attr::DataYoutubeId;
+            self.push_video_id(attr, Platform::YouTube, label.into(), in_main);
+        }
+        if let Some(platform) = self.start.provider {
+            if self.start.get(Attr::DataVideoId).is_some() {
+                let label = format!("{}@data-video-id", self.start.label_name());
+                self.push_video_id(Attr::DataVideoId, platform, label.into(), in_main);
+            }
+        }
+    }
+
+    /// A video named only by its id on `platform`: its watch URL, if the id is valid.
+    fn push_video_id(
+        &mut self,
+        attr: Attr,
+        platform: Platform,
+        found_in: Cow<'static, str>,
+        in_main: bool,
+    ) {
+        let Some(url) = self.start.get(attr).and_then(|id| platform.watch_url(id)) else {
+            return;
+        };
+        let rule = KindRule::Element(Kind::Video);
+        self.raw.push(RawRef::element(url, rule, found_in, in_main));
+    }
+
+    /// The pictures of a `<style>`'s rules that may be the article's; those known only by
+    /// their classes and ids wait for the main content's names (`finish`).
+    fn read_style(&mut self, text: &[u8]) {
+        let room = STYLE_MAX_BYTES - self.style_read;
+        let text = &text[..text.len().min(room)];
+        self.style_read += text.len();
+        for (scope, found) in css::style_sheet_urls(text) {
+            let rule = KindRule::FromUrl(Kind::Image);
+            let mut raw = RawRef::document(found.url, rule, found.property.block_label());
+            if let Scope::Names(names) = scope {
+                raw.needs_main_names = Some(self.style_names.len());
+                self.style_names.push(names);
+            }
+            self.raw.push(raw);
         }
     }
 
@@ -708,26 +1093,17 @@ impl Walker {
         }
         if image_src {
             if let Some(value) = self.start.attrs[Attr::Href as usize].take() {
-                self.raw.push(RawRef {
-                    value,
-                    rule: KindRule::Element(Kind::Image),
-                    found_in: "link[image_src]",
-                    in_main: false,
-                    document_level: true,
-                });
+                let rule = KindRule::Element(Kind::Image);
+                self.raw
+                    .push(RawRef::document(value, rule, "link[image_src]"));
             }
         }
     }
 
     fn push(&mut self, attr: Attr, rule: KindRule, found_in: &'static str, in_main: bool) {
         if let Some(value) = self.start.attrs[attr as usize].take() {
-            self.raw.push(RawRef {
-                value,
-                rule,
-                found_in,
-                in_main,
-                document_level: false,
-            });
+            self.raw
+                .push(RawRef::element(value, rule, found_in, in_main));
         }
     }
 
@@ -736,13 +1112,12 @@ impl Walker {
             return;
         };
         for candidate in parse_srcset(value) {
-            self.raw.push(RawRef {
-                value: candidate.to_owned(),
+            self.raw.push(RawRef::element(
+                candidate.to_owned(),
                 rule,
                 found_in,
                 in_main,
-                document_level: false,
-            });
+            ));
         }
     }
 
@@ -776,17 +1151,30 @@ impl Walker {
     }
 
     /// Resolves every raw reference now that the base is known, then filters and deduplicates.
-    fn finish(self, doc_url: Option<&Url>) -> Extraction {
+    fn finish(mut self, doc_url: Option<&Url>) -> Extraction {
         let (base, canonical) = self.document_urls(doc_url);
+        let raws = std::mem::take(&mut self.raw);
+        let main = MainContentNames {
+            classes: &self.main_classes,
+            ids: &self.main_ids,
+            hashed: OnceCell::new(),
+        };
+        let is_article_rule = |i: usize| {
+            let selectors = self.style_names.get(i).map_or(&[][..], Vec::as_slice);
+            selectors.iter().any(|names| main.all_in_main(names))
+        };
         // A marker that holds no reference (an empty schema.org <article> stub in the head) does
         // not mark the main content: filtering by it would drop every picture of the page.
-        let main_cites_something = self.raw.iter().any(|r| r.in_main && !r.document_level);
+        let main_cites_something = raws.iter().any(|r| r.in_main && !r.document_level);
         let drop_outside = self.has_marker && main_cites_something && !self.opts.whole_page;
         let mut refs: Vec<FoundRef> = Vec::new();
         let mut index: HashMap<Url, usize> = HashMap::new();
         let mut unresolved: HashSet<&str> = HashSet::new();
         let mut outside: HashSet<Url> = HashSet::new();
-        for raw in &self.raw {
+        for raw in &raws {
+            if raw.needs_main_names.is_some_and(|i| !is_article_rule(i)) {
+                continue;
+            }
             let value = raw.value.trim_matches(|c: char| c.is_ascii_whitespace());
             if value.is_empty() || value.starts_with('#') {
                 continue;
@@ -815,6 +1203,10 @@ impl Walker {
             let kind = match raw.rule {
                 KindRule::Element(kind) => kind,
                 KindRule::FromUrl(fallback) => kind_from_url(&url).unwrap_or(fallback),
+                KindRule::UrlOnly => match kind_from_url(&url) {
+                    Some(kind) => kind,
+                    None => continue,
+                },
             };
             if let Some(&i) = index.get(&url) {
                 // The first sighting names the place; a more specific kind still wins, so a
@@ -1003,6 +1395,62 @@ mod tests {
         let got = extract_html(html.as_bytes(), base.as_ref(), &ExtractOptions::default());
         assert_eq!(got.refs.len(), 100_001);
         assert_eq!(got.title.as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn hostile_styles_json_ld_and_components_stay_linear() {
+        let base = Url::parse("https://a.example/").ok();
+        let opts = ExtractOptions::default();
+        // 100,000 inline styles, each with a picture, inside the article.
+        let mut html = String::from("<article>");
+        for i in 0..100_000 {
+            html.push_str(&format!(
+                "<div style=\"background-image:url(/s{i}.jpg)\"></div>"
+            ));
+        }
+        // One 5 MB style attribute: a URL that never closes, and a million `url(` openings.
+        html.push_str("<div style=\"background:url(/big");
+        html.push_str(&"x".repeat(5_000_000));
+        html.push_str("\"></div><div style=\"background:");
+        html.push_str(&"url(".repeat(1_000_000));
+        html.push_str("\"></div></article>");
+        let got = extract_html(html.as_bytes(), base.as_ref(), &opts);
+        assert_eq!(got.refs.len(), 100_001);
+
+        // JSON-LD nested past serde's recursion limit (not parsed), nested within it but past
+        // the walk's depth (not read), and a list longer than the walk's budget.
+        let mut html = String::from("<script type=\"application/ld+json\">");
+        html.push_str(&"[".repeat(100_000));
+        html.push_str("</script><script type=\"application/ld+json\">{\"image\":");
+        html.push_str(&"[".repeat(100));
+        html.push_str("\"/deep.jpg\"");
+        html.push_str(&"]".repeat(100));
+        html.push_str("}</script><script type=\"application/ld+json\">{\"image\":[");
+        let list: Vec<String> = (0..60_000).map(|i| format!("\"/i{i}.jpg\"")).collect();
+        html.push_str(&list.join(","));
+        html.push_str("]}</script>");
+        let got = extract_html(html.as_bytes(), base.as_ref(), &opts);
+        assert!(got.refs.iter().all(|r| r.url.path() != "/deep.jpg"));
+        assert!(
+            (40_000..50_000).contains(&got.refs.len()),
+            "{}",
+            got.refs.len()
+        );
+
+        // A `<style>` of 100,000 hero rules is read up to its cap, and 100,000 `{` and
+        // `@media` openings cost one pass.
+        let mut html = String::from("<style>");
+        for i in 0..100_000 {
+            html.push_str(&format!(".hero-{i}{{background:url(/h{i}.jpg)}}"));
+        }
+        html.push_str(&"{".repeat(100_000));
+        html.push_str("</style><style>");
+        html.push_str(&"@media x{".repeat(100_000));
+        html.push_str("</style>");
+        let got = extract_html(html.as_bytes(), base.as_ref(), &opts);
+        let per_rule = ".hero-99999{background:url(/h99999.jpg)}".len();
+        assert!(got.refs.len() >= STYLE_MAX_BYTES / per_rule);
+        assert!(got.refs.len() < 100_000);
     }
 
     #[test]

@@ -3,13 +3,20 @@
 //! stage reads only what it is given: it never fetches, and it decides nothing about what is due.
 //!
 //! HTML goes through a streaming tokenizer (`html.rs`), not a DOM, so a page costs one pass and
-//! no tree; `srcset.rs` splits responsive-image candidates, `kind.rs` guesses kinds from URLs and
-//! content types, `text.rs` finds bare URLs, and `feed.rs` lists a feed's article pages.
+//! no tree; it hands the text it cannot read itself to `jsonld.rs` (schema.org structured data)
+//! and `css.rs` (pictures in `style` attributes and `<style>` rules), and turns players that
+//! name a video only by id into watch URLs with `components.rs`; `raw.rs` is the unresolved
+//! reference they all produce. `srcset.rs` splits responsive-image candidates, `kind.rs`
+//! guesses kinds from URLs and content types, `text.rs` finds bare URLs, and `feed.rs` lists a
+//! feed's article pages.
 
+mod components;
+mod css;
 mod feed;
 mod html;
 mod jsonld;
 mod kind;
+mod raw;
 mod srcset;
 mod text;
 
@@ -55,7 +62,9 @@ pub struct FoundRef {
     pub url: url::Url,
     pub kind: Kind,
     /// Where in the document it was first seen: `img@src`, `source@srcset`, `meta[og:image]`,
-    /// `link[image_src]`, `a@href`, `text`, …
+    /// `link[image_src]`, `a@href`, `amp-video@poster`, `lite-youtube@videoid`,
+    /// `meta[itemprop=contentUrl]`, `style[background-image]`, `style-block[background]`,
+    /// `json-ld[VideoObject.contentUrl]`, `text`, …
     pub found_in: String,
 }
 
