@@ -158,11 +158,7 @@ impl VideoCapturer {
         if !fetch.guards_addresses() || self.tool.is_none() {
             return self;
         }
-        let started =
-            crate::fetch::resolve::Resolver::new(&fetch.nameservers, fetch.connect_timeout, true)
-                .map_err(|e| e.to_string())
-                .and_then(|r| crate::fetch::gate::PolicyProxy::start(r).map_err(|e| e.to_string()));
-        match started {
+        match crate::fetch::gate::PolicyProxy::for_fetch(fetch) {
             Ok(gate) => self.gate = Some(gate),
             Err(e) => self.gate_error = Some(e),
         }

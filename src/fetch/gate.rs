@@ -47,6 +47,14 @@ impl PolicyProxy {
         Ok(PolicyProxy { addr, task })
     }
 
+    /// The proxy for tools fetching under `fetch`'s address policy, resolving with its name
+    /// servers; the error says why it could not start.
+    pub fn for_fetch(fetch: &crate::config::FetchConfig) -> Result<PolicyProxy, String> {
+        let resolver = Resolver::new(&fetch.nameservers, fetch.connect_timeout, true)
+            .map_err(|e| e.to_string())?;
+        PolicyProxy::start(resolver).map_err(|e| e.to_string())
+    }
+
     /// `http://127.0.0.1:PORT`, for a tool's `--proxy`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -220,14 +220,7 @@ impl Renderer {
         }
         state.launches += 1;
         if self.fetch.guards_addresses() && state.gate.is_none() {
-            let started = crate::fetch::resolve::Resolver::new(
-                &self.fetch.nameservers,
-                self.fetch.connect_timeout,
-                true,
-            )
-            .map_err(|e| e.to_string())
-            .and_then(|res| PolicyProxy::start(res).map_err(|e| e.to_string()));
-            match started {
+            match PolicyProxy::for_fetch(&self.fetch) {
                 Ok(g) => state.gate = Some(g),
                 Err(e) => {
                     let e = RenderError::Launch(format!(

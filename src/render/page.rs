@@ -164,14 +164,9 @@ async fn render_in(
     let result = async {
         let net = watch_network(&page).await?;
         let (w, h) = job.viewport;
-        page.execute(SetDeviceMetricsOverrideParams::new(
-            i64::from(w),
-            i64::from(h),
-            1.0,
-            false,
-        ))
-        .await
-        .map_err(cdp("set the viewport"))?;
+        set_window(&page, w, h)
+            .await
+            .map_err(cdp("set the viewport"))?;
         // The navigation answers once the page has loaded (its `load` event): a page with a
         // resource that never arrives never does, so past its share of the time the page is
         // read as it stands.
@@ -207,6 +202,18 @@ async fn render_in(
     .await;
     let _ = page.close().await;
     result
+}
+
+/// Sizes the page's window (CSS pixels, no device scaling).
+async fn set_window(page: &Page, width: u32, height: u32) -> chromiumoxide::Result<()> {
+    page.execute(SetDeviceMetricsOverrideParams::new(
+        i64::from(width),
+        i64::from(height),
+        1.0,
+        false,
+    ))
+    .await
+    .map(|_| ())
 }
 
 fn cookie_param(c: &BrowserCookie) -> CookieParam {
@@ -429,14 +436,9 @@ async fn screenshot(page: &Page, job: &PageJob<'_>) -> Result<Screenshot, Render
     let full = content.height.ceil().max(f64::from(vh));
     let height = full.min(f64::from(job.max_height)) as u32;
     let cut = full > f64::from(job.max_height);
-    page.execute(SetDeviceMetricsOverrideParams::new(
-        i64::from(w),
-        i64::from(height),
-        1.0,
-        false,
-    ))
-    .await
-    .map_err(cdp("size the page for its screenshot"))?;
+    set_window(page, w, height)
+        .await
+        .map_err(cdp("size the page for its screenshot"))?;
     let p = CaptureScreenshotParams {
         format: Some(CaptureScreenshotFormat::Png),
         capture_beyond_viewport: Some(true),
