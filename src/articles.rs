@@ -13,7 +13,7 @@ pub enum RemoveError {
     #[error("cannot delete object {sha256} from the store: {source}")]
     Delete {
         sha256: String,
-        source: std::io::Error,
+        source: crate::store::ReadError,
     },
 }
 
@@ -31,16 +31,10 @@ pub fn remove(db: &mut Db, store: &Store, id: i64, purge: bool) -> Result<Remove
     let now = crate::clock::now();
     let (rows, unneeded) = db.transaction(|tx| tx.remove_article(id, now, purge))?;
     for sha in &unneeded {
-        match std::fs::remove_file(store.object_path(sha)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(RemoveError::Delete {
-                    sha256: sha.clone(),
-                    source,
-                })
-            }
-        }
+        store.remove(sha).map_err(|source| RemoveError::Delete {
+            sha256: sha.clone(),
+            source,
+        })?;
     }
     Ok(Removed {
         orphaned_refs: rows.orphaned_refs,

@@ -23,6 +23,11 @@ pub struct Cli {
     /// Store directory (overrides `archive` in the config); the database lives inside it.
     #[arg(long, global = true, value_name = "DIR")]
     pub archive: Option<PathBuf>,
+    /// Where the objects live (overrides `store` in the config): a folder, or
+    /// s3://BUCKET/PREFIX on an S3-compatible service (see `[s3]`); the record stays in the
+    /// archive folder.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -62,6 +67,11 @@ pub enum Command {
     },
     /// Write a commented config.toml and an empty archive (in DIR, default the current folder).
     Init(InitArgs),
+    /// Work on the object store itself (copy an archive's objects to another store).
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         #[arg(value_enum)]
@@ -69,6 +79,17 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `linkvault man > linkvault.1`.
     Man,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAction {
+    /// Copy every object the record holds to another store (a folder or s3://BUCKET/PREFIX),
+    /// verifying each; resumable, and nothing is switched until you set `store` to it.
+    Copy {
+        /// The target: a folder, or s3://BUCKET/PREFIX (reached with the same `[s3]` settings).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

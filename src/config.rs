@@ -36,6 +36,32 @@ pub struct Config {
     pub rescue: RescueConfig,
     pub filter: FilterConfig,
     pub render: RenderConfig,
+    /// Where the objects live (`store` and `[s3]`).
+    pub store: StoreConfig,
+}
+
+/// Where the archive's objects live: the archive folder (default), another folder, or an
+/// S3-compatible bucket. The SQLite record always stays in the archive folder.
+#[derive(Debug, Clone, Default)]
+pub struct StoreConfig {
+    /// `store = "s3://BUCKET/PREFIX"` or a folder; `None`: the archive folder itself.
+    pub location: Option<String>,
+    pub s3: S3Config,
+}
+
+/// `[s3]`: how to reach an S3-compatible service. Credentials come only from the standard
+/// `AWS_*` environment variables (never from this file, never printed); these keys override
+/// `AWS_ENDPOINT_URL`, `AWS_REGION` and `AWS_ALLOW_HTTP`.
+#[derive(Debug, Clone, Default)]
+pub struct S3Config {
+    /// The service's URL (`https://s3.example.org`); empty: AWS itself.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Allow plain `http://` endpoints (a server on the local network).
+    pub allow_http: Option<bool>,
+    /// Send `If-None-Match: *` on uploads so a shared bucket never has an object replaced;
+    /// off for the rare server that refuses the header.
+    pub conditional_put: bool,
 }
 
 /// Whether article pages are rendered in headless Chromium.
@@ -268,6 +294,13 @@ impl Default for Config {
                 submit_per_run: 50,
             },
             filter: FilterConfig::default(),
+            store: StoreConfig {
+                location: None,
+                s3: S3Config {
+                    conditional_put: true,
+                    ..S3Config::default()
+                },
+            },
             render: RenderConfig {
                 enabled: RenderMode::Auto,
                 chromium: String::new(),
@@ -296,6 +329,17 @@ struct RawConfig {
     rescue: Option<RawRescue>,
     filter: Option<RawFilter>,
     render: Option<RawRender>,
+    store: Option<String>,
+    s3: Option<RawS3>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawS3 {
+    endpoint: Option<String>,
+    region: Option<String>,
+    allow_http: Option<bool>,
+    conditional_put: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -602,6 +646,22 @@ impl Config {
         set(&mut c.filter.exclude, x.exclude);
         set(&mut c.filter.include, x.include);
         set(&mut c.filter.exclude_hosts, x.exclude_hosts);
+
+        // A folder given relative is taken relative to the config's folder, as `archive` is.
+        c.store.location = raw.store.filter(|s| !s.trim().is_empty()).map(|s| {
+            let local = !s.contains("://") && Path::new(&s).is_relative();
+            if local && !base.as_os_str().is_empty() {
+                base.join(&s).to_string_lossy().into_owned()
+            } else {
+                s
+            }
+        });
+        let s3 = raw.s3.unwrap_or_default();
+        let cs3 = &mut c.store.s3;
+        cs3.endpoint = s3.endpoint.filter(|s| !s.trim().is_empty());
+        cs3.region = s3.region.filter(|s| !s.trim().is_empty());
+        cs3.allow_http = s3.allow_http;
+        set(&mut cs3.conditional_put, s3.conditional_put);
 
         let r = raw.render.unwrap_or_default();
         let cr = &mut c.render;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::clock;
 use crate::db::{Db, DbError};
 use crate::output::Output;
-use crate::store::{copy_verified, ReadError, Store};
+use crate::store::{ReadError, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
@@ -93,13 +93,12 @@ pub fn resolve_url(
 /// the hash). Returns the byte count. The bytes are re-hashed as they are written; a regular
 /// file is replaced only when all of them were written and matched.
 pub fn write(store: &Store, sha256: &str, out: &Path) -> Result<u64, RestoreError> {
-    let src = store.object_path(sha256);
     if out == Path::new("-") {
         // Standard output cannot be taken back: prove the object good before writing a byte.
-        copy_verified(&src, sha256, &mut io::sink())?;
+        store.copy_verified(sha256, &mut io::sink())?;
         let stdout = io::stdout();
         let mut lock = stdout.lock();
-        let n = copy_verified(&src, sha256, &mut lock)?;
+        let n = store.copy_verified(sha256, &mut lock)?;
         lock.flush().map_err(|source| RestoreError::Output {
             path: out.to_path_buf(),
             source,
@@ -119,11 +118,11 @@ pub fn write(store: &Store, sha256: &str, out: &Path) -> Result<u64, RestoreErro
     };
     let mut dest = Output::create(out).map_err(output_err)?;
     if dest.writes_through() {
-        copy_verified(&src, sha256, &mut io::sink())?;
+        store.copy_verified(sha256, &mut io::sink())?;
     }
     let n = {
         let mut w = BufWriter::with_capacity(1 << 20, &mut dest);
-        let n = copy_verified(&src, sha256, &mut w)?;
+        let n = store.copy_verified(sha256, &mut w)?;
         w.flush().map_err(output_err)?;
         n
     };

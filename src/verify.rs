@@ -1,11 +1,12 @@
 //! `verify`: re-hash every stored object and check the database against the store, like
-//! `git fsck` / `restic check --read-data`. Reports every problem; changes nothing.
+//! `git fsck` / `restic check --read-data`. Reports every problem; changes nothing. `repair`
+//! then makes the record honest about what was lost. Works the same on a folder and a bucket.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crate::db::{Db, DbError};
-use crate::store::{hash_file, is_sha256, Store};
+use crate::store::{is_sha256, ReadError, Store};
 
 #[derive(Debug, Default)]
 pub struct VerifyReport {
@@ -19,6 +20,8 @@ pub struct VerifyReport {
     pub dangling: Vec<String>,
     /// Files in the store the database does not know (harmless: a run killed after the write).
     pub unreferenced: Vec<String>,
+    /// The same, with their sizes (what `repair` records).
+    pub unreferenced_sizes: Vec<(String, u64)>,
     /// Leftover temporary files (removed by the next run).
     pub temp_files: u64,
 }
@@ -80,8 +83,8 @@ impl VerifyReport {
 #[derive(Debug, Default)]
 pub struct RepairReport {
     pub temp_files_removed: usize,
-    /// Corrupted objects moved to `quarantine/` (never deleted).
-    pub quarantined: Vec<String>,
+    /// Corrupted objects moved to `quarantine/` (never deleted), with where each went.
+    pub quarantined: Vec<(String, String)>,
     /// References and articles queued for a full download in the next run.
     pub requeued: usize,
     /// Objects found in the store, verified, and recorded in the database.
@@ -93,11 +96,8 @@ pub struct RepairReport {
 impl RepairReport {
     pub fn render(&self) -> String {
         let mut out = String::new();
-        for h in &self.quarantined {
-            let _ = writeln!(
-                out,
-                "quarantined {h}: moved to quarantine/ (kept for inspection)"
-            );
+        for (h, to) in &self.quarantined {
+            let _ = writeln!(out, "quarantined {h}: moved to {to} (kept for inspection)");
         }
         let _ = writeln!(
             out,
@@ -124,13 +124,9 @@ pub fn repair(
         temp_files_removed: store.clean_temp_files().map_err(RepairError::Io)?,
         ..RepairReport::default()
     };
-    let quarantine = store.root().join("quarantine");
     for h in &found.corrupted {
-        std::fs::create_dir_all(&quarantine).map_err(RepairError::Io)?;
-        let from = store.object_path(h);
-        let to = quarantine.join(format!("{h}.{}", crate::clock::now()));
-        std::fs::rename(&from, &to).map_err(RepairError::Io)?;
-        r.quarantined.push(h.clone());
+        let to = store.quarantine(h)?;
+        r.quarantined.push((h.clone(), to));
     }
     let lost: Vec<&String> = found
         .corrupted
@@ -147,12 +143,9 @@ pub fn repair(
             n += requeued;
             r.captures_lost += captures;
         }
-        for h in &found.unreferenced {
+        for (h, bytes) in &found.unreferenced_sizes {
             // Only objects that hashed correctly are listed as unreferenced.
-            let bytes = std::fs::metadata(store.object_path(h))
-                .map(|m| m.len())
-                .unwrap_or(0);
-            tx.insert_object(h, bytes, crate::clock::now())?;
+            tx.insert_object(h, *bytes, crate::clock::now())?;
         }
         Ok(n)
     })?;
@@ -166,6 +159,16 @@ pub enum RepairError {
     Db(#[from] DbError),
     #[error("cannot repair the store: {0}")]
     Io(std::io::Error),
+    #[error(transparent)]
+    Store(#[from] ReadError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot list the objects: {0}")]
+    Store(#[from] ReadError),
 }
 
 /// For an archive whose database is lost: every object re-hashed and listed as an orphan (held,
@@ -173,8 +176,13 @@ pub enum RepairError {
 pub fn orphans(store: &Store) -> String {
     let mut out = String::new();
     let (mut good, mut bad) = (0u64, 0u64);
-    for (name, path) in store.list_objects().unwrap_or_default() {
-        match hash_file(&path) {
+    let listed = match store.list() {
+        Ok(l) => l,
+        Err(e) => return format!("cannot list the objects: {e}\n"),
+    };
+    for item in listed {
+        let name = item.name;
+        match store.rehash(&name) {
             Ok((actual, bytes)) if actual == name => {
                 good += 1;
                 let _ = writeln!(
@@ -198,26 +206,30 @@ pub fn orphans(store: &Store) -> String {
     out
 }
 
-pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, DbError> {
+pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, VerifyError> {
     let mut r = VerifyReport::default();
     let recorded = db.all_objects()?;
     let recorded_set: HashSet<&str> = recorded.iter().map(|o| o.sha256.as_str()).collect();
-    let on_disk = store.list_objects().unwrap_or_default();
+    let held = store.list()?;
     let mut disk_set = HashSet::new();
-    for (name, path) in &on_disk {
+    for item in &held {
+        let name = &item.name;
         disk_set.insert(name.clone());
         r.objects_checked += 1;
-        match hash_file(path) {
+        match store.rehash(name) {
             Ok((actual, bytes)) => {
                 r.bytes_checked += bytes;
                 if !is_sha256(name) || &actual != name {
                     r.corrupted.push(name.clone());
                 }
             }
+            // A store that cannot be reached is not a corrupted object: say so and stop.
+            Err(e @ ReadError::Remote { .. }) => return Err(e.into()),
             Err(_) => r.corrupted.push(name.clone()),
         }
         if is_sha256(name) && !recorded_set.contains(name.as_str()) && !r.corrupted.contains(name) {
             r.unreferenced.push(name.clone());
+            r.unreferenced_sizes.push((name.clone(), item.bytes));
         }
     }
     for o in &recorded {

@@ -211,15 +211,13 @@ impl VideoCapturer {
         // interval, so other hosts' videos keep the slots busy meanwhile.
         let _host = self.politeness.acquire(host).await;
         let _slot = self.processes.acquire().await.ok();
-        let dir = self.store.tmp_dir().join(format!(
-            "video-{}-{:016x}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).map_err(|source| WriteError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        let dir = self
+            .store
+            .scratch_dir("video")
+            .map_err(|source| WriteError::Io {
+                path: self.store.spool_dir().to_path_buf(),
+                source,
+            })?;
         // yt-dlp runs inside the folder, so the output template must not be relative to ours.
         let dir = std::path::absolute(&dir).unwrap_or(dir);
         let outcome = self.run_tool(tool, url, &dir, download).await;

@@ -64,7 +64,7 @@ pub fn add(cfg: &Config, a: &AddArgs) -> Result<ExitCode> {
 pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
     let _lock = super::lock_archive(cfg)?;
     let mut db = Db::open_existing(&cfg.archive)?;
-    let store = linkvault::store::Store::open_existing(&cfg.archive);
+    let store = super::open_store(cfg)?;
     let mut ids = Vec::new();
     for spec in &a.articles {
         match db.find_article(spec)? {

@@ -13,11 +13,15 @@ use linkvault::db::Db;
 
 use super::{count, emit, runtime};
 
-pub fn doctor(config: Option<&Path>, archive: Option<PathBuf>) -> Result<ExitCode> {
+pub fn doctor(
+    config: Option<&Path>,
+    archive: Option<PathBuf>,
+    store: Option<String>,
+) -> Result<ExitCode> {
     let mut findings: Vec<(bool, &str, String)> = Vec::new();
     let mut line = |ok: bool, what: &'static str, text: String| findings.push((ok, what, text));
     let path = super::config_path(config);
-    let cfg = match super::load_config(config, archive) {
+    let cfg = match super::load_config(config, archive, store) {
         Ok(c) => {
             let how = if path.exists() {
                 format!("{} parses", path.display())
@@ -34,6 +38,10 @@ pub fn doctor(config: Option<&Path>, archive: Option<PathBuf>) -> Result<ExitCod
     };
     let (ok, text) = archive_state(&cfg);
     line(ok, "archive", text);
+    if cfg.store.location.is_some() {
+        let (ok, text) = store_state(&cfg);
+        line(ok, "store", text);
+    }
     let rt = runtime()?;
     for (ok, what, text) in rt.block_on(network_state(&cfg)) {
         line(ok, what, text);
@@ -93,7 +101,7 @@ fn archive_state(cfg: &Config) -> (bool, String) {
     };
     let refs = db.ref_count().unwrap_or(0);
     let articles = db.article_count(None).unwrap_or(0);
-    let writable = linkvault::store::Store::open(dir).is_ok();
+    let writable = linkvault::store::Store::open(dir, &Default::default()).is_ok();
     if !writable {
         return (
             false,
@@ -112,6 +120,18 @@ fn archive_state(cfg: &Config) -> (bool, String) {
             count(refs.max(0) as u64, "reference", "references")
         ),
     )
+}
+
+/// The configured object store (a folder or a bucket): reachable and writable, proved by
+/// writing and deleting a tiny object.
+fn store_state(cfg: &Config) -> (bool, String) {
+    match linkvault::store::Store::open(&cfg.archive, &cfg.store) {
+        Ok(store) => (
+            true,
+            format!("{} is reachable and writable", store.describe()),
+        ),
+        Err(e) => (false, format!("PROBLEM: {e}")),
+    }
 }
 
 fn has_objects(dir: &Path) -> bool {

@@ -9,14 +9,13 @@ use anyhow::{Context, Result};
 use linkvault::config::Config;
 use linkvault::db::Db;
 use linkvault::export;
-use linkvault::store::Store;
 use linkvault::text::eprint_line;
 
 use crate::cli::ExportFormat;
 
 pub fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
     let db = Db::open_read_only(&cfg.archive)?;
-    let store = Store::open_existing(&cfg.archive);
+    let store = super::open_store(cfg)?;
     let (summary, what) = match format {
         ExportFormat::Warc { output, scope } => {
             let mut opts: export::ExportOptions = scope.into();

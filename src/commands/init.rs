@@ -44,7 +44,7 @@ pub fn init(a: &InitArgs) -> Result<ExitCode> {
     linkvault::output::write_all(&config, text.as_bytes())
         .with_context(|| format!("cannot write {}", config.display()))?;
     let archive = a.dir.join("archive");
-    Store::open(&archive)?;
+    Store::open(&archive, &Default::default())?;
     Db::open(&archive)?;
     linkvault::text::eprint_line(&format!(
         "wrote {} and an empty archive in {}",

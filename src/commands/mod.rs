@@ -13,6 +13,7 @@ mod restore;
 mod robustify;
 mod run;
 mod serve;
+mod store;
 mod verify;
 
 use std::io::Write;
@@ -63,10 +64,10 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
         Command::Man => return manual::man(),
         Command::Init(a) => return init::init(&a),
         // Doctor reports a broken configuration instead of failing on it.
-        Command::Doctor => return doctor::doctor(args.config.as_deref(), args.archive),
+        Command::Doctor => return doctor::doctor(args.config.as_deref(), args.archive, args.store),
         _ => {}
     }
-    let cfg = load_config(args.config.as_deref(), args.archive)?;
+    let cfg = load_config(args.config.as_deref(), args.archive, args.store)?;
     match args.command {
         Command::Run(a) => run::run(&cfg, a),
         Command::Add(a) => articles::add(&cfg, &a),
@@ -80,6 +81,7 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
         Command::Serve(a) => serve::serve(&cfg, &a),
         Command::Robustify(a) => robustify::robustify(&cfg, &a),
         Command::Export { format } => export::export(&cfg, format),
+        Command::Store { action } => store::store(&cfg, action),
         Command::Completions { .. } | Command::Man | Command::Init(_) | Command::Doctor => {
             Ok(ExitCode::SUCCESS)
         }
@@ -93,7 +95,11 @@ pub fn config_path(given: Option<&Path>) -> &Path {
 
 /// `--config FILE` (which must exist) or `./config.toml` (defaults when missing); `--archive`
 /// overrides the store. A config that does not parse is bad usage.
-pub fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Config> {
+pub fn load_config(
+    path: Option<&Path>,
+    archive: Option<PathBuf>,
+    store: Option<String>,
+) -> Result<Config> {
     let explicit = path.is_some();
     let path = config_path(path);
     let mut cfg = match Config::load(path, explicit) {
@@ -111,7 +117,18 @@ pub fn load_config(path: Option<&Path>, archive: Option<PathBuf>) -> Result<Conf
     if let Some(a) = archive {
         cfg.archive = a;
     }
+    if let Some(s) = store.filter(|s| !s.trim().is_empty()) {
+        cfg.store.location = Some(s);
+    }
     Ok(cfg)
+}
+
+/// The archive's object store as configured, for reading (nothing is created or sent).
+pub fn open_store(cfg: &Config) -> Result<linkvault::store::Store> {
+    Ok(linkvault::store::Store::open_existing(
+        &cfg.archive,
+        &cfg.store,
+    )?)
 }
 
 /// Holds the archive for a command that changes the record (`remove`, `verify --repair`):
@@ -140,7 +157,7 @@ pub fn lock_archive(cfg: &Config) -> Result<linkvault::lock::ArchiveLock> {
 pub fn fetcher(cfg: &Config) -> Result<linkvault::fetch::Fetcher> {
     Ok(linkvault::fetch::Fetcher::new(
         linkvault::fetch::build_client(&cfg.fetch)?,
-        linkvault::store::Store::open_existing(&cfg.archive),
+        open_store(cfg)?,
         cfg.fetch.clone(),
     ))
 }

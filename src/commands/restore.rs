@@ -10,7 +10,6 @@ use anyhow::Result;
 use linkvault::config::Config;
 use linkvault::db::Db;
 use linkvault::restore;
-use linkvault::store::Store;
 
 use super::UsageError;
 use crate::cli::RestoreArgs;
@@ -32,7 +31,7 @@ pub fn restore(cfg: &Config, a: RestoreArgs) -> Result<ExitCode> {
         }
         None => PathBuf::from("-"),
     };
-    let store = Store::open_existing(&cfg.archive);
+    let store = super::open_store(cfg)?;
     let n = restore::write(&store, &sha, &out)?;
     if out != Path::new("-") {
         linkvault::text::eprint_line(&format!(

@@ -27,6 +27,7 @@ pub fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
             .public_url
             .as_ref()
             .map(|u| u.as_str().trim_end_matches('/').to_string()),
+        store: Some(super::open_store(cfg)?),
     };
     runtime()?.block_on(linkvault::serve::serve(cfg.archive.clone(), a.listen, opts))?;
     Ok(ExitCode::SUCCESS)

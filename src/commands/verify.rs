@@ -7,14 +7,13 @@ use anyhow::Result;
 
 use linkvault::config::Config;
 use linkvault::db::Db;
-use linkvault::store::Store;
 use linkvault::verify;
 
 use crate::cli::VerifyArgs;
 use crate::commands::emit;
 
 pub fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
-    let store = Store::open_existing(&cfg.archive);
+    let store = super::open_store(cfg)?;
     // Repair changes the archive: no run may be writing meanwhile.
     let _lock = a.repair.then(|| super::lock_archive(cfg)).transpose()?;
     let opened = if a.repair {

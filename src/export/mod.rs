@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, DbError, ExportSnapshot};
-use crate::store::Store;
+use crate::store::{ReadError, Store};
 use warc::{Block, WarcWriter};
 
 pub use wacz::write_wacz;
@@ -29,6 +29,26 @@ pub enum ExportError {
     MissingObject(String),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Object(#[from] ReadError),
+}
+
+/// A failure while writing `out`: the store's own error when reading an object failed (a
+/// corrupted or unreachable object), else the output's.
+fn write_error(out: &Path, source: io::Error) -> ExportError {
+    if source.get_ref().is_some_and(|e| e.is::<ReadError>()) {
+        if let Some(Ok(e)) = source.into_inner().map(|e| e.downcast::<ReadError>()) {
+            return ExportError::Object(*e);
+        }
+        return ExportError::Io {
+            path: out.to_path_buf(),
+            source: io::Error::other("unreadable object"),
+        };
+    }
+    ExportError::Io {
+        path: out.to_path_buf(),
+        source,
+    }
 }
 
 /// What to export.
@@ -72,10 +92,7 @@ pub fn export_warc(
         None => None,
     };
     let since = opts.since;
-    let io_err = |source| ExportError::Io {
-        path: out.to_path_buf(),
-        source,
-    };
+    let io_err = |source| write_error(out, source);
     let dest = crate::output::Output::create(out).map_err(io_err)?;
     let mut w = WarcWriter::new(BufWriter::with_capacity(1 << 20, dest), opts.gzip);
     let mut summary = ExportSummary {
@@ -105,8 +122,7 @@ pub fn export_warc(
     let mut urls_seen: Vec<String> = Vec::new();
     let mut urls_known: HashSet<String> = HashSet::new();
     db.for_each_export_snapshot(article, since, |s| {
-        let path = store.object_path(&s.sha256);
-        if !path.is_file() {
+        if store.size(&s.sha256)?.is_none() {
             if opts.skip_missing {
                 summary.missing.push(s.sha256);
                 return Ok(());
@@ -117,7 +133,7 @@ pub fn export_warc(
             urls_seen.push(s.url.clone());
         }
         if s.role != "body" {
-            let (offset, length) = write_resource(&mut w, &s, &path).map_err(io_err)?;
+            let (offset, length) = write_resource(&mut w, &s, store).map_err(io_err)?;
             summary.resources += 1;
             // Screenshots are looked up by their URN, as replay tools show them.
             if s.role == "screenshot" {
@@ -169,10 +185,10 @@ pub fn export_warc(
                 first.insert(s.sha256.clone(), (s.url.clone(), s.captured_at));
                 summary.responses += 1;
                 (
-                    Block::HeadAndFile {
+                    Block::HeadAndObject {
                         head: &head,
-                        file: &path,
-                        len: s.bytes,
+                        store,
+                        sha256: &s.sha256,
                     },
                     mime_of(&s),
                 )
@@ -308,7 +324,7 @@ fn screenshot_urn(page_url: &str) -> String {
 fn write_resource<W: Write>(
     w: &mut WarcWriter<W>,
     s: &ExportSnapshot,
-    path: &Path,
+    store: &Store,
 ) -> io::Result<(u64, u64)> {
     let target = if s.role == "screenshot" {
         screenshot_urn(&s.url)
@@ -330,10 +346,10 @@ fn write_resource<W: Write>(
             ),
             ("WARC-Payload-Digest", format!("sha256:{}", s.sha256)),
         ],
-        Block::HeadAndFile {
+        Block::HeadAndObject {
             head: b"",
-            file: path,
-            len: s.bytes,
+            store,
+            sha256: &s.sha256,
         },
         s.content_type.as_deref(),
     )

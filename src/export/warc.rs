@@ -1,14 +1,16 @@
 //! Writing WARC/1.1 records, one gzip member each, with `sha256:` block and payload digests,
-//! and the byte offsets a CDXJ index needs. Bodies are streamed from the store (hashed in one
-//! pass, written in a second), never held in memory.
+//! and the byte offsets a CDXJ index needs. Bodies are streamed from the store through
+//! verified readers (hashed in one pass, written in a second), never held in memory: the
+//! length and block digest a record declares are those of the bytes actually streamed, and a
+//! payload that does not hash to its address fails the export instead of being written.
 
-use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::Path;
 
 use flate2::write::DeflateEncoder;
 use flate2::{Compression, Crc};
 use sha2::{Digest, Sha256};
+
+use crate::store::Store;
 
 /// Counts the bytes written through it (the compressed offsets of records).
 pub struct Counting<W: Write> {
@@ -39,42 +41,48 @@ impl<W: Write> Write for Counting<W> {
 /// A record's block: bytes in memory, or an HTTP head followed by a stored object.
 pub enum Block<'a> {
     Bytes(&'a [u8]),
-    HeadAndFile {
+    HeadAndObject {
         head: &'a [u8],
-        file: &'a Path,
-        len: u64,
+        store: &'a Store,
+        sha256: &'a str,
     },
 }
 
 impl Block<'_> {
-    fn len(&self) -> u64 {
-        match self {
-            Block::Bytes(b) => b.len() as u64,
-            Block::HeadAndFile { head, len, .. } => head.len() as u64 + len,
-        }
-    }
-
-    /// Hands the block to `f` in pieces, reading the file through `buf`.
+    /// Hands the block to `f` in pieces, reading the object through `buf` with a verified
+    /// reader; returns the block's length. A store failure comes back as an `io::Error`
+    /// carrying the store's `ReadError`.
     fn for_each_chunk(
         &self,
         buf: &mut [u8],
         mut f: impl FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
+    ) -> io::Result<u64> {
         match self {
-            Block::Bytes(b) => f(b),
-            Block::HeadAndFile { head, file, .. } => {
+            Block::Bytes(b) => f(b).map(|()| b.len() as u64),
+            Block::HeadAndObject {
+                head,
+                store,
+                sha256,
+            } => {
                 f(head)?;
-                let mut file = File::open(file)?;
+                let mut total = head.len() as u64;
+                let mut object = store.reader(sha256).map_err(io::Error::other)?;
                 loop {
-                    let n = file.read(buf)?;
+                    let n = object.read(buf)?;
                     if n == 0 {
-                        return Ok(());
+                        return Ok(total);
                     }
+                    total += n as u64;
                     f(&buf[..n])?;
                 }
             }
         }
     }
+}
+
+/// The second pass over a block did not give the bytes the first one measured.
+fn changed_between_passes() -> io::Error {
+    io::Error::other("a stored object changed while it was being exported; run `linkvault verify`")
 }
 
 /// `<urn:uuid:…>`, random (version 4).
@@ -203,7 +211,7 @@ impl<W: Write> WarcWriter<W> {
         payload_type: Option<&str>,
     ) -> io::Result<(u64, u64)> {
         let mut hasher = Sha256::new();
-        block.for_each_chunk(&mut self.buf, |c| {
+        let len = block.for_each_chunk(&mut self.buf, |c| {
             hasher.update(c);
             Ok(())
         })?;
@@ -213,13 +221,15 @@ impl<W: Write> WarcWriter<W> {
             head.push_str(&format!("{k}: {}\r\n", one_line(v)));
         }
         head.push_str(&format!("WARC-Block-Digest: sha256:{digest}\r\n"));
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
+        head.push_str(&format!("Content-Length: {len}\r\n\r\n"));
 
         let offset = self.out.written;
         if !self.gzip {
             self.out.write_all(head.as_bytes())?;
             let out = &mut self.out;
-            block.for_each_chunk(&mut self.buf, |c| out.write_all(c))?;
+            if block.for_each_chunk(&mut self.buf, |c| out.write_all(c))? != len {
+                return Err(changed_between_passes());
+            }
             self.out.write_all(b"\r\n\r\n")?;
             return Ok((offset, self.out.written - offset));
         }
@@ -238,7 +248,9 @@ impl<W: Write> WarcWriter<W> {
             Ok(())
         };
         put(head.as_bytes())?;
-        block.for_each_chunk(&mut self.buf, &mut put)?;
+        if block.for_each_chunk(&mut self.buf, &mut put)? != len {
+            return Err(changed_between_passes());
+        }
         put(b"\r\n\r\n")?;
         deflate.try_finish()?;
         let produced = deflate.get_mut();

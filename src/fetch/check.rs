@@ -844,10 +844,7 @@ impl Fetcher {
 
     /// The visible text of a stored HTML object (its first `MAX_TEXT_BYTES`), to compare pages.
     pub fn text_signature(&self, sha256: &str) -> Option<TextSignature> {
-        use std::io::Read;
-        let f = std::fs::File::open(self.store.object_path(sha256)).ok()?;
-        let mut buf = Vec::new();
-        f.take(MAX_TEXT_BYTES as u64).read_to_end(&mut buf).ok()?;
+        let buf = self.store.read_prefix(sha256, MAX_TEXT_BYTES as u64).ok()?;
         Some(TextSignature::of_html(&buf))
     }
 

@@ -247,7 +247,7 @@ async fn read_one(
                         edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
                         decoded_from: f.decoded_from,
                     });
-                    match std::fs::read(fetcher.store().object_path(&obj.sha256)) {
+                    match fetcher.store().read_verified(&obj.sha256) {
                         Ok(b) => bytes = Some(b),
                         Err(e) => {
                             read.error = Some(format!("cannot read back the stored article: {e}"))

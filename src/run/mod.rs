@@ -206,7 +206,7 @@ pub async fn run_pass(
             "another run holds the archive ({holder}); waiting for it to finish"
         ))
     })?;
-    let store = Store::open(&cfg.archive)?;
+    let store = Store::open(&cfg.archive, &cfg.store)?;
     let cleaned = store.clean_temp_files().unwrap_or(0);
     if cleaned > 0 {
         progress.info(&format!(

@@ -1,7 +1,8 @@
 //! One connection of `serve`, spoken by hyper: HTTP/1.1 keep-alive, correct `HEAD` (headers
 //! and length, no body), a `Date` on every answer, a bound on the request head and a timeout
 //! for receiving it, an idle timeout between requests, GET and HEAD only. Routing happens on a
-//! blocking thread (SQLite); files stream from disk in large reads.
+//! blocking thread (SQLite); objects stream from the store (large reads from disk, ranged
+//! windows from a bucket).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,7 +16,6 @@ use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{HeaderName, HeaderValue};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::net::TcpStream;
 
 use super::conns::{Activity, Busy};
@@ -23,12 +23,19 @@ use super::{routes, Body, Request, Response, ServeOptions};
 
 type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
 
+/// What every request is answered from: the archive folder (its record) and its objects.
+#[derive(Clone)]
+pub struct Site {
+    pub archive: PathBuf,
+    pub store: crate::store::Store,
+}
+
 /// Serves `conn` until the client closes it, it stays idle past `idle_timeout`, or the
 /// registry closes it to make room.
 pub async fn connection(
     conn: TcpStream,
     remote: SocketAddr,
-    archive: PathBuf,
+    site: Site,
     opts: Arc<ServeOptions>,
     activity: Arc<Activity>,
 ) {
@@ -38,7 +45,7 @@ pub async fn connection(
         let activity = activity.clone();
         let opts = opts.clone();
         hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-            let archive = archive.clone();
+            let site = site.clone();
             let activity = activity.clone();
             let opts = opts.clone();
             async move {
@@ -46,7 +53,7 @@ pub async fn connection(
                 let started = Instant::now();
                 let request = request(&req, &opts, local);
                 let (method, target) = (request.method.clone(), request.target.clone());
-                let answer = answer(request, archive, busy).await;
+                let answer = answer(request, site, busy).await;
                 if opts.access_log {
                     crate::text::eprint_line(&format!(
                         "{} {} \"{} {}\" {} {} {} ms",
@@ -122,11 +129,12 @@ fn request(
 
 /// One request: routed on a blocking thread (SQLite), the answer streamed; the connection
 /// stays busy (`busy`) until the body's last byte is sent.
-async fn answer(request: Request, archive: PathBuf, busy: Busy) -> hyper::Response<ResponseBody> {
+async fn answer(request: Request, site: Site, busy: Busy) -> hyper::Response<ResponseBody> {
     let head_only = request.method == "HEAD";
-    let routed = tokio::task::spawn_blocking(move || routes::route(&archive, &request))
-        .await
-        .unwrap_or_else(|_| Response::text(500, "internal error"));
+    let routed =
+        tokio::task::spawn_blocking(move || routes::route(&site.archive, &site.store, &request))
+            .await
+            .unwrap_or_else(|_| Response::text(500, "internal error"));
     into_hyper(routed, head_only, busy).await
 }
 
@@ -161,20 +169,17 @@ async fn into_hyper(r: Response, head_only: bool, busy: Busy) -> hyper::Response
                     .boxed_unsync()
             },
         ),
-        Body::File { path, start, len } => (
+        Body::Object {
+            store,
+            sha256,
+            start,
+            len,
+        } => (
             len,
             if head_only {
                 empty()
             } else {
-                match file_body(&path, start, len, busy).await {
-                    Ok(b) => b,
-                    Err(_) => {
-                        return into_plain(
-                            500,
-                            "the object could not be read: run `linkvault verify`",
-                        )
-                    }
-                }
+                object_body(&store, &sha256, start, len, busy)
             },
         ),
     };
@@ -201,45 +206,25 @@ async fn into_hyper(r: Response, head_only: bool, busy: Busy) -> hyper::Response
     out
 }
 
-fn into_plain(status: u16, text: &'static str) -> hyper::Response<ResponseBody> {
-    let mut out = hyper::Response::new(
-        Full::new(Bytes::from_static(text.as_bytes()))
-            .map_err(|e| match e {})
-            .boxed_unsync(),
-    );
-    *out.status_mut() =
-        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
-    out
-}
-
 fn empty() -> ResponseBody {
     Full::new(Bytes::new())
         .map_err(|e| match e {})
         .boxed_unsync()
 }
 
-/// `len` bytes of `path` from `start`, in 256 KiB reads; `busy` travels with the stream, so
-/// a long download is never taken for an idle connection.
-async fn file_body(
-    path: &std::path::Path,
+/// `len` bytes of the object from `start`; `busy` travels with the stream, so a long
+/// download is never taken for an idle connection. A read that fails mid-way ends the body
+/// early (the client sees a short answer, never wrong bytes).
+fn object_body(
+    store: &crate::store::Store,
+    sha256: &str,
     start: u64,
     len: u64,
     busy: Busy,
-) -> std::io::Result<ResponseBody> {
-    let mut f = tokio::fs::File::open(path).await?;
-    f.seek(std::io::SeekFrom::Start(start)).await?;
-    let reader = f.take(len);
-    let stream = futures_util::stream::unfold((reader, busy), |(mut r, busy)| async move {
-        let mut buf = vec![0u8; 256 * 1024];
-        match r.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                busy.touch();
-                Some((Ok(Frame::data(Bytes::from(buf))), (r, busy)))
-            }
-            Err(e) => Some((Err(e), (r, busy))),
-        }
+) -> ResponseBody {
+    let stream = store.stream_range(sha256, start, len).map(move |chunk| {
+        busy.touch();
+        chunk.map(Frame::data)
     });
-    Ok(BodyExt::boxed_unsync(StreamBody::new(stream.boxed())))
+    BodyExt::boxed_unsync(StreamBody::new(stream))
 }

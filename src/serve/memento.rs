@@ -109,19 +109,19 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, req: &Request) ->
     let Some((chosen, m)) = closest(&all, at) else {
         return Response::text(404, "no capture of this URL is held");
     };
-    if !store.contains(&m.sha256) {
-        return Response::text(
-            404,
-            "the capture's object is missing: run `linkvault verify`",
-        );
-    }
     let ct = m
         .content_type
         .clone()
         .unwrap_or_else(|| "application/octet-stream".into());
-    super::routes::stored_bytes(store, &m.sha256, ct, req)
-        .header("Memento-Datetime", http_date(m.captured_at))
-        .header("Link", links_around(&url, &req.base, &all, chosen))
+    super::routes::stored_bytes(
+        store,
+        &m.sha256,
+        ct,
+        req,
+        "the capture's object is missing: run `linkvault verify`",
+    )
+    .header("Memento-Datetime", http_date(m.captured_at))
+    .header("Link", links_around(&url, &req.base, &all, chosen))
 }
 
 pub fn timemap(db: &Db, raw: &str, base: &str) -> Response {

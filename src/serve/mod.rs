@@ -53,9 +53,10 @@ pub struct Response {
 
 pub enum Body {
     Bytes(Vec<u8>),
-    /// A byte range of a stored object, streamed from disk.
-    File {
-        path: PathBuf,
+    /// A byte range of a stored object, streamed from the store.
+    Object {
+        store: crate::store::Store,
+        sha256: String,
         start: u64,
         len: u64,
     },
@@ -97,6 +98,8 @@ pub struct ServeOptions {
     pub access_log: bool,
     /// Where readers reach this server (behind a reverse proxy), for absolute URIs.
     pub public_url: Option<String>,
+    /// The archive's objects (`store` in config.toml); `None`: the archive folder's own.
+    pub store: Option<crate::store::Store>,
 }
 
 impl Default for ServeOptions {
@@ -107,6 +110,7 @@ impl Default for ServeOptions {
             idle_timeout: Duration::from_secs(30),
             access_log: true,
             public_url: None,
+            store: None,
         }
     }
 }
@@ -133,6 +137,11 @@ pub async fn serve(
     // Never more connections than file descriptors allow: a real request must always find one.
     let max = opts.max_connections.min(conns::fd_budget()).max(8);
     let registry = conns::Registry::new(max);
+    let mut opts = opts;
+    let store = opts
+        .store
+        .take()
+        .unwrap_or_else(|| crate::store::Store::local(&archive));
     let opts = std::sync::Arc::new(opts);
     loop {
         let (conn, remote) = match listener.accept().await {
@@ -150,11 +159,14 @@ pub async fn serve(
             drop(conn);
             continue;
         };
-        let archive = archive.clone();
+        let site = http::Site {
+            archive: archive.clone(),
+            store: store.clone(),
+        };
         let opts = opts.clone();
         let id = slot.id();
         let task = tokio::spawn(async move {
-            http::connection(conn, remote, archive, opts, slot.activity()).await;
+            http::connection(conn, remote, site, opts, slot.activity()).await;
             drop(slot);
         });
         registry.track(id, task.abort_handle());

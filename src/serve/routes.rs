@@ -15,7 +15,7 @@ use crate::store::{is_sha256, Store};
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; \
                         form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-pub fn route(archive: &Path, req: &Request) -> Response {
+pub fn route(archive: &Path, store: &Store, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::text(405, "read-only: GET and HEAD only").header("Allow", "GET, HEAD");
     }
@@ -29,7 +29,6 @@ pub fn route(archive: &Path, req: &Request) -> Response {
         Ok(db) => db,
         Err(e) => return Response::text(500, &e.to_string()),
     };
-    let store = Store::open_existing(archive);
     // Memento URIs are absolute: aggregators merge TimeMaps from many archives.
     let base = req.base.as_str();
     if let Some(rest) = target.strip_prefix("/timemap/link/") {
@@ -48,11 +47,11 @@ pub fn route(archive: &Path, req: &Request) -> Response {
                 && modifier.ends_with('_')
                 && modifier[..2].bytes().all(|b| b.is_ascii_lowercase()));
         if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) && is_modifier {
-            return memento::memento(&db, &store, digits, rest, req);
+            return memento::memento(&db, store, digits, rest, req);
         }
     }
     if let Some(sha) = path.strip_prefix("/objects/") {
-        return object(&db, &store, sha, req);
+        return object(&db, store, sha, req);
     }
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -138,7 +137,7 @@ fn html_page(status: u16, html: &str) -> Response {
 /// `/objects/{sha256}`: the bytes, typed as captured, with a strong ETag (the hash: objects
 /// never change), conditional requests, and single byte ranges (RFC 9110).
 fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
-    if !is_sha256(sha) || !store.contains(sha) {
+    if !is_sha256(sha) {
         return Response::text(404, "no such object");
     }
     let ct = db
@@ -147,14 +146,24 @@ fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
         .flatten()
         .unwrap_or_else(|| "application/octet-stream".into());
     // Content-addressed: the bytes behind a hash never change.
-    stored_bytes(store, sha, ct, req).header("Cache-Control", "public, max-age=31536000, immutable")
+    stored_bytes(store, sha, ct, req, "no such object")
+        .header("Cache-Control", "public, max-age=31536000, immutable")
 }
 
 /// A stored object's bytes, sandboxed, with its hash as a strong ETag: `If-None-Match`,
 /// `Range` and `If-Range` as RFC 9110 says. The object must be in the store.
-pub fn stored_bytes(store: &Store, sha: &str, ct: String, req: &Request) -> Response {
-    let path = store.object_path(sha);
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+pub fn stored_bytes(
+    store: &Store,
+    sha: &str,
+    ct: String,
+    req: &Request,
+    missing: &str,
+) -> Response {
+    let size = match store.size(sha) {
+        Ok(Some(size)) => size,
+        Ok(None) => return Response::text(404, missing),
+        Err(e) => return Response::text(502, &format!("the object store did not answer: {e}")),
+    };
     let etag = format!("\"{sha}\"");
     let base = |status, start, len| Response {
         status,
@@ -164,8 +173,9 @@ pub fn stored_bytes(store: &Store, sha: &str, ct: String, req: &Request) -> Resp
             ("ETag".into(), etag.clone()),
             ("Content-Security-Policy".into(), "sandbox".into()),
         ],
-        body: Body::File {
-            path: path.clone(),
+        body: Body::Object {
+            store: store.clone(),
+            sha256: sha.to_string(),
             start,
             len,
         },

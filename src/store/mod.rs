@@ -1,18 +1,37 @@
-//! The content-addressed object store: every fetched body lives once under its SHA-256,
-//! as `objects/ab/cdef…` inside the archive directory.
+//! The content-addressed object store: every fetched body lives once under its SHA-256, as
+//! `objects/ab/cdef…` in a folder (the archive folder by default, [`local`]) or under
+//! `PREFIX/objects/ab/cdef…` in an S3-compatible bucket ([`s3`]).
 //!
-//! Writing goes temp file → fsync → rename → directory fsync ([`write`]), so an object under
-//! its address is always complete; reading re-hashes while it copies ([`read`]). This module
-//! knows nothing of URLs or the database.
+//! [`Store`] is the one seam the rest of the crate sees: put a stream under its hash
+//! ([`ObjectWriter`], idempotent, durable before `finish` returns), open a verified reader
+//! (whole object, or a byte range), size, list, quarantine, remove, and a local scratch area
+//! for tools that need files (yt-dlp). Nothing outside this module builds a path to an object.
+//!
+//! The backends are an enum, not a trait object: the set is closed (a folder, or anything that
+//! speaks S3), every operation must exist on both, and a `match` makes a missing one a compile
+//! error. Writing always spools to a local `tmp/` first (hashing as it goes), so the key is
+//! known before the object is published — the same on both backends. This module knows
+//! nothing of URLs or the database.
 
+pub mod copy;
+mod local;
 pub mod read;
+mod s3;
 pub mod write;
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-pub use read::{copy_verified, hash_file, ReadError};
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+
+use crate::config::StoreConfig;
+use local::LocalObjects;
+use s3::{S3Failure, S3Objects};
+
+pub use read::{hash_file, ObjectReader, ReadError};
 pub use write::{ObjectWriter, StoredObject, WriteError};
 
 /// A SHA-256 as 64 lowercase hex digits.
@@ -24,63 +43,151 @@ pub enum StoreError {
     Open { path: PathBuf, source: io::Error },
     #[error("the archive at {path} is not writable ({source}). Fix its permissions or pass --archive DIR")]
     NotWritable { path: PathBuf, source: io::Error },
+    #[error("store `{location}` is not a folder or an s3://BUCKET/PREFIX address")]
+    BadLocation { location: String },
+    #[error("cannot use the object store {location}: {message}. Check `[s3]` in config.toml (endpoint, region, allow_http) and the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables")]
+    Remote { location: String, message: String },
 }
 
+/// One object as a listing sees it: its claimed name (a hash, unless something else was put
+/// there) and its size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub bytes: u64,
+}
+
+/// Where the objects are.
+#[derive(Debug, Clone)]
+enum Backend {
+    Local(LocalObjects),
+    S3(Arc<S3Objects>),
+}
+
+/// The archive's objects, wherever they live, plus the local folder used for spooling and
+/// scratch work.
 #[derive(Debug, Clone)]
 pub struct Store {
-    root: PathBuf,
+    backend: Backend,
+    /// Spool and scratch files: the local store's own `tmp/` (same file system, so publishing
+    /// is a rename), or the archive folder's `tmp/` for a bucket.
+    tmp: PathBuf,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `root` and proves it writable.
-    pub fn open(root: &Path) -> Result<Store, StoreError> {
-        let store = Store {
-            root: root.to_path_buf(),
-        };
-        for dir in [store.objects_dir(), store.tmp_dir()] {
+    /// Opens (creating if needed) the store `cfg` names for the archive at `archive`, and
+    /// proves it writable (on S3: a tiny object put and deleted).
+    pub fn open(archive: &Path, cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let store = Store::open_existing(archive, cfg)?;
+        let mut dirs = vec![store.tmp.clone()];
+        if let Backend::Local(l) = &store.backend {
+            dirs.push(l.objects_dir());
+        }
+        for dir in dirs {
             fs::create_dir_all(&dir).map_err(|source| StoreError::Open {
                 path: dir.clone(),
                 source,
             })?;
         }
-        let probe = store
-            .tmp_dir()
-            .join(format!(".probe-{}", std::process::id()));
+        let probe = store.tmp.join(format!(".probe-{}", std::process::id()));
         fs::write(&probe, b"").map_err(|source| StoreError::NotWritable {
-            path: root.to_path_buf(),
+            path: archive.to_path_buf(),
             source,
         })?;
         let _ = fs::remove_file(probe);
+        if let Backend::S3(s) = &store.backend {
+            s.probe_write().map_err(|e| remote(&store, e))?;
+        }
         Ok(store)
     }
 
-    /// Opens an existing store for reading only; nothing is created.
-    pub fn open_existing(root: &Path) -> Store {
+    /// Opens the store `cfg` names for reading; nothing is created and nothing is sent.
+    pub fn open_existing(archive: &Path, cfg: &StoreConfig) -> Result<Store, StoreError> {
+        let Some(location) = cfg.location.as_deref() else {
+            return Ok(Store::local(archive));
+        };
+        if let Some(rest) = location.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(StoreError::BadLocation {
+                    location: location.into(),
+                });
+            }
+            let objects =
+                S3Objects::new(bucket, prefix, &cfg.s3).map_err(|e| StoreError::Remote {
+                    location: location.into(),
+                    message: e.0,
+                })?;
+            return Ok(Store {
+                backend: Backend::S3(Arc::new(objects)),
+                tmp: archive.join("tmp"),
+            });
+        }
+        let folder = location.strip_prefix("file://").unwrap_or(location);
+        if folder.contains("://") {
+            return Err(StoreError::BadLocation {
+                location: location.into(),
+            });
+        }
+        Ok(Store::local(Path::new(folder)))
+    }
+
+    /// The store kept in the folder `root` (`root/objects`, `root/tmp`).
+    pub fn local(root: &Path) -> Store {
         Store {
-            root: root.to_path_buf(),
+            backend: Backend::Local(LocalObjects::new(root)),
+            tmp: root.join("tmp"),
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Where the objects are, for messages: a folder, or `s3://bucket/prefix`.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Local(l) => l.objects_dir().display().to_string(),
+            Backend::S3(s) => s.describe(),
+        }
     }
 
-    pub fn objects_dir(&self) -> PathBuf {
-        self.root.join("objects")
+    /// True for a bucket (reads and writes cross the network).
+    pub fn is_remote(&self) -> bool {
+        matches!(self.backend, Backend::S3(_))
     }
 
-    pub fn tmp_dir(&self) -> PathBuf {
-        self.root.join("tmp")
+    /// Where bodies are spooled while they are hashed.
+    pub(crate) fn spool_dir(&self) -> &Path {
+        &self.tmp
     }
 
-    /// Where the object with this hash lives (it may not exist).
-    pub fn object_path(&self, sha256: &str) -> PathBuf {
-        let (fan, rest) = sha256.split_at(sha256.len().min(2));
-        self.objects_dir().join(fan).join(rest)
+    /// A fresh, empty scratch folder `tmp/LABEL-…` for a tool that writes files (yt-dlp); the
+    /// caller hashes what it wants into the store and removes the folder. Left-overs from a
+    /// killed run are removed by the next one ([`clean_temp_files`](Self::clean_temp_files)).
+    pub fn scratch_dir(&self, label: &str) -> io::Result<PathBuf> {
+        let dir = self.tmp.join(format!(
+            "{label}-{}-{:016x}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        fs::create_dir_all(&dir)?;
+        Ok(dir)
     }
 
+    /// The object's size, `None` when the store does not hold it.
+    pub fn size(&self, sha256: &str) -> Result<Option<u64>, ReadError> {
+        if !is_sha256(sha256) {
+            return Ok(None);
+        }
+        match &self.backend {
+            Backend::Local(l) => l.size(sha256).map_err(|source| ReadError::Io {
+                location: l.path(sha256).display().to_string(),
+                source,
+            }),
+            Backend::S3(s) => s.size(sha256).map_err(|e| self.remote_read(sha256, e)),
+        }
+    }
+
+    /// Whether the store holds the object (an unreachable store counts as not holding it).
     pub fn contains(&self, sha256: &str) -> bool {
-        is_sha256(sha256) && self.object_path(sha256).is_file()
+        matches!(self.size(sha256), Ok(Some(_)))
     }
 
     /// Stores bytes already in memory (a small file, such as a saved article); bytes already
@@ -105,34 +212,211 @@ impl Store {
         ObjectWriter::create(self)
     }
 
-    /// Every file under `objects/`, as (claimed hash, path); names that are not hashes come back too.
-    pub fn list_objects(&self) -> io::Result<Vec<(String, PathBuf)>> {
-        let mut out = Vec::new();
-        let dir = match fs::read_dir(self.objects_dir()) {
-            Ok(d) => d,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(e),
-        };
-        for fan in dir {
-            let fan = fan?;
-            if !fan.file_type()?.is_dir() {
-                out.push((fan.file_name().to_string_lossy().into_owned(), fan.path()));
-                continue;
-            }
-            let prefix = fan.file_name().to_string_lossy().into_owned();
-            for obj in fs::read_dir(fan.path())? {
-                let obj = obj?;
-                let name = format!("{prefix}{}", obj.file_name().to_string_lossy());
-                out.push((name, obj.path()));
+    /// Publishes a finished spool file as object `sha256`; false when the store already held
+    /// it. The spool file is gone afterwards, whatever happened.
+    pub(crate) fn publish(
+        &self,
+        spool: &Path,
+        file: fs::File,
+        sha256: &str,
+        len: u64,
+    ) -> Result<bool, WriteError> {
+        match &self.backend {
+            Backend::Local(l) => l.publish(spool, file, sha256),
+            Backend::S3(s) => {
+                drop(file);
+                let uploaded = s.upload(spool, sha256, len);
+                let _ = fs::remove_file(spool);
+                uploaded.map_err(|e| WriteError::Remote {
+                    store: s.describe(),
+                    message: e.0,
+                })
             }
         }
-        out.sort();
+    }
+
+    /// The whole object, re-hashed as it is read: the read that reaches the end fails if the
+    /// bytes are not `sha256`'s.
+    pub fn reader(&self, sha256: &str) -> Result<ObjectReader, ReadError> {
+        let size = self.size(sha256)?.ok_or_else(|| self.missing(sha256))?;
+        self.make_reader(sha256, 0, size, true)
+    }
+
+    /// `len` bytes of the object from `start` (a `Range` request): not verifiable, so only for
+    /// answers that say which bytes they are.
+    pub fn range_reader(
+        &self,
+        sha256: &str,
+        start: u64,
+        len: u64,
+    ) -> Result<ObjectReader, ReadError> {
+        self.make_reader(sha256, start, start.saturating_add(len), false)
+    }
+
+    fn make_reader(
+        &self,
+        sha256: &str,
+        start: u64,
+        end: u64,
+        whole: bool,
+    ) -> Result<ObjectReader, ReadError> {
+        match &self.backend {
+            Backend::Local(l) => {
+                let path = l.path(sha256);
+                let io = |source: io::Error| {
+                    if source.kind() == io::ErrorKind::NotFound {
+                        self.missing(sha256)
+                    } else {
+                        ReadError::Io {
+                            location: path.display().to_string(),
+                            source,
+                        }
+                    }
+                };
+                let file = fs::File::open(&path).map_err(io)?;
+                ObjectReader::file(file, sha256, start, end, whole).map_err(io)
+            }
+            Backend::S3(s) => Ok(ObjectReader::s3(s.clone(), sha256, start, end, whole)),
+        }
+    }
+
+    /// Copies the whole object into `out`, hashing as it goes; the byte count, or `Corrupted`
+    /// if the bytes are not `sha256`'s. The caller must discard `out` on error.
+    pub fn copy_verified(&self, sha256: &str, out: &mut dyn Write) -> Result<u64, ReadError> {
+        let reader = self.reader(sha256)?;
+        read::copy_reader(reader, &self.location_of(sha256), out)
+    }
+
+    /// The whole object in memory, verified (for small objects: a saved article page).
+    pub fn read_verified(&self, sha256: &str) -> Result<Vec<u8>, ReadError> {
+        let mut out = Vec::new();
+        self.copy_verified(sha256, &mut out)?;
         Ok(out)
     }
 
-    /// Leftover temporary files (from a killed run).
+    /// The object's first `max` bytes, unverified (to compare the text of two pages).
+    pub fn read_prefix(&self, sha256: &str, max: u64) -> Result<Vec<u8>, ReadError> {
+        let reader = self.range_reader(sha256, 0, max)?;
+        let mut out = Vec::new();
+        read::copy_reader(reader, &self.location_of(sha256), &mut out)?;
+        Ok(out)
+    }
+
+    /// Re-hashes the object listed as `name` (a hash, or a stray name): its actual SHA-256 and
+    /// length, whatever its name claims.
+    pub fn rehash(&self, name: &str) -> Result<(String, u64), ReadError> {
+        match &self.backend {
+            Backend::Local(l) => {
+                let path = l.listed_path(name);
+                hash_file(&path).map_err(|source| ReadError::Io {
+                    location: path.display().to_string(),
+                    source,
+                })
+            }
+            Backend::S3(s) => {
+                let size = s
+                    .size(name)
+                    .map_err(|e| self.remote_read(name, e))?
+                    .ok_or_else(|| self.missing(name))?;
+                let mut reader = ObjectReader::s3(s.clone(), name, 0, size, false);
+                let mut hasher = sha2::Sha256::new();
+                let n = io::copy(&mut reader, &mut HashSink(&mut hasher)).map_err(|e| {
+                    ReadError::Remote {
+                        sha256: name.to_string(),
+                        store: self.describe(),
+                        message: e.to_string(),
+                    }
+                })?;
+                use sha2::Digest;
+                Ok((hex(&hasher.finalize()), n))
+            }
+        }
+    }
+
+    /// `len` bytes from `start`, as a stream for an HTTP answer; nothing is read that the
+    /// client does not take.
+    pub fn stream_range(
+        &self,
+        sha256: &str,
+        start: u64,
+        len: u64,
+    ) -> BoxStream<'static, io::Result<Bytes>> {
+        use futures_util::StreamExt;
+        match &self.backend {
+            Backend::Local(l) => {
+                use tokio::io::{AsyncReadExt, AsyncSeekExt};
+                type Open = tokio::io::Take<tokio::fs::File>;
+                let init: (Option<Open>, PathBuf) = (None, l.path(sha256));
+                futures_util::stream::try_unfold(init, move |(open, path)| async move {
+                    let mut reader = match open {
+                        Some(r) => r,
+                        None => {
+                            let mut f = tokio::fs::File::open(&path).await?;
+                            f.seek(io::SeekFrom::Start(start)).await?;
+                            f.take(len)
+                        }
+                    };
+                    let mut buf = vec![0u8; 256 * 1024];
+                    let n = reader.read(&mut buf).await?;
+                    if n == 0 {
+                        return Ok(None);
+                    }
+                    buf.truncate(n);
+                    Ok(Some((Bytes::from(buf), (Some(reader), path))))
+                })
+                .boxed()
+            }
+            Backend::S3(s) => s.stream_range(sha256, start, len),
+        }
+    }
+
+    /// Every object in the store, sorted by name; names that are not hashes come back too.
+    pub fn list(&self) -> Result<Vec<Listed>, ReadError> {
+        match &self.backend {
+            Backend::Local(l) => l.list().map_err(|source| ReadError::Io {
+                location: l.objects_dir().display().to_string(),
+                source,
+            }),
+            Backend::S3(s) => s.list().map_err(|e| ReadError::Remote {
+                sha256: "(listing)".into(),
+                store: s.describe(),
+                message: e.0,
+            }),
+        }
+    }
+
+    /// Moves a (corrupted) object out of the way, to `quarantine/NAME.TIME` beside `objects/`;
+    /// never deletes it. Returns where it went.
+    pub fn quarantine(&self, name: &str) -> Result<String, ReadError> {
+        let stamp = crate::clock::now().to_string();
+        match &self.backend {
+            Backend::Local(l) => l.quarantine(name, &stamp).map_err(|source| ReadError::Io {
+                location: l.listed_path(name).display().to_string(),
+                source,
+            }),
+            Backend::S3(s) => s
+                .quarantine(name, &stamp)
+                .map_err(|e| self.remote_read(name, e)),
+        }
+    }
+
+    /// Deletes an object (`remove --purge`); one already gone is not an error.
+    pub fn remove(&self, sha256: &str) -> Result<(), ReadError> {
+        if !is_sha256(sha256) {
+            return Ok(());
+        }
+        match &self.backend {
+            Backend::Local(l) => l.remove(sha256).map_err(|source| ReadError::Io {
+                location: l.path(sha256).display().to_string(),
+                source,
+            }),
+            Backend::S3(s) => s.remove(sha256).map_err(|e| self.remote_read(sha256, e)),
+        }
+    }
+
+    /// Leftover spool files (from a killed run).
     pub fn list_temp_files(&self) -> io::Result<Vec<PathBuf>> {
-        match fs::read_dir(self.tmp_dir()) {
+        match fs::read_dir(&self.tmp) {
             Ok(d) => d
                 .map(|e| e.map(|e| e.path()))
                 .filter(|p| {
@@ -146,7 +430,7 @@ impl Store {
         }
     }
 
-    /// Removes temp files (and yt-dlp work folders) left by earlier, interrupted runs.
+    /// Removes spool files (and yt-dlp scratch folders) left by earlier, interrupted runs.
     /// Only call while holding the run lock.
     pub fn clean_temp_files(&self) -> io::Result<usize> {
         let files = self.list_temp_files()?;
@@ -154,7 +438,7 @@ impl Store {
             fs::remove_file(f)?;
         }
         let mut dirs = 0;
-        if let Ok(entries) = fs::read_dir(self.tmp_dir()) {
+        if let Ok(entries) = fs::read_dir(&self.tmp) {
             for e in entries.flatten() {
                 if e.path().is_dir() && e.file_name().to_string_lossy().starts_with("video-") {
                     fs::remove_dir_all(e.path())?;
@@ -163,6 +447,49 @@ impl Store {
             }
         }
         Ok(files.len() + dirs)
+    }
+
+    fn location_of(&self, sha256: &str) -> String {
+        match &self.backend {
+            Backend::Local(l) => l.path(sha256).display().to_string(),
+            Backend::S3(s) => format!("{} object {sha256}", s.describe()),
+        }
+    }
+
+    fn missing(&self, sha256: &str) -> ReadError {
+        ReadError::Missing {
+            sha256: sha256.to_string(),
+            location: self.location_of(sha256),
+        }
+    }
+
+    fn remote_read(&self, sha256: &str, e: S3Failure) -> ReadError {
+        ReadError::Remote {
+            sha256: sha256.to_string(),
+            store: self.describe(),
+            message: e.0,
+        }
+    }
+}
+
+fn remote(store: &Store, e: S3Failure) -> StoreError {
+    StoreError::Remote {
+        location: store.describe(),
+        message: e.0,
+    }
+}
+
+/// Feeds what is written into a hasher.
+struct HashSink<'a>(&'a mut sha2::Sha256);
+
+impl Write for HashSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use sha2::Digest;
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -183,4 +510,106 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
         s.push(HEX[(b & 15) as usize] as char);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &StoreConfig::default()).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn a_put_is_idempotent_and_reads_back_verified() {
+        let (_d, s) = store();
+        let first = s.put(b"the bytes").unwrap();
+        let again = s.put(b"the bytes").unwrap();
+        assert!(first.newly_written && !again.newly_written);
+        assert_eq!(s.size(&first.sha256).unwrap(), Some(9));
+        assert_eq!(s.read_verified(&first.sha256).unwrap(), b"the bytes");
+        let mut part = String::new();
+        s.range_reader(&first.sha256, 4, 3)
+            .unwrap()
+            .read_to_string(&mut part)
+            .unwrap();
+        assert_eq!(part, "byt");
+        assert_eq!(s.read_prefix(&first.sha256, 3).unwrap(), b"the");
+    }
+
+    #[test]
+    fn a_whole_read_of_damaged_bytes_fails_and_a_missing_object_says_so() {
+        let (d, s) = store();
+        let o = s.put(b"original").unwrap();
+        let path = d
+            .path()
+            .join("objects")
+            .join(&o.sha256[..2])
+            .join(&o.sha256[2..]);
+        std::fs::write(&path, b"damaged!").unwrap();
+        match s.read_verified(&o.sha256) {
+            Err(ReadError::Corrupted { expected, .. }) => assert_eq!(expected, o.sha256),
+            other => panic!("expected Corrupted, got {other:?}"),
+        }
+        let (actual, n) = s.rehash(&o.sha256).unwrap();
+        assert_ne!(actual, o.sha256);
+        assert_eq!(n, 8);
+        let absent = "ab".repeat(32);
+        assert!(matches!(
+            s.read_verified(&absent),
+            Err(ReadError::Missing { .. })
+        ));
+        assert_eq!(s.size(&absent).unwrap(), None);
+    }
+
+    #[test]
+    fn list_quarantine_and_remove() {
+        let (d, s) = store();
+        let a = s.put(b"a").unwrap();
+        let b = s.put(b"b").unwrap();
+        let names: Vec<String> = s.list().unwrap().into_iter().map(|l| l.name).collect();
+        let mut want = vec![a.sha256.clone(), b.sha256.clone()];
+        want.sort();
+        assert_eq!(names, want);
+        let to = s.quarantine(&a.sha256).unwrap();
+        assert!(to.contains("quarantine"), "{to}");
+        assert!(!s.contains(&a.sha256));
+        assert_eq!(
+            std::fs::read_dir(d.path().join("quarantine"))
+                .unwrap()
+                .count(),
+            1
+        );
+        s.remove(&b.sha256).unwrap();
+        s.remove(&b.sha256).unwrap();
+        assert!(s.list().unwrap().is_empty());
+    }
+
+    #[test]
+    fn locations_are_folders_or_buckets() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = |l: &str| StoreConfig {
+            location: Some(l.into()),
+            ..StoreConfig::default()
+        };
+        let s = Store::open_existing(dir.path(), &cfg("s3://bucket/some/prefix")).unwrap();
+        assert!(s.is_remote());
+        assert_eq!(s.describe(), "s3://bucket/some/prefix");
+        assert!(matches!(
+            Store::open_existing(dir.path(), &cfg("s3:///nobucket")),
+            Err(StoreError::BadLocation { .. })
+        ));
+        assert!(matches!(
+            Store::open_existing(dir.path(), &cfg("ftp://host/x")),
+            Err(StoreError::BadLocation { .. })
+        ));
+        let other = dir.path().join("elsewhere");
+        let s = Store::open_existing(dir.path(), &cfg(other.to_str().unwrap())).unwrap();
+        assert!(!s.is_remote());
+        assert!(s.describe().starts_with(other.to_str().unwrap()));
+    }
 }

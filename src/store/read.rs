@@ -1,22 +1,32 @@
-//! Reading objects back: every copy out of the store re-hashes the bytes as they pass and
-//! refuses to finish if they are not the bytes the address promises.
+//! Reading objects back: a reader over a whole object re-hashes the bytes as they pass and
+//! fails its last read if they are not the bytes the address promises; a reader over a byte
+//! range (what `serve` answers `Range` requests with) cannot be checked and says so by type.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::sync::Arc;
 
+use bytes::{Buf, Bytes};
 use sha2::{Digest, Sha256};
 
 use super::hex;
+use super::s3::{S3Objects, WINDOW};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("object {sha256} is missing from the store ({path})")]
-    Missing { sha256: String, path: PathBuf },
+    #[error("object {sha256} is missing from the store ({location})")]
+    Missing { sha256: String, location: String },
     #[error("object {expected} is corrupted: its bytes hash to {actual}. Run `linkvault verify`; restore it from a backup or let the next run fetch it again")]
     Corrupted { expected: String, actual: String },
-    #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    #[error("cannot read {location}: {source}")]
+    Io { location: String, source: io::Error },
+    #[error("cannot read object {sha256} from {store}: {message}. Check that the service is reachable and the AWS_* credentials allow reading, then try again")]
+    Remote {
+        sha256: String,
+        store: String,
+        message: String,
+    },
     #[error("cannot write the restored bytes: {0}")]
     Output(io::Error),
 }
@@ -38,44 +48,182 @@ pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
     Ok((hex(&hasher.finalize()), n_total))
 }
 
-/// Copies the object at `path` into `out`, hashing as it goes; returns the byte count, or
-/// `Corrupted` if the bytes are not `expected`. The caller must discard `out` on error.
-pub fn copy_verified(path: &Path, expected: &str, out: &mut dyn Write) -> Result<u64, ReadError> {
-    let mut f = File::open(path).map_err(|e| {
-        if e.kind() == io::ErrorKind::NotFound {
-            ReadError::Missing {
-                sha256: expected.to_string(),
-                path: path.to_path_buf(),
+/// Where a reader's bytes come from.
+enum Source {
+    File(File),
+    S3 {
+        objects: Arc<S3Objects>,
+        sha256: String,
+        window: Bytes,
+    },
+}
+
+/// An open object (or a byte range of one), read with [`Read`]. For a whole object the bytes
+/// are hashed as they pass and the read that reaches the end fails with
+/// [`ReadError::Corrupted`] (inside an `io::Error`) if they are not the promised bytes.
+pub struct ObjectReader {
+    source: Source,
+    /// The hash to check at the end (whole-object readers only).
+    verify: Option<(String, Sha256)>,
+    /// Next offset to read, and the end of what this reader covers.
+    at: u64,
+    end: u64,
+    failed: bool,
+}
+
+impl ObjectReader {
+    pub(super) fn file(
+        mut file: File,
+        sha256: &str,
+        start: u64,
+        end: u64,
+        whole: bool,
+    ) -> io::Result<Self> {
+        if start > 0 {
+            file.seek(SeekFrom::Start(start))?;
+        }
+        Ok(ObjectReader {
+            source: Source::File(file),
+            verify: whole.then(|| (sha256.to_string(), Sha256::new())),
+            at: start,
+            end,
+            failed: false,
+        })
+    }
+
+    pub(super) fn s3(
+        objects: Arc<S3Objects>,
+        sha256: &str,
+        start: u64,
+        end: u64,
+        whole: bool,
+    ) -> Self {
+        ObjectReader {
+            source: Source::S3 {
+                objects,
+                sha256: sha256.to_string(),
+                window: Bytes::new(),
+            },
+            verify: whole.then(|| (sha256.to_string(), Sha256::new())),
+            at: start,
+            end,
+            failed: false,
+        }
+    }
+
+    /// Bytes this reader covers (the object's size for a whole-object reader).
+    pub fn len(&self) -> u64 {
+        self.end.saturating_sub(self.at)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn raw_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.source {
+            Source::File(f) => {
+                // Read to the end of the file for a whole object (a longer file than recorded
+                // is caught by the hash); stop at `end` for a range.
+                if self.verify.is_some() {
+                    f.read(buf)
+                } else {
+                    let left = self.end.saturating_sub(self.at);
+                    let take = (buf.len() as u64).min(left) as usize;
+                    f.read(&mut buf[..take])
+                }
             }
-        } else {
-            ReadError::Io {
-                path: path.to_path_buf(),
-                source: e,
+            Source::S3 {
+                objects,
+                sha256,
+                window,
+            } => {
+                if window.is_empty() {
+                    if self.at >= self.end {
+                        return Ok(0);
+                    }
+                    let next = (self.at + WINDOW).min(self.end);
+                    *window = objects
+                        .get_range(sha256, self.at..next)
+                        .map_err(|e| io::Error::other(e.0))?
+                        .ok_or_else(|| {
+                            io::Error::new(io::ErrorKind::NotFound, "the object disappeared")
+                        })?;
+                    if window.is_empty() {
+                        return Ok(0);
+                    }
+                }
+                let n = buf.len().min(window.len());
+                window.copy_to_slice(&mut buf[..n]);
+                Ok(n)
             }
         }
-    })?;
-    let mut hasher = Sha256::new();
+    }
+}
+
+impl Read for ObjectReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.failed {
+            return Err(io::Error::other("the object could not be read"));
+        }
+        let n = self.raw_read(buf)?;
+        self.at += n as u64;
+        match &mut self.verify {
+            Some((_, hasher)) if n > 0 => hasher.update(&buf[..n]),
+            Some((expected, hasher)) => {
+                let actual = hex(&std::mem::take(hasher).finalize());
+                if &actual != expected {
+                    self.failed = true;
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        ReadError::Corrupted {
+                            expected: expected.clone(),
+                            actual,
+                        },
+                    ));
+                }
+                self.verify = None;
+            }
+            None => {}
+        }
+        Ok(n)
+    }
+}
+
+/// The `ReadError` an object reader's `io::Error` carries, or an `Io` one naming `location`.
+pub(super) fn unwrap_io(e: io::Error, location: &str) -> ReadError {
+    if !e.get_ref().is_some_and(|r| r.is::<ReadError>()) {
+        return ReadError::Io {
+            location: location.to_string(),
+            source: e,
+        };
+    }
+    match e.into_inner().map(|inner| inner.downcast::<ReadError>()) {
+        Some(Ok(r)) => *r,
+        _ => ReadError::Io {
+            location: location.to_string(),
+            source: io::Error::other("unreadable object"),
+        },
+    }
+}
+
+/// Copies everything `reader` yields into `out`; the byte count, or why not. The caller must
+/// discard `out` on error.
+pub(super) fn copy_reader(
+    mut reader: ObjectReader,
+    location: &str,
+    out: &mut dyn Write,
+) -> Result<u64, ReadError> {
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0u64;
     loop {
-        let n = f.read(&mut buf).map_err(|e| ReadError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+        let n = reader.read(&mut buf).map_err(|e| unwrap_io(e, location))?;
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(ReadError::Output)?;
         total += n as u64;
     }
     out.flush().map_err(ReadError::Output)?;
-    let actual = hex(&hasher.finalize());
-    if actual != expected {
-        return Err(ReadError::Corrupted {
-            expected: expected.to_string(),
-            actual,
-        });
-    }
     Ok(total)
 }

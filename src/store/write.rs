@@ -1,7 +1,8 @@
-//! Writing an object: bytes stream through SHA-256 into `tmp/*.part`; `finish` fsyncs the file,
-//! renames it to its content address (unless that object already exists) and fsyncs the
-//! directory, so a crash never leaves a partial file under a hash. Dropping an unfinished
-//! writer deletes its temp file.
+//! Writing an object: bytes stream through SHA-256 into a spool file `tmp/*.part`; `finish`
+//! hands the finished file to the backend, which publishes it under its content address
+//! unless that object already exists (on disk: fsync, rename, directory fsync; on S3: an
+//! upload — see [`super::s3`]), so a crash never leaves a partial object under a hash.
+//! Dropping an unfinished writer deletes its spool file.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -17,10 +18,12 @@ pub enum WriteError {
     DiskFull { path: PathBuf },
     #[error("cannot write to the archive ({path}): {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("cannot upload to {store}: {message}. Check that the service is reachable and the AWS_* credentials allow writing, then run again; nothing partial was kept")]
+    Remote { store: String, message: String },
 }
 
 impl WriteError {
-    fn from_io(path: PathBuf, source: io::Error) -> WriteError {
+    pub(super) fn from_io(path: PathBuf, source: io::Error) -> WriteError {
         // ENOSPC (28) and EDQUOT (122) on Linux: say "disk full", the one thing the user can act on.
         if matches!(source.raw_os_error(), Some(28) | Some(122))
             || source.kind() == io::ErrorKind::StorageFull
@@ -52,7 +55,7 @@ pub struct ObjectWriter {
 impl ObjectWriter {
     pub(super) fn create(store: &Store) -> Result<ObjectWriter, WriteError> {
         let name = format!("{}-{:016x}.part", std::process::id(), fastrand::u64(..));
-        let temp_path = store.tmp_dir().join(name);
+        let temp_path = store.spool_dir().join(name);
         let file = File::options()
             .write(true)
             .create_new(true)
@@ -115,29 +118,13 @@ impl ObjectWriter {
             Some(f) => f.into_inner().map_err(|e| io_err(e.into_error()))?,
             None => return Err(io_err(io::Error::other("writer already finished"))),
         };
-        let dest = self.store.object_path(&sha256);
-        if dest.is_file() {
-            drop(file);
-            let _ = fs::remove_file(&self.temp_path);
-            return Ok(StoredObject {
-                sha256,
-                bytes: self.bytes,
-                newly_written: false,
-            });
-        }
-        file.sync_all().map_err(io_err)?;
-        drop(file);
-        let dir = dest.parent().map(|p| p.to_path_buf()).unwrap_or_default();
-        fs::create_dir_all(&dir).map_err(|e| WriteError::from_io(dir.clone(), e))?;
-        fs::rename(&self.temp_path, &dest).map_err(io_err)?;
-        // The rename is only durable once the directory entry is.
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| WriteError::from_io(dir.clone(), e))?;
+        let newly_written = self
+            .store
+            .publish(&self.temp_path, file, &sha256, self.bytes)?;
         Ok(StoredObject {
             sha256,
             bytes: self.bytes,
-            newly_written: true,
+            newly_written,
         })
     }
 }

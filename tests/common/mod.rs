@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 pub mod cdp;
 pub mod corpus;
 pub mod dns;
+pub mod garage;
 pub mod http;
 pub mod pywb;
 pub mod socks;
@@ -418,6 +419,14 @@ fn reset_on_close(stream: &TcpStream) {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(bytes);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a file, streamed.
+pub fn sha256_file(path: &Path) -> String {
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).unwrap();
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
