@@ -31,3 +31,4 @@ pub mod text;
 pub mod units;
 pub mod verify;
 pub mod video;
+pub mod video_outcome;

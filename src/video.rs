@@ -4,6 +4,11 @@
 //! and yt-dlp's info JSON is kept beside it. When a capture is already held, only liveness is
 //! checked (`--simulate --check-formats`), and yt-dlp's own verdict — removed, private,
 //! geo-blocked — becomes the reference's reason.
+//!
+//! Dependencies run one way, `video` → `fetch`: this module reuses fetch's politeness, session
+//! and address gate, and folds its outcome into a `fetch::CheckResult` ([`merge`]). The outcome
+//! itself is plain data in [`crate::video_outcome`] (re-exported here), so `fetch` can carry it
+//! without knowing about yt-dlp.
 
 use std::fs::File;
 use std::io::Read;
@@ -19,6 +24,7 @@ use crate::extract::kind_from_url;
 use crate::fetch::politeness::Politeness;
 use crate::model::{Kind, Reason, State};
 use crate::store::{Store, StoredObject, WriteError};
+pub use crate::video_outcome::{CapturedFile, VideoOutcome};
 
 /// The yt-dlp found on this machine.
 #[derive(Debug, Clone)]
@@ -48,70 +54,6 @@ pub fn find_tool(command: &str) -> Option<Tool> {
         path: command.to_string(),
         version: version.lines().next().unwrap_or("").to_string(),
     })
-}
-
-/// A file yt-dlp produced, now durable in the store.
-#[derive(Debug, Clone)]
-pub struct CapturedFile {
-    pub object: StoredObject,
-    pub content_type: String,
-}
-
-/// What the video step did for one reference.
-#[derive(Debug, Clone)]
-pub enum VideoOutcome {
-    /// yt-dlp is not installed: the reference was captured as a page only.
-    ToolMissing,
-    /// The media (and its info JSON) are in the store.
-    Captured {
-        media: Vec<CapturedFile>,
-        info: Option<CapturedFile>,
-        tool: String,
-    },
-    /// A capture was held already; yt-dlp confirmed the video is still there.
-    StillThere { tool: String },
-    /// yt-dlp's verdict: the video is gone or closed to us.
-    Gone {
-        state: State,
-        reason: Reason,
-        message: String,
-        tool: String,
-    },
-    /// yt-dlp found no video on the page.
-    NotAVideo { tool: String },
-    /// yt-dlp failed for another reason (timeout, size cap, crash): no verdict.
-    Failed { message: String, tool: String },
-}
-
-impl VideoOutcome {
-    /// `refs.video_status` after this outcome (None: leave it as it was).
-    pub fn status(&self) -> Option<&'static str> {
-        match self {
-            VideoOutcome::ToolMissing => Some("page_only"),
-            VideoOutcome::Captured { .. } => Some("captured"),
-            VideoOutcome::NotAVideo { .. } => Some("not_video"),
-            VideoOutcome::StillThere { .. }
-            | VideoOutcome::Gone { .. }
-            | VideoOutcome::Failed { .. } => None,
-        }
-    }
-
-    /// One line for the check's record.
-    pub fn note(&self) -> String {
-        match self {
-            VideoOutcome::ToolMissing => {
-                "captured as a page only: yt-dlp was not found (pip install yt-dlp, or set video.yt_dlp)".into()
-            }
-            VideoOutcome::Captured { media, tool, .. } => {
-                let bytes: u64 = media.iter().map(|m| m.object.bytes).sum();
-                format!("{tool}: captured {} media file(s), {bytes} bytes", media.len())
-            }
-            VideoOutcome::StillThere { tool } => format!("{tool}: video still available (not downloaded again)"),
-            VideoOutcome::Gone { message, tool, .. } => format!("{tool}: {message}"),
-            VideoOutcome::NotAVideo { tool } => format!("{tool}: no video found on the page"),
-            VideoOutcome::Failed { message, tool } => format!("{tool}: {message}"),
-        }
-    }
 }
 
 /// Shared by a run's checks: the tool, the process limit and per-host politeness for yt-dlp.

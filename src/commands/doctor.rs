@@ -135,7 +135,7 @@ fn store_state(cfg: &Config) -> (bool, String) {
 }
 
 fn has_objects(dir: &Path) -> bool {
-    std::fs::read_dir(dir.join("objects")).is_ok_and(|mut d| d.next().is_some())
+    linkvault::store::Store::local(dir).count_local_objects(1) > 0
 }
 
 /// Witnesses and web archives, asked once each (a HEAD).

@@ -212,7 +212,7 @@ fn guard_record(archive: &Path, path: &Path) -> Result<()> {
         Ok(_) => return Ok(()),
         Err(_) => "missing",
     };
-    let objects = count_objects(&archive.join("objects"));
+    let objects = crate::store::Store::local(archive).count_local_objects(1000);
     // No objects either: a new archive in all but name.
     if objects == 0 {
         return Ok(());
@@ -222,23 +222,6 @@ fn guard_record(archive: &Path, path: &Path) -> Result<()> {
         how,
         objects,
     })
-}
-
-/// Objects in the store's fan-out folders (stops counting at a thousand: enough to say so).
-fn count_objects(objects: &Path) -> u64 {
-    let mut n = 0;
-    let Ok(shards) = std::fs::read_dir(objects) else {
-        return 0;
-    };
-    for shard in shards.flatten() {
-        if let Ok(files) = std::fs::read_dir(shard.path()) {
-            n += files.count() as u64;
-            if n >= 1000 {
-                break;
-            }
-        }
-    }
-    n
 }
 
 /// A write transaction; the query functions in this module take it.

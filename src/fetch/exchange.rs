@@ -6,7 +6,7 @@
 use reqwest::header::{HeaderName, HeaderValue};
 use url::Url;
 
-use super::check::{Ask, Body, Failure, Sink};
+use super::answer::{Ask, Body, Failure, Sink};
 use super::{Fetcher, Hop};
 use crate::store::{StoredObject, WriteError};
 

@@ -2,24 +2,41 @@
 //! redirects followed by hand (so the chain is recorded), bodies streamed through the hasher
 //! into the store, retries for transient failures, soft-404 probes — ending in a `CheckResult`
 //! that says what happened and what it means.
+//!
+//! Layout: [`Fetcher`] (`fetcher`) holds the shared state; `answer` and `transport` are the
+//! plain types and helpers every step uses; `redirects` (one request), `body` (reading the
+//! answer), `retry`, `check` (the verdict), `soft404`, `drift`, `article` and `exchange` are
+//! the steps, each an `impl Fetcher` of its own. The video step's outcome is carried as
+//! [`crate::video_outcome::VideoOutcome`]: `fetch` never depends on `video`.
 
 pub mod address;
+mod answer;
+mod article;
+mod body;
 mod check;
 mod client;
 mod decode;
+mod drift;
 mod exchange;
+mod fetcher;
 pub mod gate;
 mod pipe;
 pub mod politeness;
 mod probe;
+mod redirects;
 pub mod resolve;
+mod retry;
 pub mod session;
 pub mod similarity;
+mod soft404;
+mod transport;
 pub mod verdict;
 
-pub use check::{is_html_type, DocumentFetch, Fetcher};
+pub use article::DocumentFetch;
+pub use check::is_html_type;
 pub use client::{build_client, ClientError};
 pub use exchange::{Exchange, ExchangeBody, ExchangeError, Read};
+pub use fetcher::Fetcher;
 
 use crate::clock::Timestamp;
 use crate::model::{Kind, Reason, State};
@@ -72,7 +89,7 @@ pub struct CheckResult {
     /// Body bytes received over the wire in this check, stored or not.
     pub downloaded: u64,
     /// What the video step (yt-dlp) did, for references that go through it.
-    pub video: Option<crate::video::VideoOutcome>,
+    pub video: Option<crate::video_outcome::VideoOutcome>,
     /// The Content-Encoding the stored body was decoded from.
     pub decoded_from: Option<String>,
 }

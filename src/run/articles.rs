@@ -2,32 +2,29 @@
 //! (fetched into the store, or from disk), and recording what they cite.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt};
 use url::Url;
 
+use super::context::RunContext;
+use super::outcome::NetSeen;
 use super::rendering::{self, RenderedArticle};
-use super::{RunError, RunOptions, RunSummary};
-use crate::clock::{self, Timestamp};
-use crate::config::Config;
+use super::{RunError, RunSummary};
+use crate::clock;
 use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture, NewScreenshot};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
-use crate::filter::Filter;
 use crate::input::{self, Document, Source};
-use crate::progress::Progress;
 use crate::render::Renderer;
 use crate::store::WriteError;
 
 /// Config articles, command-line articles (remembered as `cli`) and those registered before.
 pub(super) fn register_articles(
+    ctx: &RunContext,
     db: &mut Db,
-    cfg: &Config,
     cli: Vec<Source>,
-    progress: &Progress,
-    now: Timestamp,
 ) -> Result<Vec<(ArticleRow, Source)>, RunError> {
+    let (cfg, progress, now) = (&ctx.cfg, &ctx.progress, ctx.started_at);
     // Articles registered before are read as they are: no write for them unless the command
     // line promotes one to `cli` (thousands of registered feed items cost nothing per run).
     let mut registered: HashMap<String, ArticleRow> = db
@@ -68,14 +65,6 @@ pub(super) fn register_articles(
     Ok(rows)
 }
 
-#[derive(Default)]
-pub(super) struct NetSeen {
-    pub(super) any_response: bool,
-    pub(super) network_failures: u64,
-    /// Hosts of the article URLs that failed without an answer (never asked as witnesses).
-    pub(super) failing_hosts: HashSet<String>,
-}
-
 /// What reading one article produced, before it is recorded.
 struct ArticleOutcome {
     row: ArticleRow,
@@ -108,19 +97,15 @@ struct Capture {
     decoded_from: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn read_articles(
+    ctx: &RunContext,
     db: &mut Db,
-    cfg: &Config,
-    opts: &RunOptions,
-    fetcher: &Arc<Fetcher>,
-    filter: &Filter,
     renderer: Option<&Renderer>,
     articles: Vec<(ArticleRow, Source)>,
-    progress: &Progress,
     summary: &mut RunSummary,
     net: &mut NetSeen,
 ) -> Result<(), RunError> {
+    let (cfg, progress) = (&ctx.cfg, &ctx.progress);
     let extract_opts = ExtractOptions {
         whole_page: cfg.extract.whole_page,
         include_links: cfg.extract.include_links,
@@ -135,16 +120,14 @@ pub(super) async fn read_articles(
             .into_iter()
             .filter(|(row, source)| {
                 done.insert(row.id)
-                    && (opts.recheck
-                        || matches!(source, Source::File(_))
-                        || row.next_read_at <= now)
+                    && (ctx.recheck || matches!(source, Source::File(_)) || row.next_read_at <= now)
             })
             .collect();
         progress.articles_total(batch.len() as u64 + summary.articles_read);
         // Each article is recorded as soon as it is read, so at most `concurrency` of them
         // (bodies, rendered DOMs) are held at once.
         let mut results = stream::iter(batch)
-            .map(|(row, source)| read_one(fetcher.clone(), cfg, renderer, row, source))
+            .map(|(row, source)| read_one(ctx, renderer, row, source))
             .buffer_unordered(cfg.fetch.concurrency);
         while let Some(r) = results.next().await {
             let outcome: ArticleOutcome = r?;
@@ -163,10 +146,9 @@ pub(super) async fn read_articles(
             }
             let how = HowToRecord {
                 extract: &extract_opts,
-                filter,
                 renderer,
             };
-            let new_items = record_article(db, &outcome, &how, progress, summary, &mut cited)?;
+            let new_items = record_article(ctx, db, &outcome, &how, summary, &mut cited)?;
             queue.extend(new_items);
         }
     }
@@ -175,12 +157,12 @@ pub(super) async fn read_articles(
 }
 
 async fn read_one(
-    fetcher: Arc<Fetcher>,
-    cfg: &Config,
+    ctx: &RunContext,
     renderer: Option<&Renderer>,
     row: ArticleRow,
     source: Source,
 ) -> Result<ArticleOutcome, WriteError> {
+    let (fetcher, cfg) = (&ctx.fetcher, &ctx.cfg);
     let now = clock::now();
     let mut read = ArticleRead {
         next_read_at: now + cfg.schedule.reread_articles.as_secs() as i64,
@@ -212,7 +194,7 @@ async fn read_one(
                     url: Url::from_file_path(path)
                         .map(String::from)
                         .unwrap_or_else(|_| path.display().to_string()),
-                    edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
+                    edited: is_edit(fetcher, row.last_sha256.as_deref(), &obj.sha256),
                     ..Capture::default()
                 });
                 read.sha256 = Some(obj.sha256);
@@ -244,7 +226,7 @@ async fn read_one(
                         headers: f.headers,
                         http_version: f.http_version,
                         reason_phrase: f.reason_phrase,
-                        edited: is_edit(&fetcher, row.last_sha256.as_deref(), &obj.sha256),
+                        edited: is_edit(fetcher, row.last_sha256.as_deref(), &obj.sha256),
                         decoded_from: f.decoded_from,
                     });
                     match fetcher.store().read_verified(&obj.sha256) {
@@ -303,20 +285,20 @@ fn is_edit(fetcher: &Fetcher, prev: Option<&str>, new: &str) -> bool {
 /// What recording an article read needs besides the read itself.
 struct HowToRecord<'a> {
     extract: &'a ExtractOptions,
-    filter: &'a Filter,
     renderer: Option<&'a Renderer>,
 }
 
 /// Records one article read in one transaction; returns feed items to read next.
 fn record_article(
+    ctx: &RunContext,
     db: &mut Db,
     o: &ArticleOutcome,
     how: &HowToRecord<'_>,
-    progress: &Progress,
     summary: &mut RunSummary,
     cited: &mut HashSet<i64>,
 ) -> Result<Vec<(ArticleRow, Source)>, RunError> {
-    let (opts, filter, renderer) = (how.extract, how.filter, how.renderer);
+    let (opts, filter, renderer) = (how.extract, &ctx.filter, how.renderer);
+    let progress = &ctx.progress;
     let now = clock::now();
     let mut read = o.read.clone();
     let content_type = o.content_type.clone();

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::mpsc;
 
+use super::context::RunContext;
+use super::outcome::CheckOutcome;
 use super::record::write_results;
 use super::RunError;
-use crate::config::Config;
 use crate::db::{Db, DueRef};
 use crate::fetch::{CheckResult, Fetcher};
 use crate::model::State;
-use crate::progress::Progress;
 use crate::store::WriteError;
 use crate::video::VideoCapturer;
 
@@ -37,11 +37,11 @@ pub(super) fn interleave_hosts(due: Vec<DueRef>) -> Vec<DueRef> {
 
 /// What each check task needs: the page fetcher and, when enabled, the video capturer.
 #[derive(Clone)]
-pub(super) struct Checks {
-    pub(super) fetcher: Arc<Fetcher>,
-    pub(super) video: Option<Arc<VideoCapturer>>,
-    pub(super) recapture: bool,
-    pub(super) interrupt: super::Interrupt,
+struct Checks {
+    fetcher: Arc<Fetcher>,
+    video: Option<Arc<VideoCapturer>>,
+    recapture: bool,
+    interrupt: super::Interrupt,
 }
 
 impl Checks {
@@ -59,36 +59,24 @@ impl Checks {
     }
 }
 
-#[derive(Default)]
-pub(super) struct CheckOutcome {
-    pub(super) checked: u64,
-    pub(super) alive: u64,
-    pub(super) dead: u64,
-    pub(super) blocked: u64,
-    pub(super) transient: u64,
-    pub(super) downloaded: u64,
-    pub(super) new_snapshots: u64,
-    /// Some server answered at the HTTP level in this run (article reads included).
-    pub(super) any_response: bool,
-    /// Network-level failures not yet recorded because no server answered at all.
-    pub(super) held: Vec<CheckResult>,
-    pub(super) video_page_only: u64,
-    pub(super) videos_captured: u64,
-    pub(super) fatal: Option<RunError>,
-}
-
+/// Checks `due` (the video step through `video`, when enabled) while the writer thread records
+/// the results; `seen_response` says whether some server already answered in this run.
 pub(super) async fn check_refs(
+    ctx: &Arc<RunContext>,
     db: Db,
-    cfg: &Config,
     due: Vec<DueRef>,
-    checks: Checks,
-    run_id: i64,
-    progress: Arc<Progress>,
+    video: Option<Arc<VideoCapturer>>,
     seen_response: bool,
 ) -> Result<(Db, CheckOutcome), RunError> {
+    let checks = Checks {
+        fetcher: ctx.fetcher.clone(),
+        video,
+        recapture: ctx.cfg.video.recapture,
+        interrupt: ctx.interrupt.clone(),
+    };
     let (tx, rx) = mpsc::channel::<Result<CheckResult, WriteError>>(512);
     let stop = Arc::new(AtomicBool::new(false));
-    let concurrency = cfg.fetch.concurrency;
+    let concurrency = ctx.cfg.fetch.concurrency;
     let producer = {
         let stop = stop.clone();
         let interrupt = checks.interrupt.clone();
@@ -125,9 +113,9 @@ pub(super) async fn check_refs(
             }
         })
     };
-    let writer_cfg = cfg.clone();
+    let writer_ctx = Arc::clone(ctx);
     let writer = tokio::task::spawn_blocking(move || {
-        write_results(db, rx, &writer_cfg, run_id, &progress, seen_response, &stop)
+        write_results(&writer_ctx, db, rx, seen_response, &stop)
     });
     producer.await.map_err(|e| RunError::Task(e.to_string()))?;
     let (db, outcome) = writer.await.map_err(|e| RunError::Task(e.to_string()))?;

@@ -3,12 +3,15 @@
 //! concurrent tasks feeding a bounded channel ([`checks`]); one writer thread owns the database
 //! and commits results in batched transactions ([`record`]), always after the objects they
 //! point at are durable. A run in which no server answered at all asks witnesses before its
-//! failures count ([`network`]).
+//! failures count ([`network`]). What the steps share travels in one [`context::RunContext`];
+//! what they hand one another is plain data in [`outcome`].
 
 mod articles;
 mod checks;
+mod context;
 mod interrupt;
 mod network;
+mod outcome;
 mod record;
 mod rendering;
 
@@ -25,9 +28,11 @@ use crate::rescue::{self, RescueError, RescueSummary, SubmitSummary};
 use crate::store::{Store, StoreError, WriteError};
 use crate::video::VideoCapturer;
 
-use articles::{read_articles, register_articles, NetSeen};
-use checks::{check_refs, interleave_hosts, Checks};
+use articles::{read_articles, register_articles};
+use checks::{check_refs, interleave_hosts};
+use context::RunContext;
 pub use interrupt::{Interrupt, Stop};
+use outcome::{CheckOutcome, NetSeen};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -99,7 +104,7 @@ pub enum RunError {
 
 impl RunSummary {
     /// Takes in what the checks did.
-    fn absorb(&mut self, o: &checks::CheckOutcome) {
+    fn absorb(&mut self, o: &CheckOutcome) {
         self.checked = o.checked;
         self.alive = o.alive;
         self.dead = o.dead;
@@ -121,11 +126,8 @@ impl RunError {
 
 /// References `[filter]` excludes now stop being cited (so checked or reported); they are
 /// cited again if the filter lets them through later and an article still names them.
-fn retire_excluded(
-    db: &mut Db,
-    filter: &crate::filter::Filter,
-    now: clock::Timestamp,
-) -> Result<u64, RunError> {
+fn retire_excluded(ctx: &RunContext, db: &mut Db) -> Result<u64, RunError> {
+    let (filter, now) = (&ctx.filter, ctx.started_at);
     if filter.is_empty() {
         return Ok(0);
     }
@@ -146,12 +148,13 @@ fn retire_excluded(
 
 /// Records how the run ended, with its counts.
 fn record_end(
+    ctx: &RunContext,
     db: &mut Db,
-    run_id: i64,
     summary: &RunSummary,
     status: &str,
     message: Option<&str>,
 ) -> Result<(), DbError> {
+    let run_id = ctx.run_id;
     let failing = summary.dead + summary.blocked + summary.transient;
     db.transaction(|tx| {
         tx.finish_run(
@@ -171,18 +174,16 @@ fn record_end(
 /// Records a run stopped by a signal as interrupted and removes what its unfinished checks
 /// left in the store's temp folder.
 fn stopped(
+    ctx: &RunContext,
     db: &mut Db,
-    store: &Store,
-    run_id: i64,
     mut summary: RunSummary,
     stop: Stop,
-    progress: &Progress,
 ) -> Result<RunSummary, RunError> {
-    progress.finish();
+    ctx.progress.finish();
     summary.interrupted = Some(stop);
     let message = format!("interrupted by {}", stop.name());
-    record_end(db, run_id, &summary, "interrupted", Some(&message))?;
-    let _ = store.clean_temp_files();
+    record_end(ctx, db, &summary, "interrupted", Some(&message))?;
+    let _ = ctx.store.clean_temp_files();
     Ok(summary)
 }
 
@@ -225,20 +226,27 @@ pub async fn run_pass(
     let interrupt = opts.interrupt.clone().unwrap_or_default();
 
     let filter = crate::filter::Filter::new(&cfg.filter)?;
-    let articles = register_articles(&mut db, cfg, cli_sources, &progress, now)?;
-    summary.retired = retire_excluded(&mut db, &filter, now)?;
+    let ctx = Arc::new(RunContext {
+        cfg: cfg.clone(),
+        recheck: opts.recheck,
+        fetcher,
+        store,
+        filter,
+        progress,
+        interrupt,
+        run_id,
+        started_at: now,
+    });
+    let articles = register_articles(&ctx, &mut db, cli_sources)?;
+    summary.retired = retire_excluded(&ctx, &mut db)?;
     let mut net = NetSeen::default();
     // The browser lives while articles are read, and is closed (killed if need be) after.
     let renderer = crate::render::Renderer::new(cfg);
     let read = read_articles(
+        &ctx,
         &mut db,
-        cfg,
-        opts,
-        &fetcher,
-        &filter,
         renderer.as_ref(),
         articles,
-        &progress,
         &mut summary,
         &mut net,
     );
@@ -247,66 +255,46 @@ pub async fn run_pass(
             r?;
             None
         }
-        stop = interrupt.wait() => Some(stop),
+        stop = ctx.interrupt.wait() => Some(stop),
     };
     if let Some(r) = &renderer {
         r.shut_down().await;
     }
     if let Some(stop) = interrupted {
-        return stopped(&mut db, &store, run_id, summary, stop, &progress);
+        return stopped(&ctx, &mut db, summary, stop);
     }
 
-    let due = interleave_hosts(db.due_refs(clock::now(), opts.recheck)?);
-    progress.refs_total(due.len() as u64);
-    let video = cfg
-        .video
-        .enabled
-        .then(|| Arc::new(VideoCapturer::new(&cfg.video, &cfg.fetch, store.clone())));
-    let checks = Checks {
-        fetcher: fetcher.clone(),
-        video,
-        recapture: cfg.video.recapture,
-        interrupt: interrupt.clone(),
-    };
-    let (mut db, mut outcome) = check_refs(
-        db,
-        cfg,
-        due,
-        checks,
-        run_id,
-        progress.clone(),
-        net.any_response,
-    )
-    .await?;
-    if let Some(stop) = interrupt.stopped() {
+    let due = interleave_hosts(db.due_refs(clock::now(), ctx.recheck)?);
+    ctx.progress.refs_total(due.len() as u64);
+    let video = cfg.video.enabled.then(|| {
+        Arc::new(VideoCapturer::new(
+            &cfg.video,
+            &cfg.fetch,
+            ctx.store.clone(),
+        ))
+    });
+    let (mut db, mut outcome) = check_refs(&ctx, db, due, video, net.any_response).await?;
+    if let Some(stop) = ctx.interrupt.stopped() {
         summary.absorb(&outcome);
         if let Some(e) = outcome.fatal {
             return Err(e);
         }
-        return stopped(&mut db, &store, run_id, summary, stop, &progress);
+        return stopped(&ctx, &mut db, summary, stop);
     }
     // What follows the checks (witnesses, rescue, second copies) stops on a signal too.
     let after_checks = async {
-        summary.network_down = network::settle(
-            &mut db,
-            cfg,
-            &fetcher,
-            run_id,
-            &net,
-            &mut outcome,
-            &progress,
-        )
-        .await;
+        summary.network_down = network::settle(&ctx, &mut db, &net, &mut outcome).await;
         summary.absorb(&outcome);
+        let (fetcher, run_id, progress) = (&ctx.fetcher, ctx.run_id, &ctx.progress);
         // Rescue and second copies, only when the network was up and the checks went through.
         if outcome.fatal.is_none() && !summary.network_down {
-            match rescue::rescue_dead(&mut db, cfg, &fetcher, run_id, &progress).await {
+            match rescue::rescue_dead(&mut db, cfg, fetcher, run_id, progress).await {
                 Ok(r) => summary.rescue = r,
                 Err(e) => outcome.fatal = Some(e.into()),
             }
         }
         if outcome.fatal.is_none() && !summary.network_down {
-            match rescue::submit_live(&mut db, cfg, &fetcher, run_id, &progress).await {
+            match rescue::submit_live(&mut db, cfg, fetcher, run_id, progress).await {
                 Ok(s) => summary.submitted = s,
                 Err(e) => outcome.fatal = Some(e.into()),
             }
@@ -314,13 +302,13 @@ pub async fn run_pass(
     };
     let interrupted = tokio::select! {
         () = after_checks => None,
-        stop = interrupt.wait() => Some(stop),
+        stop = ctx.interrupt.wait() => Some(stop),
     };
     if let Some(stop) = interrupted {
         summary.absorb(&outcome);
-        return stopped(&mut db, &store, run_id, summary, stop, &progress);
+        return stopped(&ctx, &mut db, summary, stop);
     }
-    progress.finish();
+    ctx.progress.finish();
 
     let status = match (&outcome.fatal, summary.network_down) {
         (Some(_), _) => "failed",
@@ -328,7 +316,7 @@ pub async fn run_pass(
         (None, false) => "completed",
     };
     let message = outcome.fatal.as_ref().map(|e| e.to_string());
-    let recorded = record_end(&mut db, run_id, &summary, status, message.as_deref());
+    let recorded = record_end(&ctx, &mut db, &summary, status, message.as_deref());
     // The error that stopped the run says more than a failure to record that it stopped
     // (on a full disk, both happen).
     if let Some(e) = outcome.fatal {

@@ -10,14 +10,11 @@ use std::collections::HashSet;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use url::Url;
 
-use super::articles::NetSeen;
-use super::checks::CheckOutcome;
+use super::context::RunContext;
+use super::outcome::{CheckOutcome, NetSeen};
 use super::record::record_batch;
 use super::RunError;
-use crate::config::Config;
 use crate::db::Db;
-use crate::fetch::Fetcher;
-use crate::progress::Progress;
 
 /// Hosts from the archive's history asked, besides the configured witnesses.
 const HISTORY_WITNESSES: usize = 3;
@@ -25,14 +22,12 @@ const HISTORY_WITNESSES: usize = 3;
 /// Decides whether the network was down in this run and records the failures held back until
 /// that was known. Returns true for "network down".
 pub(super) async fn settle(
+    ctx: &RunContext,
     db: &mut Db,
-    cfg: &Config,
-    fetcher: &Fetcher,
-    run_id: i64,
     net: &NetSeen,
     out: &mut CheckOutcome,
-    progress: &Progress,
 ) -> bool {
+    let progress = &ctx.progress;
     // The writer started from the article reads' `any_response`, so this covers the whole run.
     let silent = !out.any_response;
     let failed = !out.held.is_empty() || net.network_failures > 0;
@@ -41,7 +36,7 @@ pub(super) async fn settle(
     let down = if silent && failed && out.fatal.is_none() {
         let mut failing: HashSet<String> = out.held.iter().map(|r| r.host.clone()).collect();
         failing.extend(net.failing_hosts.iter().cloned());
-        match answering_witness(db, cfg, fetcher, &failing).await {
+        match answering_witness(ctx, db, &failing).await {
             Ok(Some(witness)) => {
                 progress.info(&format!(
                     "no cited server answered, but {witness} did: the network is up, so these failures count"
@@ -63,7 +58,7 @@ pub(super) async fn settle(
             progress.failure(r);
         }
     }
-    if let Err(e) = record_batch(db, &held, cfg, run_id, down, out) {
+    if let Err(e) = record_batch(ctx, db, &held, down, out) {
         out.fatal.get_or_insert(RunError::Db(e));
     }
     down
@@ -71,12 +66,12 @@ pub(super) async fn settle(
 
 /// The first witness to answer, asked all at once; None when none answers.
 async fn answering_witness(
+    ctx: &RunContext,
     db: &Db,
-    cfg: &Config,
-    fetcher: &Fetcher,
     failing_hosts: &HashSet<String>,
 ) -> Result<Option<String>, RunError> {
-    let mut urls = cfg.fetch.witnesses.clone();
+    let fetcher = &*ctx.fetcher;
+    let mut urls = ctx.cfg.fetch.witnesses.clone();
     urls.extend(db.witness_urls(failing_hosts, HISTORY_WITNESSES)?);
     let mut asks: FuturesUnordered<_> = urls
         .into_iter()

@@ -6,26 +6,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc;
 
-use super::checks::CheckOutcome;
+use super::context::RunContext;
+use super::outcome::CheckOutcome;
 use super::RunError;
-use crate::config::Config;
 use crate::db::{Db, DbError, NewCheck, NewSnapshot, Tx};
 use crate::fetch::CheckResult;
 use crate::model::State;
-use crate::progress::Progress;
 use crate::schedule::{apply_check, Observed};
 use crate::store::WriteError;
-use crate::video::VideoOutcome;
+use crate::video_outcome::{CapturedFile, VideoOutcome};
 
 pub(super) fn write_results(
+    ctx: &RunContext,
     mut db: Db,
     mut rx: mpsc::Receiver<Result<CheckResult, WriteError>>,
-    cfg: &Config,
-    run_id: i64,
-    progress: &Progress,
     mut seen_response: bool,
     stop: &AtomicBool,
 ) -> (Db, CheckOutcome) {
+    let progress = &ctx.progress;
     let mut out = CheckOutcome::default();
     // Failures without any HTTP answer wait here until some server answers: if none ever does,
     // the network is down and they must not count against the references.
@@ -65,7 +63,7 @@ pub(super) fn write_results(
                 }
             }
         }
-        if let Err(e) = record_batch(&mut db, &ready, cfg, run_id, false, &mut out) {
+        if let Err(e) = record_batch(ctx, &mut db, &ready, false, &mut out) {
             stop.store(true, Ordering::Relaxed);
             out.fatal.get_or_insert(RunError::Db(e));
             break;
@@ -78,10 +76,9 @@ pub(super) fn write_results(
 }
 
 pub(super) fn record_batch(
+    ctx: &RunContext,
     db: &mut Db,
     results: &[CheckResult],
-    cfg: &Config,
-    run_id: i64,
     network_down: bool,
     out: &mut CheckOutcome,
 ) -> Result<(), DbError> {
@@ -92,7 +89,7 @@ pub(super) fn record_batch(
         let mut states = Vec::with_capacity(results.len());
         let mut snapshots = 0;
         for r in results {
-            let (state, new_snapshot) = record_check(tx, r, cfg, run_id, network_down)?;
+            let (state, new_snapshot) = record_check(tx, r, ctx, network_down)?;
             states.push(state);
             snapshots += new_snapshot as u64;
         }
@@ -123,10 +120,10 @@ pub(super) fn record_batch(
 fn record_check(
     tx: &Tx<'_>,
     r: &CheckResult,
-    cfg: &Config,
-    run_id: i64,
+    ctx: &RunContext,
     network_down: bool,
 ) -> rusqlite::Result<(Option<State>, bool)> {
+    let (cfg, run_id) = (&ctx.cfg, ctx.run_id);
     if let Some(b) = &r.body {
         tx.insert_object(&b.sha256, b.bytes, r.checked_at)?;
     }
@@ -248,7 +245,7 @@ fn record_video(
 fn tool_snapshot<'a>(
     r: &CheckResult,
     check_id: i64,
-    file: &'a crate::video::CapturedFile,
+    file: &'a CapturedFile,
     role: &'a str,
     parent_id: Option<i64>,
     tool: &'a str,

@@ -71,6 +71,23 @@ impl LocalObjects {
         Ok(true)
     }
 
+    /// Files in the fan-out folders, counted up to about `limit`.
+    pub(super) fn count(&self, limit: u64) -> u64 {
+        let mut n = 0;
+        let Ok(shards) = fs::read_dir(self.objects_dir()) else {
+            return 0;
+        };
+        for shard in shards.flatten() {
+            if let Ok(files) = fs::read_dir(shard.path()) {
+                n += files.count() as u64;
+                if n >= limit {
+                    break;
+                }
+            }
+        }
+        n
+    }
+
     /// Every file under `objects/`, by claimed name (names that are not hashes come back too).
     pub(super) fn list(&self) -> io::Result<Vec<Listed>> {
         let mut out = Vec::new();

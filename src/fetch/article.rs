@@ -1,0 +1,94 @@
+//! Article reads: an article page fetched (conditionally, when validators are given) into the
+//! store for a run, or into memory for `extract`, never cut short — a longer page is refused.
+
+use url::Url;
+
+use super::answer::{Ask, Body, Sink};
+use super::Fetcher;
+use crate::model::Reason;
+use crate::store::{StoredObject, WriteError};
+use crate::units::format_size;
+
+/// An article page as fetched: stored in the archive (`run`) or kept in memory (`extract`).
+#[derive(Debug, Default)]
+pub struct DocumentFetch {
+    pub status: Option<u16>,
+    pub final_url: Option<Url>,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub stored: Option<StoredObject>,
+    pub in_memory: Option<Vec<u8>>,
+    pub error: Option<String>,
+    pub got_response: bool,
+    /// Our own address policy refused it: nothing was asked of the network.
+    pub refused: bool,
+    /// Response headers and status line as received (for the capture's record).
+    pub headers: Vec<(String, String)>,
+    pub http_version: Option<&'static str>,
+    pub reason_phrase: Option<String>,
+    /// The Content-Encoding the body was decoded from.
+    pub decoded_from: Option<String>,
+}
+
+impl Fetcher {
+    /// Fetches an article page (conditionally, when validators are given). Into the store when
+    /// `archive` is true, else into memory up to `fetch.max_bytes`.
+    pub async fn fetch_document(
+        &self,
+        url: &Url,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        archive: bool,
+    ) -> Result<DocumentFetch, WriteError> {
+        let validators = Ask {
+            etag,
+            last_modified,
+            ..Ask::default()
+        };
+        let sink = Sink::Document {
+            cap: self.cfg.max_article_bytes,
+            in_memory: !archive,
+        };
+        let mut out = DocumentFetch::default();
+        match self.request(url, &validators, sink).await {
+            Ok(a) => {
+                out.got_response = true;
+                out.status = Some(a.status);
+                out.final_url = Some(a.final_url);
+                out.content_type = a.content_type;
+                out.etag = a.etag;
+                out.last_modified = a.last_modified;
+                out.headers = a.headers;
+                out.http_version = Some(a.http_version);
+                out.reason_phrase = a.reason_phrase;
+                out.decoded_from = a.decoded_from;
+                match a.body {
+                    Body::Stored(o) => out.stored = Some(o),
+                    Body::Memory(m) => out.in_memory = Some(m),
+                    Body::TooLarge | Body::Skipped if (200..300).contains(&a.status) => {
+                        out.error = Some(format!(
+                            "the article is larger than fetch.max_article_bytes ({}); raise it in config.toml to read it",
+                            format_size(self.cfg.max_article_bytes)
+                        ))
+                    }
+                    Body::TooLarge | Body::Skipped => {}
+                    Body::None => {}
+                }
+                if !(200..300).contains(&a.status) && a.status != 304 {
+                    out.error = Some(format!("HTTP {}", a.status));
+                }
+            }
+            Err(f) => {
+                if let Some(e) = f.store_error {
+                    return Err(e);
+                }
+                out.got_response = f.got_response;
+                out.refused = f.reason == Reason::PrivateAddress;
+                out.status = f.http_status;
+                out.error = Some(f.message);
+            }
+        }
+        Ok(out)
+    }
+}
