@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::store::{S3Config, StoreConfig};
 use crate::units::{parse_duration, parse_size};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,30 +39,6 @@ pub struct Config {
     pub render: RenderConfig,
     /// Where the objects live (`store` and `[s3]`).
     pub store: StoreConfig,
-}
-
-/// Where the archive's objects live: the archive folder (default), another folder, or an
-/// S3-compatible bucket. The SQLite record always stays in the archive folder.
-#[derive(Debug, Clone, Default)]
-pub struct StoreConfig {
-    /// `store = "s3://BUCKET/PREFIX"` or a folder; `None`: the archive folder itself.
-    pub location: Option<String>,
-    pub s3: S3Config,
-}
-
-/// `[s3]`: how to reach an S3-compatible service. Credentials come only from the standard
-/// `AWS_*` environment variables (never from this file, never printed); these keys override
-/// `AWS_ENDPOINT_URL`, `AWS_REGION` and `AWS_ALLOW_HTTP`.
-#[derive(Debug, Clone, Default)]
-pub struct S3Config {
-    /// The service's URL (`https://s3.example.org`); empty: AWS itself.
-    pub endpoint: Option<String>,
-    pub region: Option<String>,
-    /// Allow plain `http://` endpoints (a server on the local network).
-    pub allow_http: Option<bool>,
-    /// Send `If-None-Match: *` on uploads so a shared bucket never has an object replaced;
-    /// off for the rare server that refuses the header.
-    pub conditional_put: bool,
 }
 
 /// Whether article pages are rendered in headless Chromium.

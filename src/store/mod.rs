@@ -27,7 +27,6 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
 
-use crate::config::StoreConfig;
 use local::LocalObjects;
 use s3::{S3Failure, S3Objects};
 
@@ -47,6 +46,30 @@ pub enum StoreError {
     BadLocation { location: String },
     #[error("cannot use the object store {location}: {message}. Check `[s3]` in config.toml (endpoint, region, allow_http) and the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables")]
     Remote { location: String, message: String },
+}
+
+/// Where the archive's objects live: the archive folder (default), another folder, or an
+/// S3-compatible bucket. The SQLite record always stays in the archive folder.
+#[derive(Debug, Clone, Default)]
+pub struct StoreConfig {
+    /// `store = "s3://BUCKET/PREFIX"` or a folder; `None`: the archive folder itself.
+    pub location: Option<String>,
+    pub s3: S3Config,
+}
+
+/// `[s3]`: how to reach an S3-compatible service. Credentials come only from the standard
+/// `AWS_*` environment variables (never from this file, never printed); these keys override
+/// `AWS_ENDPOINT_URL`, `AWS_REGION` and `AWS_ALLOW_HTTP`.
+#[derive(Debug, Clone, Default)]
+pub struct S3Config {
+    /// The service's URL (`https://s3.example.org`); empty: AWS itself.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Allow plain `http://` endpoints (a server on the local network).
+    pub allow_http: Option<bool>,
+    /// Send `If-None-Match: *` on uploads so a shared bucket never has an object replaced;
+    /// off for the rare server that refuses the header.
+    pub conditional_put: bool,
 }
 
 /// One object as a listing sees it: its claimed name (a hash, unless something else was put

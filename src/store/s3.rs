@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
 use super::{hex, Listed};
-use crate::config::S3Config;
+use super::S3Config;
 
 /// Multipart part size; bodies up to this go up in one `PUT`.
 const PART: usize = 8 << 20;
