@@ -66,6 +66,8 @@ command -v garage >/dev/null || { echo "garage is needed (cargo install garage)"
 say "building linkvault (release, CARGO_TARGET_DIR=$TARGET_DIR)"
 (cd "$REPO" && CARGO_TARGET_DIR=$TARGET_DIR cargo build --release --quiet)
 LV="$TARGET_DIR/release/linkvault"
+# What was built (taken now: the tree may change while the benchmark runs).
+LV_REV="$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null)$(cd "$REPO" && git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' + uncommitted changes in src/')"
 
 # ---------------------------------------------------------------- work directory, cleanup
 WORK=${BENCH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/linkvault-s3bench.XXXXXX")}
@@ -271,8 +273,10 @@ args=() nargs=()
 for _ in 1 2 3 4 5 6; do args+=(-o /dev/null "$ENDPOINT/bench/latency/small.html"); nargs+=(-o /dev/null "$A1"); done
 curl_s3 -w '%{http_code} %{num_connects} %{time_total}\n' "${args[@]}" >"$RES/latency-garage.txt"
 curl -s -w '%{http_code} %{num_connects} %{time_total}\n' "${nargs[@]}" >"$RES/latency-nginx.txt"
-lat() { # "first ms / median of the reused-connection ones ms"
-    awk '{t[NR] = $3 * 1000} END {n = asort(t, s); printf "%.1f ms", t[1]; delete t[1]; n = asort(t, s); printf " (new connection), %.1f ms (reused, median of %d)", s[int((n + 1) / 2)], n}' "$1"
+lat() { # "first ms (new connection), median of the others ms (reused)"
+    python3 -c 'import statistics, sys
+t = [float(l.split()[2]) * 1000 for l in open(sys.argv[1])]
+print(f"{t[0]:.1f} ms (new connection), {statistics.median(t[1:]):.1f} ms (reused, median of {len(t) - 1})", end="")' "$1"
 }
 echo "GET of a $(stat -c %s "$SMALL")-byte object: Garage $(lat "$RES/latency-garage.txt"); nginx $(lat "$RES/latency-nginx.txt")" | tee "$RES/latency.txt" >&2
 
@@ -374,7 +378,7 @@ done
     echo
     echo "Machine: nproc $(nproc), kernel $(uname -r), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1),"
     echo "$(free -h | awk '/^Mem:/ {print $2}') RAM, disk $(df -h "$WORK" | awk 'NR == 2 {print $1 ", " $2 " (" $5 " used)"}'); loadavg at start $LOAD_START, at end $(cat /proc/loadavg) (the 2 cores are shared with other work)."
-    echo "linkvault $("$LV" --version | awk '{print $2}') ($(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null)$(cd "$REPO" && git diff --quiet 2>/dev/null || echo ', working tree with uncommitted changes')), $(garage --version | head -1 | sed 's/ \[.*//'), $(nginx -v 2>&1 | sed 's/.*: //'),"
+    echo "linkvault $("$LV" --version | awk '{print $2}') (built from $LV_REV), $(garage --version | head -1 | sed 's/ \[.*//'), $(nginx -v 2>&1 | sed 's/.*: //'),"
     echo "$(command -v rclone >/dev/null && rclone version | head -1 || echo 'rclone: not installed'), $([ -n "$AWS" ] && $AWS --version 2>&1 | cut -d' ' -f1-2 || echo 'aws: not available') ($AWS), $(curl --version | head -1 | cut -d' ' -f1-2)."
     echo
     python3 - "$RES/runs.tsv" "$RES/corpus.json" "$BIG_MIB" "$ROUNDS" "$BIG_ROUNDS" "$GARAGE_HWM_TOTAL" <<'EOF'

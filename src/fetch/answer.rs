@@ -31,6 +31,9 @@ pub(super) enum Sink {
 pub(super) enum Body {
     None,
     Stored(StoredObject),
+    /// An article page kept in the store, with its bytes (read next, so never read back from
+    /// the store: on a bucket that would be a round trip per article).
+    Document(StoredObject, Vec<u8>),
     Memory(Vec<u8>),
     /// A 2xx body larger than the cap: nothing kept.
     TooLarge,

@@ -18,6 +18,7 @@ pub struct DocumentFetch {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub stored: Option<StoredObject>,
+    /// The bytes (for `extract`; for `run`, the same bytes as `stored`).
     pub in_memory: Option<Vec<u8>>,
     pub error: Option<String>,
     pub got_response: bool,
@@ -65,6 +66,10 @@ impl Fetcher {
                 out.decoded_from = a.decoded_from;
                 match a.body {
                     Body::Stored(o) => out.stored = Some(o),
+                    Body::Document(o, bytes) => {
+                        out.stored = Some(o);
+                        out.in_memory = Some(bytes);
+                    }
                     Body::Memory(m) => out.in_memory = Some(m),
                     Body::TooLarge | Body::Skipped if (200..300).contains(&a.status) => {
                         out.error = Some(format!(

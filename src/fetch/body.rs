@@ -122,7 +122,10 @@ impl Fetcher {
             }
             (Ok(None), Some(p)) => {
                 let obj = p.finish().await.map_err(|e| store_failure(e, &answer))?;
-                answer.body = Body::Stored(obj);
+                answer.body = match sink {
+                    Sink::Document { .. } => Body::Document(obj, memory),
+                    _ => Body::Stored(obj),
+                };
             }
             (Ok(None), None) => answer.body = Body::Memory(memory),
         }
@@ -306,6 +309,11 @@ impl Keep {
         match pipe {
             // The writer failed (disk full): stop receiving; `finish` reports its error.
             Some(p) => {
+                // An article is read right after it is stored: keep its bytes too (it is
+                // bounded by `fetch.max_article_bytes`).
+                if matches!(self.sink, Sink::Document { .. }) {
+                    memory.extend_from_slice(&piece);
+                }
                 if !p.send(piece).await {
                     return Step::Stop(None);
                 }

@@ -110,7 +110,7 @@ impl Fetcher {
         let redirected = !a.redirects.is_empty();
         r.redirects = a.redirects;
         match a.body {
-            Body::Stored(obj) => r.body = Some(obj),
+            Body::Stored(obj) | Body::Document(obj, _) => r.body = Some(obj),
             Body::TooLarge => {
                 reason = Reason::TooLarge;
                 r.error = Some(format!(

@@ -115,7 +115,7 @@ impl Fetcher {
                     retry_after: a.retry_after,
                     decoded_from: a.decoded_from,
                     body: match a.body {
-                        Body::Stored(o) => ExchangeBody::Stored(o),
+                        Body::Stored(o) | Body::Document(o, _) => ExchangeBody::Stored(o),
                         Body::Memory(m) => ExchangeBody::Memory(m),
                         Body::TooLarge => ExchangeBody::TooLarge,
                         Body::None | Body::Skipped => ExchangeBody::None,

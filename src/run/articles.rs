@@ -229,10 +229,12 @@ async fn read_one(
                         edited: is_edit(fetcher, row.last_sha256.as_deref(), &obj.sha256),
                         decoded_from: f.decoded_from,
                     });
-                    match fetcher.store().read_verified(&obj.sha256) {
-                        Ok(b) => bytes = Some(b),
-                        Err(e) => {
-                            read.error = Some(format!("cannot read back the stored article: {e}"))
+                    match f.in_memory {
+                        Some(b) => bytes = Some(b),
+                        None => {
+                            read.error = Some(
+                                "the stored article's bytes were not kept: read it again".into(),
+                            )
                         }
                     }
                     read.sha256 = Some(obj.sha256);

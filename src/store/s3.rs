@@ -32,8 +32,8 @@ use object_store::{
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncReadExt;
 
-use super::{hex, Listed};
 use super::S3Config;
+use super::{hex, Listed};
 
 /// Multipart part size; bodies up to this go up in one `PUT`.
 const PART: usize = 8 << 20;
@@ -101,7 +101,9 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime, S3Failure> {
     .ok_or_else(|| S3Failure("cannot start the threads that talk to S3".into()))
 }
 
-/// Runs `fut` on the S3 runtime and waits for it, from any thread.
+/// Runs `fut` on the S3 runtime and waits for it, from any thread. Called from a task of
+/// another multi-threaded runtime (a check deciding whether it holds a copy), the wait tells
+/// that runtime to move its other tasks off this thread meanwhile, so they keep running.
 fn block_on<F>(fut: F) -> Result<F::Output, S3Failure>
 where
     F: Future + Send + 'static,
@@ -111,8 +113,14 @@ where
     runtime()?.spawn(async move {
         let _ = tx.send(fut.await);
     });
-    rx.recv()
-        .map_err(|_| S3Failure("the S3 call was cancelled".into()))
+    let wait = move || {
+        rx.recv()
+            .map_err(|_| S3Failure("the S3 call was cancelled".into()))
+    };
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
+        _ => wait(),
+    }
 }
 
 impl S3Objects {
