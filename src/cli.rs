@@ -339,7 +339,7 @@ impl From<FailOn> for linkvault::report::FailOn {
 const EVERY_FLOOR: Duration = Duration::from_secs(60);
 
 fn parse_every(s: &str) -> Result<Duration, String> {
-    let d = linkvault::units::parse_duration(s)?;
+    let d = linkvault::units::parse_duration(s).map_err(|e| e.to_string())?;
     // Tests loop fast; nobody else should (like LINKVAULT_NOW, an environment-only hook).
     let floor = std::env::var("LINKVAULT_EVERY_FLOOR")
         .ok()
@@ -354,7 +354,7 @@ fn parse_every(s: &str) -> Result<Duration, String> {
 }
 
 fn parse_positive_duration(s: &str) -> Result<Duration, String> {
-    let d = linkvault::units::parse_duration(s)?;
+    let d = linkvault::units::parse_duration(s).map_err(|e| e.to_string())?;
     if d.is_zero() {
         return Err(format!("`{s}` must be longer than 0s"));
     }

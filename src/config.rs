@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use crate::fetch::FetchConfig;
+pub use crate::filter::FilterConfig;
 pub use crate::store::{S3Config, StoreConfig};
 use crate::units::{parse_duration, parse_size};
 
@@ -19,8 +21,40 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("config file {path} is not valid: {message}")]
-    Invalid { path: PathBuf, message: String },
+    #[error("config file {path} is not valid: {problem}")]
+    Invalid {
+        path: PathBuf,
+        problem: ConfigProblem,
+    },
+}
+
+/// What is wrong inside a configuration, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    /// Not TOML, an unknown key, or a value of the wrong type (the parser's own words).
+    #[error("{0}")]
+    Syntax(String),
+    /// A duration or size that does not read.
+    #[error("{key}: {source}")]
+    Unit {
+        key: &'static str,
+        source: crate::units::UnitError,
+    },
+    /// A value outside what the key allows (the message names the key and what it allows).
+    #[error("{0}")]
+    Value(String),
+}
+
+impl From<String> for ConfigProblem {
+    fn from(message: String) -> Self {
+        ConfigProblem::Value(message)
+    }
+}
+
+impl From<&str> for ConfigProblem {
+    fn from(message: &str) -> Self {
+        ConfigProblem::Value(message.to_string())
+    }
 }
 
 /// The whole configuration, with every value resolved.
@@ -71,17 +105,6 @@ pub struct RenderConfig {
     pub max_screenshot_height: u32,
 }
 
-/// Which references are never fetched (lychee's semantics: an `include` match wins over any
-/// exclusion).
-#[derive(Debug, Clone, Default)]
-pub struct FilterConfig {
-    /// Regular expressions on the whole URL.
-    pub exclude: Vec<String>,
-    pub include: Vec<String>,
-    /// Hosts excluded with all their subdomains.
-    pub exclude_hosts: Vec<String>,
-}
-
 /// Rescue from web archives (Memento TimeGates) and second copies pushed to them.
 #[derive(Debug, Clone)]
 pub struct RescueConfig {
@@ -128,45 +151,6 @@ pub struct VideoConfig {
 pub struct ExtractConfig {
     pub whole_page: bool,
     pub include_links: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct FetchConfig {
-    pub user_agent: String,
-    pub concurrency: usize,
-    pub per_host_concurrency: usize,
-    pub per_host_interval: Duration,
-    pub connect_timeout: Duration,
-    pub stall_timeout: Duration,
-    /// Slowest acceptable body speed (bytes/s), averaged over each stall_timeout window.
-    pub min_speed: u64,
-    pub max_bytes: u64,
-    /// Largest article (page, saved file, feed) read, fetched or local.
-    pub max_article_bytes: u64,
-    pub max_error_body: u64,
-    pub max_redirects: usize,
-    pub retries: u32,
-    pub retry_backoff: Duration,
-    pub max_retry_after: Duration,
-    pub soft404_probe: bool,
-    pub proxy: Option<String>,
-    /// Allow loopback, private and link-local addresses (off: linkvault is not an open door).
-    pub allow_private: bool,
-    /// URLs asked (HEAD) when no cited server answered in a run, before the run is called
-    /// network-down; hosts that answered in earlier runs are asked as well.
-    pub witnesses: Vec<String>,
-    /// Per-host request headers and the cookies file, ready to match requests.
-    pub session: crate::fetch::session::Session,
-    /// DNS servers (`IP:port`) to ask instead of the system's.
-    pub nameservers: Vec<String>,
-}
-
-impl FetchConfig {
-    /// Whether linkvault itself refuses non-public addresses: `allow_private` is off and no
-    /// proxy is in use (with one, the proxy resolves and decides).
-    pub fn guards_addresses(&self) -> bool {
-        !self.allow_private && !crate::fetch::address::proxy_in_use(self.proxy.as_deref())
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -469,15 +453,16 @@ impl Config {
             }
         };
         let base = path.parent().unwrap_or(Path::new(""));
-        Config::parse(&text, base).map_err(|message| ConfigError::Invalid {
+        Config::parse(&text, base).map_err(|problem| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message,
+            problem,
         })
     }
 
     /// Parses config text; a relative `archive` is taken relative to `base` (the config's folder).
-    pub fn parse(text: &str, base: &Path) -> Result<Config, String> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigProblem> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigProblem::Syntax(e.to_string()))?;
         let mut c = Config::default();
         if let Some(a) = raw.archive {
             c.archive = if a.is_relative() && !base.as_os_str().is_empty() {
@@ -556,7 +541,7 @@ impl Config {
             }
         });
         cf.session = crate::fetch::session::Session::new(&headers, cookies.as_deref())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ConfigProblem::Value(e.to_string()))?;
 
         let s = raw.schedule.unwrap_or_default();
         let cs = &mut c.schedule;
@@ -650,9 +635,9 @@ impl Config {
                 cr.enabled = RenderMode::Auto
             }
             Some(RawRenderMode::Word(w)) => {
-                return Err(format!(
+                return Err(ConfigProblem::Value(format!(
                     "render.enabled `{w}` must be true, false or \"auto\""
-                ))
+                )))
             }
         }
         set(&mut cr.chromium, r.chromium);
@@ -674,7 +659,7 @@ impl Config {
         Ok(c)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigProblem> {
         let r = &self.render;
         if r.tabs == 0 {
             return Err("render.tabs must be at least 1".into());
@@ -706,23 +691,23 @@ impl Config {
                 .iter()
                 .any(|s| p.to_ascii_lowercase().starts_with(s));
             if !ok {
-                return Err(format!(
+                return Err(ConfigProblem::Value(format!(
                     "fetch.proxy `{p}` must start with http://, https://, socks5:// or socks5h://"
-                ));
+                )));
             }
         }
         for n in &f.nameservers {
             if n.parse::<std::net::SocketAddr>().is_err() {
-                return Err(format!(
+                return Err(ConfigProblem::Value(format!(
                     "fetch.nameservers: `{n}` is not an address like 127.0.0.1:53 or [::1]:53"
-                ));
+                )));
             }
         }
         for w in &f.witnesses {
             if crate::input::http_url(w).is_none() {
-                return Err(format!(
+                return Err(ConfigProblem::Value(format!(
                     "fetch.witnesses: `{w}` is not an http(s) URL (e.g. \"https://example.org/\")"
-                ));
+                )));
             }
         }
         if self.video.processes == 0 {
@@ -737,28 +722,29 @@ impl Config {
         ] {
             for prefix in list {
                 if crate::input::http_url(prefix).is_none() {
-                    return Err(format!(
+                    return Err(ConfigProblem::Value(format!(
                         "{key}: `{prefix}` is not an http(s) URL prefix (e.g. \"https://web.archive.org/web/\")"
-                    ));
+                    )));
                 }
             }
         }
         for (name, var) in &self.rescue.submit_headers {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(format!(
+                return Err(ConfigProblem::Value(format!(
                     "rescue.submit_headers: `{name}` is not an HTTP header name"
-                ));
+                )));
             }
             if var.is_empty() || var.contains('=') || var.contains('\0') {
-                return Err(format!(
+                return Err(ConfigProblem::Value(format!(
                     "rescue.submit_headers: `{name}` must name an environment variable holding its value, e.g. {name} = \"SPN_AUTHORIZATION\""
-                ));
+                )));
             }
         }
         if f.max_article_bytes == 0 {
             return Err("fetch.max_article_bytes must be more than 0".into());
         }
-        crate::filter::Filter::new(&self.filter).map_err(|e| e.to_string())?;
+        crate::filter::Filter::new(&self.filter)
+            .map_err(|e| ConfigProblem::Value(e.to_string()))?;
         if self.confirm.checks == 0 {
             return Err("confirm.checks must be at least 1".into());
         }
@@ -772,17 +758,19 @@ fn set<T>(slot: &mut T, value: Option<T>) {
     }
 }
 
-fn dur(slot: &mut Duration, value: Option<String>, key: &str) -> Result<(), String> {
+fn dur(slot: &mut Duration, value: Option<String>, key: &'static str) -> Result<(), ConfigProblem> {
     if let Some(v) = value {
-        *slot = parse_duration(&v).map_err(|e| format!("{key}: {e}"))?;
+        *slot = parse_duration(&v).map_err(|source| ConfigProblem::Unit { key, source })?;
     }
     Ok(())
 }
 
-fn size(slot: &mut u64, value: Option<Size>, key: &str) -> Result<(), String> {
+fn size(slot: &mut u64, value: Option<Size>, key: &'static str) -> Result<(), ConfigProblem> {
     match value {
         Some(Size::Bytes(b)) => *slot = b,
-        Some(Size::Text(t)) => *slot = parse_size(&t).map_err(|e| format!("{key}: {e}"))?,
+        Some(Size::Text(t)) => {
+            *slot = parse_size(&t).map_err(|source| ConfigProblem::Unit { key, source })?
+        }
         None => {}
     }
     Ok(())
@@ -795,13 +783,16 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_values_name_the_key() {
         let err = Config::parse("[fetch]\nconcurrenc = 3\n", Path::new("")).unwrap_err();
-        assert!(err.contains("concurrenc"), "{err}");
+        assert!(err.to_string().contains("concurrenc"), "{err}");
         let err =
             Config::parse("[schedule]\nrecheck_alive = \"soon\"\n", Path::new("")).unwrap_err();
-        assert!(err.contains("schedule.recheck_alive"), "{err}");
+        assert!(err.to_string().contains("schedule.recheck_alive"), "{err}");
         let err =
             Config::parse("[fetch]\nwitnesses = [\"archive.org\"]\n", Path::new("")).unwrap_err();
-        assert!(err.contains("fetch.witnesses: `archive.org`"), "{err}");
+        assert!(
+            err.to_string().contains("fetch.witnesses: `archive.org`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -836,13 +827,13 @@ mod tests {
             Path::new(""),
         )
         .unwrap_err();
-        assert!(err.contains("rescue.timegates"), "{err}");
+        assert!(err.to_string().contains("rescue.timegates"), "{err}");
         let err = Config::parse(
             "[rescue]\nsubmit_headers = { \"Bad Header\" = \"X\" }\n",
             Path::new(""),
         )
         .unwrap_err();
-        assert!(err.contains("rescue.submit_headers"), "{err}");
+        assert!(err.to_string().contains("rescue.submit_headers"), "{err}");
     }
 
     #[test]

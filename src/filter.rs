@@ -5,7 +5,16 @@
 use regex::RegexSet;
 use url::Url;
 
-use crate::config::FilterConfig;
+/// Which references are never fetched (lychee's semantics: an `include` match wins over any
+/// exclusion).
+#[derive(Debug, Clone, Default)]
+pub struct FilterConfig {
+    /// Regular expressions on the whole URL.
+    pub exclude: Vec<String>,
+    pub include: Vec<String>,
+    /// Hosts excluded with all their subdomains.
+    pub exclude_hosts: Vec<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {

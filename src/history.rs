@@ -23,34 +23,10 @@ pub enum Found {
     Article(ArticleHistory),
 }
 
-/// The keys a URL may be stored under: as given, and without its fragment.
-pub fn url_keys(given: &str) -> Vec<String> {
-    let mut keys = vec![given.to_string()];
-    if let Ok(mut u) = url::Url::parse(given) {
-        u.set_fragment(None);
-        keys.push(u.to_string());
-    }
-    keys
-}
-
-/// The keys a URL or path typed by a user may be stored under: `url_keys`, and for a path
-/// its absolute form, as saved-file articles are registered.
-pub fn lookup_keys(typed: &str) -> Vec<String> {
-    let mut keys = url_keys(typed);
-    if url::Url::parse(typed).is_err() {
-        // Registered files are canonical paths; a deleted one can only be made absolute.
-        let path = std::fs::canonicalize(typed).or_else(|_| std::path::absolute(typed));
-        if let Ok(p) = path {
-            keys.push(p.to_string_lossy().into_owned());
-        }
-    }
-    keys
-}
-
 /// Looks the URL up (see `lookup_keys`): as a reference first (an article that other articles
 /// cite is both), then as an article, by URL or a saved file's path.
 pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
-    let candidates = lookup_keys(url);
+    let candidates = crate::urlkey::lookup_keys(url);
     if let Some(h) = db.history_by_keys(&candidates)? {
         return Ok(Found::Reference(Box::new(h)));
     }

@@ -29,6 +29,7 @@ pub mod serve;
 pub mod store;
 pub mod text;
 pub mod units;
+pub mod urlkey;
 pub mod verify;
 pub mod video;
 pub mod video_outcome;

@@ -54,7 +54,7 @@ pub fn resolve_url(
     url: &str,
     at: Option<crate::clock::Timestamp>,
 ) -> Result<String, RestoreError> {
-    let candidates = crate::history::lookup_keys(url);
+    let candidates = crate::urlkey::lookup_keys(url);
     let mut known = false;
     for c in &candidates {
         if db.link_by_url(c)?.is_some() {

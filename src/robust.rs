@@ -125,7 +125,7 @@ fn annotate(
     if !matches!(url.scheme(), "http" | "https") {
         return Ok(tag.to_string());
     }
-    url.set_fragment(None);
+    crate::urlkey::normalize(&mut url);
     let Some(snap) = db.mementos(url.as_str())?.pop() else {
         let why = match db.link_by_url(url.as_str())? {
             None => "not a reference in this archive (not cited by an archived article, or not yet run)".to_string(),

@@ -5,28 +5,48 @@
 
 use std::time::Duration;
 
+/// A duration or size that could not be read, said so that the user can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    #[error("an empty duration: give one like 30s, 15m, 6h or 3d")]
+    EmptyDuration,
+    #[error("`{0}` has no unit: write {0}s, {0}m, {0}h or {0}d")]
+    NoUnit(String),
+    #[error("`{0}` is far too long (at most 100 years)")]
+    DurationOverflow(String),
+    #[error("`{text}` is not a duration like 500ms, 30s, 6h, 3d or 1h30m ({why})")]
+    NotADuration { text: String, why: String },
+    #[error("`{0}` is longer than the maximum of 100 years")]
+    OverMaximum(String),
+    #[error("`{0}` is far too large")]
+    SizeOverflow(String),
+    #[error("`{0}` is not a size like 64KiB, 10MB or 2GiB")]
+    NotASize(String),
+}
+
 /// The longest duration accepted anywhere: no schedule needs more, and every timestamp
 /// arithmetic on it stays far from overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// Parses `500ms`, `30s`, `15m`, `6h`, `3d`, `2w` and sums like `1h30m`. A number without a
 /// unit is refused (is `6` six seconds or six hours?), as is anything over 100 years.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub fn parse_duration(s: &str) -> Result<Duration, UnitError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("an empty duration: give one like 30s, 15m, 6h or 3d".into());
+        return Err(UnitError::EmptyDuration);
     }
     if t.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return Err(format!("`{t}` has no unit: write {t}s, {t}m, {t}h or {t}d"));
+        return Err(UnitError::NoUnit(t.into()));
     }
     let d = humantime::parse_duration(t).map_err(|e| match e {
-        humantime::DurationError::NumberOverflow => {
-            format!("`{t}` is far too long (at most 100 years)")
-        }
-        other => format!("`{t}` is not a duration like 500ms, 30s, 6h, 3d or 1h30m ({other})"),
+        humantime::DurationError::NumberOverflow => UnitError::DurationOverflow(t.into()),
+        other => UnitError::NotADuration {
+            text: t.into(),
+            why: other.to_string(),
+        },
     })?;
     if d > MAX_DURATION {
-        return Err(format!("`{t}` is longer than the maximum of 100 years"));
+        return Err(UnitError::OverMaximum(t.into()));
     }
     Ok(d)
 }
@@ -38,7 +58,7 @@ pub fn format_duration(d: Duration) -> String {
 
 /// Parses `1048576`, `64KiB`, `10MB`, `2GiB`, `1.5G` (SI and binary prefixes; `K`/`M`/`G`/`T`
 /// alone are binary, as in the rest of this file's history). Overflow is an error.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, UnitError> {
     let t = s.trim();
     // A bare binary-ish letter (`64K`, `2G`) means KiB, GiB.
     let spelled = match t.chars().last() {
@@ -50,8 +70,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         _ => t.to_string(),
     };
     parse_size::parse_size(&spelled).map_err(|e| match e {
-        parse_size::Error::PosOverflow => format!("`{t}` is far too large"),
-        _ => format!("`{t}` is not a size like 64KiB, 10MB or 2GiB"),
+        parse_size::Error::PosOverflow => UnitError::SizeOverflow(t.into()),
+        _ => UnitError::NotASize(t.into()),
     })
 }
 
@@ -81,7 +101,10 @@ mod tests {
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
-        assert!(parse_duration("45").unwrap_err().contains("no unit"));
+        assert!(parse_duration("45")
+            .unwrap_err()
+            .to_string()
+            .contains("no unit"));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
         assert!(

@@ -102,7 +102,7 @@ impl VideoCapturer {
         }
         match crate::fetch::gate::PolicyProxy::for_fetch(fetch) {
             Ok(gate) => self.gate = Some(gate),
-            Err(e) => self.gate_error = Some(e),
+            Err(e) => self.gate_error = Some(e.to_string()),
         }
         self
     }

@@ -375,3 +375,39 @@ fn a_missing_object_fails_the_export_unless_told_to_leave_it_out() {
     assert!(index_entries(&cdxj, &s.url("/a.png")).is_empty(), "{cdxj}");
     assert_eq!(index_entries(&cdxj, &s.url("/article")).len(), 1, "{cdxj}");
 }
+
+#[test]
+fn an_article_given_with_a_fragment_is_found_by_export_report_and_history() {
+    let (s, ws) = archive();
+    // A second article, so the filter has something to leave out.
+    s.route("/other", |_| {
+        Reply::html("<html><body><article><img src=\"/other.png\"></article></body></html>")
+    });
+    s.resource(
+        "/other.png",
+        "image/png",
+        b"\x89PNG\r\n\x1a\n-other-".to_vec(),
+    );
+    ws.ok(&["run", &s.url("/other")]);
+    let typed = format!("{}#comments", s.url("/article"));
+    let warc = ws.path().join("one.warc");
+    let out = ws.ok(&[
+        "export",
+        "warc",
+        "-o",
+        warc.to_str().unwrap(),
+        "--article",
+        &typed,
+    ]);
+    let bytes = std::fs::read(&warc).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains(&s.url("/a.png")), "{out}");
+    assert!(
+        !text.contains(&s.url("/other.png")),
+        "the other article leaked in"
+    );
+    let report = ws.ok(&["report", "--all", "--article", &typed, "--format", "json"]);
+    assert!(report.contains(&s.url("/a.png")) && !report.contains(&s.url("/other.png")));
+    let history = ws.ok(&["history", &typed]);
+    assert!(history.contains(&s.url("/article")), "{history}");
+}

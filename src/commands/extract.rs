@@ -6,13 +6,12 @@ use std::borrow::Cow;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context, Result};
-use serde_json::json;
 
 use linkvault::config::Config;
 use linkvault::extract::ExtractOptions;
 use linkvault::fetch::Fetcher;
 use linkvault::filter::Filter;
-use linkvault::input::{self, Document, Source};
+use linkvault::input::{self, Document, Listing, Source};
 use linkvault::text::printable;
 
 use super::{emit, runtime, UsageError};
@@ -125,35 +124,11 @@ fn read(
 }
 
 fn json_text(docs: &[(String, Document)], filter: &Filter) -> Result<String> {
-    let arr: Vec<_> = docs
+    let listed: Vec<Listing> = docs
         .iter()
-        .map(|(name, doc)| match doc {
-            Document::Feed(items) => json!({
-                "article": name,
-                "feed_items": items.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
-            }),
-            Document::Page(ex) => json!({
-                "article": name,
-                "title": ex.title,
-                "canonical": ex.canonical.as_ref().map(|u| u.as_str()),
-                "published": ex.published.map(linkvault::clock::format),
-                "unresolved": ex.unresolved,
-                "outside_main": ex.outside_main,
-                "references": ex.refs.iter().map(|r| {
-                    let mut v = json!({
-                        "url": r.url.as_str(),
-                        "kind": r.kind.as_str(),
-                        "found_in": r.found_in,
-                    });
-                    if let Some(why) = filter.excludes(&r.url) {
-                        v["excluded"] = json!(why);
-                    }
-                    v
-                }).collect::<Vec<_>>(),
-            }),
-        })
+        .map(|(name, doc)| Listing::of(name, doc, filter))
         .collect();
-    Ok(serde_json::to_string_pretty(&arr)? + "\n")
+    Ok(serde_json::to_string_pretty(&listed)? + "\n")
 }
 
 fn plain_text(docs: &[(String, Document)], filter: &Filter) -> String {

@@ -286,7 +286,7 @@ impl Db {
     /// The registered (not removed) article a user means by `typed`: a URL as given or without
     /// its fragment, or a path (absolute, as files are registered).
     pub fn find_article(&self, typed: &str) -> Result<Option<i64>> {
-        self.find_article_by_keys(&crate::history::lookup_keys(typed))
+        self.find_article_by_keys(&crate::urlkey::lookup_keys(typed))
     }
 
     /// The registered (not removed) article stored under the first of `keys` that matches.

@@ -270,7 +270,7 @@ fn resolve(raw: &str, base: Option<&Url>) -> Option<Url> {
         Some(b) => b.join(raw).ok()?,
         None => Url::parse(raw).ok()?,
     };
-    url.set_fragment(None);
+    crate::urlkey::normalize(&mut url);
     matches!(url.scheme(), "http" | "https").then_some(url)
 }
 

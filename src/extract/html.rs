@@ -1195,7 +1195,7 @@ impl Walker {
             if !is_http(&url) {
                 continue;
             }
-            url.set_fragment(None);
+            crate::urlkey::normalize(&mut url);
             if drop_outside && !raw.in_main && !raw.document_level {
                 outside.insert(url);
                 continue;
@@ -1300,7 +1300,7 @@ fn resolve_http(raw: &str, base: Option<&Url>) -> Option<Url> {
         Some(b) => b.join(raw).ok()?,
         None => Url::parse(raw).ok()?,
     };
-    url.set_fragment(None);
+    crate::urlkey::normalize(&mut url);
     (is_http(&url) && url.as_str().len() <= MAX_BASE_LEN).then_some(url)
 }
 

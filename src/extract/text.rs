@@ -30,7 +30,7 @@ pub fn extract_text(text: &[u8]) -> Extraction {
         if url.host_str().is_none_or(str::is_empty) {
             continue;
         }
-        url.set_fragment(None);
+        crate::urlkey::normalize(&mut url);
         if seen.insert(url.clone()) {
             let kind = kind_from_url(&url).unwrap_or(Kind::Page);
             refs.push(FoundRef {

@@ -4,7 +4,7 @@
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING};
 
-use crate::config::FetchConfig;
+use super::FetchConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

@@ -16,7 +16,7 @@ use super::address;
 use super::politeness::Politeness;
 use super::similarity::TextSignature;
 use super::transport::{host_of, ip_literal};
-use crate::config::FetchConfig;
+use super::FetchConfig;
 use crate::store::Store;
 
 /// Shared by all checks of a run: one client (keep-alive), one politeness table, one probe cache.

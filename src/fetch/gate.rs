@@ -49,10 +49,9 @@ impl PolicyProxy {
 
     /// The proxy for tools fetching under `fetch`'s address policy, resolving with its name
     /// servers; the error says why it could not start.
-    pub fn for_fetch(fetch: &crate::config::FetchConfig) -> Result<PolicyProxy, String> {
-        let resolver = Resolver::new(&fetch.nameservers, fetch.connect_timeout, true)
-            .map_err(|e| e.to_string())?;
-        PolicyProxy::start(resolver).map_err(|e| e.to_string())
+    pub fn for_fetch(fetch: &super::FetchConfig) -> Result<PolicyProxy, GateError> {
+        let resolver = Resolver::new(&fetch.nameservers, fetch.connect_timeout, true)?;
+        Ok(PolicyProxy::start(resolver)?)
     }
 
     /// `http://127.0.0.1:PORT`, for a tool's `--proxy`.
@@ -133,34 +132,61 @@ async fn refuse(conn: &mut TcpStream, status: &str, why: &str) -> std::io::Resul
     conn.shutdown().await
 }
 
+/// Why the proxy could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    #[error(transparent)]
+    Resolver(#[from] super::resolve::ResolverError),
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// Why the proxy refused a tool's request, or could not carry it (said in its answer).
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("{0} is a {refused} (set fetch.allow_private = true to allow it)", refused = super::address::REFUSED)]
+    Private(IpAddr),
+    #[error("{0} has no address")]
+    NoAddress(String),
+    #[error("{0}")]
+    Lookup(String),
+    #[error("no address to connect to")]
+    Nowhere,
+    #[error("{ip}:{port}: {source}")]
+    Connect {
+        ip: IpAddr,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error("{ip}:{port}: no answer within {CONNECT_TIMEOUT:?}")]
+    Silent { ip: IpAddr, port: u16 },
+}
+
 /// The public addresses `host` may be reached at, or why there are none.
-async fn allowed(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, String> {
+async fn allowed(resolver: &Resolver, host: &str) -> Result<Vec<IpAddr>, Refusal> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
         return if is_public(ip) {
             Ok(vec![ip])
         } else {
-            Err(format!(
-                "{ip} is a {} (set fetch.allow_private = true to allow it)",
-                super::address::REFUSED
-            ))
+            Err(Refusal::Private(ip))
         };
     }
     match resolver.lookup(bare).await {
-        Ok(ips) if ips.is_empty() => Err(format!("{bare} has no address")),
+        Ok(ips) if ips.is_empty() => Err(Refusal::NoAddress(bare.to_string())),
         Ok(ips) => Ok(ips),
-        Err(e) => Err(e.message),
+        Err(e) => Err(Refusal::Lookup(e.message)),
     }
 }
 
 /// Connects to the first of `ips` that answers on `port`, each given `CONNECT_TIMEOUT`.
-async fn connect(ips: &[IpAddr], port: u16) -> Result<TcpStream, String> {
-    let mut last = String::from("no address to connect to");
-    for ip in ips {
-        match timeout(CONNECT_TIMEOUT, TcpStream::connect((*ip, port))).await {
+async fn connect(ips: &[IpAddr], port: u16) -> Result<TcpStream, Refusal> {
+    let mut last = Refusal::Nowhere;
+    for &ip in ips {
+        match timeout(CONNECT_TIMEOUT, TcpStream::connect((ip, port))).await {
             Ok(Ok(s)) => return Ok(s),
-            Ok(Err(e)) => last = format!("{ip}:{port}: {e}"),
-            Err(_) => last = format!("{ip}:{port}: no answer within {CONNECT_TIMEOUT:?}"),
+            Ok(Err(source)) => last = Refusal::Connect { ip, port, source },
+            Err(_) => last = Refusal::Silent { ip, port },
         }
     }
     Err(last)
@@ -192,11 +218,11 @@ async fn serve(mut conn: TcpStream, resolver: &Resolver) -> std::io::Result<()> 
         };
         let ips = match allowed(resolver, &host).await {
             Ok(ips) => ips,
-            Err(why) => return refuse(&mut conn, "403 Forbidden", &why).await,
+            Err(why) => return refuse(&mut conn, "403 Forbidden", &why.to_string()).await,
         };
         let mut upstream = match connect(&ips, port).await {
             Ok(u) => u,
-            Err(why) => return refuse(&mut conn, "502 Bad Gateway", &why).await,
+            Err(why) => return refuse(&mut conn, "502 Bad Gateway", &why.to_string()).await,
         };
         conn.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             .await?;
@@ -228,7 +254,7 @@ async fn serve(mut conn: TcpStream, resolver: &Resolver) -> std::io::Result<()> 
     };
     let ips = match allowed(resolver, &host).await {
         Ok(ips) => ips,
-        Err(why) => return refuse(&mut conn, "403 Forbidden", &why).await,
+        Err(why) => return refuse(&mut conn, "403 Forbidden", &why.to_string()).await,
     };
     let chunked = head.headers.iter().any(|(k, v)| {
         k.eq_ignore_ascii_case("transfer-encoding") && !v.eq_ignore_ascii_case("identity")
@@ -249,7 +275,7 @@ async fn serve(mut conn: TcpStream, resolver: &Resolver) -> std::io::Result<()> 
         .unwrap_or(0);
     let mut upstream = match connect(&ips, url.port_or_known_default().unwrap_or(80)).await {
         Ok(u) => u,
-        Err(why) => return refuse(&mut conn, "502 Bad Gateway", &why).await,
+        Err(why) => return refuse(&mut conn, "502 Bad Gateway", &why.to_string()).await,
     };
     let path = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),

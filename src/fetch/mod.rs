@@ -27,6 +27,7 @@ mod redirects;
 pub mod resolve;
 mod retry;
 pub mod session;
+mod settings;
 pub mod similarity;
 mod soft404;
 mod transport;
@@ -37,6 +38,7 @@ pub use check::is_html_type;
 pub use client::{build_client, ClientError};
 pub use exchange::{Exchange, ExchangeBody, ExchangeError, Read};
 pub use fetcher::Fetcher;
+pub use settings::FetchConfig;
 
 use crate::clock::Timestamp;
 use crate::model::{Kind, Reason, State};

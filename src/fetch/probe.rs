@@ -38,7 +38,7 @@ pub fn sibling(url: &Url) -> Option<(String, Url)> {
                 q.append_pair(k, if i == pos { &fake } else { v });
             }
         }
-        probe.set_fragment(None);
+        crate::urlkey::normalize(&mut probe);
         let key = format!("{origin}{}?{}", url.path(), pairs[pos].0);
         return Some((key, probe));
     }
@@ -65,7 +65,7 @@ pub fn sibling(url: &Url) -> Option<(String, Url)> {
         if trailing_slash { "/" } else { "" }
     ));
     probe.set_query(None);
-    probe.set_fragment(None);
+    crate::urlkey::normalize(&mut probe);
     let key = format!("{origin}{parent}/*{ext}");
     Some((key, probe))
 }

@@ -128,7 +128,7 @@ impl Fetcher {
                         }
                     };
                     let mut next = next;
-                    next.set_fragment(None);
+                    crate::urlkey::normalize(&mut next);
                     if !seen.insert(next.to_string()) {
                         return Err(fail(
                             State::Dead,

@@ -2,8 +2,10 @@
 //! turned into sources, and a source's bytes turned into references or feed items. Lists of
 //! articles (URL lists, bookmark exports, OPML) are unpacked by [`lists`].
 
+mod listing;
 mod lists;
 
+pub use listing::{ListedRef, Listing};
 pub use lists::{list_lines, resolve_listed};
 
 use std::path::{Path, PathBuf};
@@ -122,7 +124,7 @@ pub fn resolve(spec: &str) -> Result<Vec<Source>, InputError> {
     if let Ok(u) = Url::parse(spec) {
         if matches!(u.scheme(), "http" | "https") {
             let mut u = u;
-            u.set_fragment(None);
+            crate::urlkey::normalize(&mut u);
             return Ok(vec![Source::Url(u)]);
         }
         if u.scheme() == "file" {

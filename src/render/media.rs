@@ -46,7 +46,7 @@ pub fn loaded_media(responses: &[Response], shown: &HashSet<String>) -> Vec<Load
             Resource::Fetch if is_manifest(&mime, &url) => (Kind::Video, "network:manifest"),
             _ => continue,
         };
-        url.set_fragment(None);
+        crate::urlkey::normalize(&mut url);
         if seen.insert(url.clone()) {
             out.push(LoadedMedia {
                 url,

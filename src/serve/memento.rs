@@ -59,7 +59,7 @@ fn links_around(url: &str, base: &str, all: &[SnapshotRow], chosen: usize) -> St
 /// Resolves the URL the client asked about to one the archive knows (fragment dropped) — a
 /// reference, or an article page read from the web — with its mementos, oldest first.
 fn lookup(db: &Db, raw: &str) -> Option<(String, Vec<SnapshotRow>)> {
-    crate::history::url_keys(raw).into_iter().find_map(|c| {
+    crate::urlkey::url_keys(raw).into_iter().find_map(|c| {
         let mementos = db.mementos(&c).unwrap_or_default();
         let known = !mementos.is_empty() || db.link_by_url(&c).ok().flatten().is_some();
         known.then_some((c, mementos))

@@ -6,9 +6,9 @@ use std::path::Path;
 use super::pages::{self, STYLE};
 use super::{memento, Body, Request, Response};
 use crate::db::Db;
-use crate::history::url_keys;
 use crate::model::{Kind, State};
 use crate::store::{is_sha256, Store};
+use crate::urlkey::url_keys;
 
 /// The policy of every HTML page: nothing but our own stylesheet, images and media; no scripts,
 /// no frames, no form posts elsewhere, never framed.
