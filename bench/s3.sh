@@ -41,7 +41,7 @@ BIG_ROUNDS=${BIG_ROUNDS:-$ROUNDS}     # rounds of the big body (each one writes 
 CONCURRENCY=${CONCURRENCY:-16}
 PORT=${PORT:-18447}                   # nginx; Garage takes PORT+1 (S3), +2 (RPC), +3 (admin); serve +4
 OUT=${OUT:-$BENCH/S3.md}
-TARGET_DIR=${CARGO_TARGET_DIR:-/work/target-bench}
+TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 
 LOAD_START=$(cat /proc/loadavg)
 say() { printf '\n== %s\n' "$*" >&2; }
