@@ -44,7 +44,7 @@ pub enum StoreError {
     NotWritable { path: PathBuf, source: io::Error },
     #[error("store `{location}` is not a folder or an s3://BUCKET/PREFIX address")]
     BadLocation { location: String },
-    #[error("cannot use the object store {location}: {message}. Check `[s3]` in config.toml (endpoint, region, allow_http) and the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables")]
+    #[error("cannot use the object store {location}: {message}. Check that the service is up and reachable at `[s3] endpoint` (with `region` and `allow_http` as it needs), and that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY allow reading and writing; then try again")]
     Remote { location: String, message: String },
 }
 

@@ -67,7 +67,37 @@ impl From<object_store::Error> for S3Failure {
             }
             source = s.source();
         }
-        S3Failure(text.replace('\n', " "))
+        S3Failure(tidy(&text))
+    }
+}
+
+/// One line, with a server's XML error body reduced to its code and message.
+fn tidy(text: &str) -> String {
+    let field = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let len = text[start..].find(&format!("</{name}>"))?;
+        Some(text[start..start + len].to_string())
+    };
+    let text = match (text.find("<?xml"), field("Code"), field("Message")) {
+        (Some(at), Some(code), Some(message)) => {
+            format!("{}{code}: {message}", &text[..at])
+        }
+        _ => text.to_string(),
+    };
+    text.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_servers_xml_error_is_said_in_a_line() {
+        let raw = "Error performing PUT http://h/b/k - 403 Forbidden: <?xml version=\"1.0\"?>\n<Error><Code>AccessDenied</Code><Message>Forbidden: Invalid signature</Message></Error>";
+        assert_eq!(
+            super::tidy(raw),
+            "Error performing PUT http://h/b/k - 403 Forbidden: AccessDenied: Forbidden: Invalid signature"
+        );
+        assert_eq!(super::tidy("plain\ntext"), "plain text");
     }
 }
 
@@ -126,6 +156,15 @@ where
 impl S3Objects {
     /// A client for `s3://bucket/prefix`; nothing is sent yet.
     pub(super) fn new(bucket: &str, prefix: &str, cfg: &S3Config) -> Result<S3Objects, S3Failure> {
+        // Off AWS there are no instance credentials to fall back on: without keys, say so
+        // instead of letting the client ask the EC2 metadata address.
+        let off_aws = cfg.endpoint.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some();
+        let has_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty());
+        if off_aws && !has_keys {
+            return Err(S3Failure(
+                "no credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set".into(),
+            ));
+        }
         let mut b = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .with_conditional_put(S3ConditionalPut::ETagMatch)
