@@ -9,17 +9,22 @@ use crate::clock;
 use crate::db::{archive_name, ArticleHistory, Db, DbError, HistoryRow, Provenance};
 use crate::report::link_json;
 
+/// Why `history` could not answer.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
+    /// The record could not be read.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The URL (or path) is neither a reference nor an article in the archive.
     #[error("`{0}` is neither a reference nor an article in this archive; `linkvault report --all` lists them")]
     Unknown(String),
 }
 
 /// What a URL is in the archive.
 pub enum Found {
+    /// A reference: its checks, snapshots, lookups and submissions.
     Reference(Box<HistoryRow>),
+    /// An article: every version of it read.
     Article(ArticleHistory),
 }
 
@@ -38,6 +43,7 @@ pub fn load(db: &Db, url: &str) -> Result<Found, HistoryError> {
     Err(HistoryError::Unknown(url.to_string()))
 }
 
+/// The article's history as pretty-printed JSON (times in RFC 3339), newline-terminated.
 pub fn render_article_json(a: &ArticleHistory) -> String {
     let captures: Vec<_> = a
         .captures
@@ -80,6 +86,7 @@ pub fn render_article_json(a: &ArticleHistory) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
+/// The article's history as text for a terminal, web-supplied text made printable.
 pub fn render_article_text(a: &ArticleHistory) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "article {}", a.source);
@@ -155,6 +162,7 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
     crate::text::printable(&out).into_owned()
 }
 
+/// The reference's history as pretty-printed JSON (times in RFC 3339), newline-terminated.
 pub fn render_json(h: &HistoryRow) -> String {
     let checks: Vec<_> = h
         .checks
@@ -237,6 +245,7 @@ pub fn render_json(h: &HistoryRow) -> String {
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }
 
+/// The reference's history as text for a terminal, web-supplied text made printable.
 pub fn render_text(h: &HistoryRow) -> String {
     let l = &h.link;
     let mut out = String::new();

@@ -10,24 +10,48 @@ use crate::db::{Db, DbError};
 use crate::output::Output;
 use crate::store::{ReadError, Store};
 
+/// Why `restore` could not write the snapshot.
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
+    /// The record could not be read.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// What was given is not 8 to 64 hex digits.
     #[error("`{0}` is not a hash: give at least 8 hex digits of a SHA-256")]
     BadHash(String),
+    /// No stored object's hash starts with these digits (lowercased).
     #[error("no snapshot has a hash starting with {0}")]
     UnknownHash(String),
+    /// More than one stored object's hash starts with the digits given.
     #[error("{prefix} is ambiguous: it starts {candidates}; give more digits")]
-    Ambiguous { prefix: String, candidates: String },
+    Ambiguous {
+        /// The digits given, lowercased.
+        prefix: String,
+        /// Some of the hashes that match (up to three), comma-separated.
+        candidates: String,
+    },
+    /// The URL (or path) is neither a reference nor an article in the archive.
     #[error("`{0}` is neither a reference nor an article in this archive")]
     UnknownUrl(String),
+    /// The URL is known, but no good copy of it is held (at or before the time asked).
     #[error("no good snapshot of {url}{at}")]
-    NoSnapshot { url: String, at: String },
+    NoSnapshot {
+        /// The URL as given.
+        url: String,
+        /// ` at or before TIME` (RFC 3339) when a time was given, else empty.
+        at: String,
+    },
+    /// Reading the object failed (missing, corrupted or unreachable).
     #[error(transparent)]
     Read(#[from] ReadError),
+    /// Writing the output failed.
     #[error("cannot write {path}: {source}")]
-    Output { path: PathBuf, source: io::Error },
+    Output {
+        /// The file being written (`-` for standard output).
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
 }
 
 /// The full hash for a hash or unique prefix (at least 8 hex digits).

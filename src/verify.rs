@@ -8,9 +8,13 @@ use std::fmt::Write as _;
 use crate::db::{Db, DbError};
 use crate::store::{is_sha256, ReadError, Store};
 
+/// What `verify` found: every object in the store re-hashed, and the record checked against the
+/// store.
 #[derive(Debug, Default)]
 pub struct VerifyReport {
+    /// Objects in the store re-hashed.
     pub objects_checked: u64,
+    /// Bytes re-hashed.
     pub bytes_checked: u64,
     /// Objects whose bytes do not hash to their name.
     pub corrupted: Vec<String>,
@@ -27,10 +31,12 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
+    /// Nothing corrupted, missing or dangling (unreferenced objects and temp files are harmless).
     pub fn is_consistent(&self) -> bool {
         self.corrupted.is_empty() && self.missing.is_empty() && self.dangling.is_empty()
     }
 
+    /// The findings as text, one line per finding and a summary line last.
     pub fn render(&self) -> String {
         let mut out = String::new();
         for h in &self.corrupted {
@@ -82,6 +88,7 @@ impl VerifyReport {
 /// What `verify --repair` did.
 #[derive(Debug, Default)]
 pub struct RepairReport {
+    /// Temporary files (interrupted downloads, yt-dlp scratch folders) removed from the store.
     pub temp_files_removed: usize,
     /// Corrupted objects moved to `quarantine/` (never deleted), with where each went.
     pub quarantined: Vec<(String, String)>,
@@ -94,6 +101,7 @@ pub struct RepairReport {
 }
 
 impl RepairReport {
+    /// What was done, as text: one line per quarantined object and a summary line last.
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (h, to) in &self.quarantined {
@@ -153,20 +161,27 @@ pub fn repair(
     Ok(r)
 }
 
+/// Why `verify --repair` could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum RepairError {
+    /// The record could not be read or written.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// Removing temporary files failed.
     #[error("cannot repair the store: {0}")]
     Io(std::io::Error),
+    /// Moving a corrupted object to `quarantine/` failed.
     #[error(transparent)]
     Store(#[from] ReadError),
 }
 
+/// Why `verify` could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
+    /// The record could not be read.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The store could not be listed or reached.
     #[error("cannot list the objects: {0}")]
     Store(#[from] ReadError),
 }
@@ -206,6 +221,8 @@ pub fn orphans(store: &Store) -> String {
     out
 }
 
+/// Re-hashes every object in the store and checks the record against it; changes nothing. An object
+/// that cannot be read counts as corrupted; a store that cannot be reached fails the whole check.
 pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, VerifyError> {
     let mut r = VerifyReport::default();
     let recorded = db.all_objects()?;

@@ -5,16 +5,27 @@ use rusqlite::{params, OptionalExtension};
 use super::{Db, Result, Tx};
 use crate::clock::Timestamp;
 
+/// A registered article as a run reads it.
 #[derive(Debug, Clone)]
 pub struct ArticleRow {
+    /// Its row id in the database.
     pub id: i64,
+    /// What it was registered as: a URL as given, or an absolute file path.
     pub source: String,
+    /// Its public URL when known: where a web page ended up after redirects, or the canonical URL a
+    /// saved file names.
     pub url: Option<String>,
+    /// How it was registered: `config`, `cli` or `feed`.
     pub origin: String,
+    /// The last read found a feed (its items are registered as articles).
     pub is_feed: bool,
+    /// The `ETag` of the last read, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// The `Last-Modified` of the last read as received, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// The SHA-256 (64 lowercase hex digits) of the version last read; None until one is stored.
     pub last_sha256: Option<String>,
+    /// When it is next due to be read (Unix seconds).
     pub next_read_at: Timestamp,
     /// `linkvault remove` took it off the list.
     pub removed: bool,
@@ -25,38 +36,59 @@ pub struct ArticleRow {
 /// A registered article as `linkvault articles` lists it.
 #[derive(Debug, Clone)]
 pub struct ArticleListing {
+    /// What it was registered as: a URL as given, or an absolute file path.
     pub source: String,
+    /// Its public URL when known (after redirects, or the canonical URL a saved file names).
     pub url: Option<String>,
+    /// The page's title, once read.
     pub title: Option<String>,
     /// config | cli | feed
     pub origin: String,
+    /// The last read found a feed.
     pub is_feed: bool,
     /// The feed it came from.
     pub feed: Option<String>,
+    /// When it was registered (Unix seconds).
     pub added_at: Timestamp,
+    /// When it was last read (Unix seconds); None if never.
     pub last_read_at: Option<Timestamp>,
+    /// The HTTP status of the last read; None for a file, a failure before any answer, or never
+    /// read.
     pub last_status: Option<u16>,
+    /// Why the last read failed; None if it did not.
     pub last_error: Option<String>,
+    /// When it is next due to be read (Unix seconds).
     pub next_read_at: Timestamp,
+    /// When the page says it was published (Unix seconds); None if it does not say.
     pub published_at: Option<Timestamp>,
-    /// References it cites, and how many of them are not alive.
+    /// How many references it cites.
     pub references: u64,
+    /// How many of those references are not alive (anything but `alive` and `unchecked`).
     pub not_alive: u64,
 }
 
 /// One version of an article as read: a page from the web, or a copy of a saved file.
 #[derive(Debug, Clone)]
 pub struct NewArticleCapture<'a> {
+    /// The article's row id.
     pub article_id: i64,
+    /// The URL that answered (after redirects), or the `file:` URL of a saved file.
     pub url: &'a str,
+    /// The stored object: SHA-256 as 64 lowercase hex digits.
     pub sha256: &'a str,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` as received, if any.
     pub content_type: Option<&'a str>,
     /// None for a saved file.
     pub http_status: Option<u16>,
+    /// When it was read (Unix seconds).
     pub captured_at: Timestamp,
+    /// The response headers as received, JSON `[[name, value], ...]`; None for a saved file.
     pub headers_json: Option<&'a str>,
+    /// The protocol of the response (`HTTP/1.1`, `HTTP/2`, ...); None for a saved file.
     pub http_version: Option<&'a str>,
+    /// The reason phrase as received (HTTP/1 only).
     pub reason_phrase: Option<&'a str>,
     /// Its visible text differs from the version before (not just ads and timestamps).
     pub edited: bool,
@@ -67,31 +99,49 @@ pub struct NewArticleCapture<'a> {
 /// A full-page screenshot of an article version, as the browser rendered it.
 #[derive(Debug, Clone)]
 pub struct NewScreenshot<'a> {
+    /// The article's row id.
     pub article_id: i64,
     /// The page's URL (where the browser ended up).
     pub url: &'a str,
+    /// The PNG's SHA-256 as 64 lowercase hex digits.
     pub sha256: &'a str,
+    /// The PNG's size in bytes.
     pub bytes: u64,
+    /// When it was taken (Unix seconds).
     pub captured_at: Timestamp,
     /// The browser, e.g. `Chromium 156.0.8078.108`.
     pub tool: &'a str,
+    /// How the rendering went, if worth saying.
     pub note: Option<&'a str>,
+    /// Width of the screenshot in pixels.
     pub width: u32,
+    /// Height of the screenshot in pixels.
     pub height: u32,
 }
 
 /// What one read of an article found.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleRead {
+    /// Where a web page ended up (after redirects), or the canonical URL a file names; None keeps
+    /// the one recorded.
     pub url: Option<String>,
+    /// The page's title; None keeps the one recorded.
     pub title: Option<String>,
+    /// The body was a feed.
     pub is_feed: bool,
+    /// The HTTP status; None for a file or when no answer came.
     pub status: Option<u16>,
+    /// Why the read failed; None if it did not.
     pub error: Option<String>,
+    /// The SHA-256 (64 lowercase hex digits) of the body stored; None when nothing new was stored.
     pub sha256: Option<String>,
+    /// The size of the stored body in bytes (0 when none).
     pub bytes: u64,
+    /// The `ETag` received, for the next conditional read.
     pub etag: Option<String>,
+    /// The `Last-Modified` received as sent, for the next conditional read.
     pub last_modified: Option<String>,
+    /// When to read it next (Unix seconds).
     pub next_read_at: Timestamp,
     /// When the page says it was published (kept from the last read that said so).
     pub published_at: Option<Timestamp>,
@@ -237,6 +287,8 @@ impl Tx<'_> {
         Ok(!matches!(before, Some(None)))
     }
 
+    /// Records what one read of article `id` found at `now`. A 304 answer keeps the validators
+    /// recorded.
     pub fn record_article_read(
         &self,
         id: i64,
@@ -367,7 +419,9 @@ impl Db {
 /// What `remove_article` did to the record.
 #[derive(Debug, Clone, Default)]
 pub struct RemovedRows {
+    /// References that no other article cites: retired, or deleted with `purge`.
     pub orphaned_refs: u64,
+    /// Snapshots deleted with those references (0 without `purge`).
     pub snapshots_deleted: u64,
 }
 

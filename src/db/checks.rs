@@ -10,20 +10,31 @@ use crate::model::{Reason, State};
 /// The rolling status of one reference, as the lifecycle rules read and write it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefStatus {
+    /// Its state after the last check (`Unchecked` before the first).
     pub state: State,
+    /// Why it is in that state; None before the first check.
     pub reason: Option<Reason>,
+    /// The HTTP status the last check got; None when no server answered.
     pub http_status: Option<u16>,
+    /// The URL that answered the last check (after redirects); None when none did.
     pub final_url: Option<String>,
+    /// When it was last checked (Unix seconds); None if never.
     pub last_checked: Option<Timestamp>,
+    /// When a check last found it alive (Unix seconds); None if never.
     pub last_alive: Option<Timestamp>,
+    /// When the current failing streak began (Unix seconds); None while alive.
     pub dead_since: Option<Timestamp>,
+    /// How many checks it has had, ever.
     pub checks: i64,
     /// Failing checks in the current streak.
     pub fail_checks: i64,
     /// Failing checks in the streak that are at least the confirmation interval apart.
     pub spaced_failures: i64,
+    /// When the last failure counted in `spaced_failures` was seen (Unix seconds).
     pub last_counted_fail: Option<Timestamp>,
+    /// Enough spaced failures (`[confirm] checks`) to call the failure confirmed, not a blip.
     pub confirmed: bool,
+    /// When it is next due to be checked (Unix seconds).
     pub next_check_at: Timestamp,
 }
 
@@ -51,19 +62,33 @@ impl Default for RefStatus {
 /// tool (yt-dlp's `video` media and `video_info` JSON, linked by `parent_id`).
 #[derive(Debug, Clone)]
 pub struct NewSnapshot<'a> {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The check that produced it.
     pub check_id: i64,
+    /// The stored object: SHA-256 as 64 lowercase hex digits.
     pub sha256: &'a str,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` as received (or the tool's file type), if any.
     pub content_type: Option<&'a str>,
+    /// The HTTP status of the response; 0 when none was recorded, 200 for a tool's capture.
     pub http_status: u16,
+    /// When it was captured (Unix seconds).
     pub captured_at: Timestamp,
+    /// A faithful copy of the cited content (a 2xx `ok` answer), never an error page.
     pub good: bool,
+    /// The response headers as received, JSON `[[name, value], ...]`; None for a tool's capture.
     pub headers_json: Option<&'a str>,
+    /// The protocol of the response (`HTTP/1.1`, `HTTP/2`, ...); None for a tool's capture.
     pub http_version: Option<&'a str>,
+    /// The reason phrase as received (HTTP/1 only).
     pub reason_phrase: Option<&'a str>,
+    /// What it is: `body`, `video` or `video_info`.
     pub role: &'a str,
+    /// The snapshot it belongs to (a `video_info` names its `video`); None otherwise.
     pub parent_id: Option<i64>,
+    /// The tool and its version that made it, e.g. `yt-dlp 2026.10.26`; None for a response body.
     pub tool: Option<&'a str>,
     /// The Content-Encoding the stored (decoded) body arrived in.
     pub decoded_from: Option<&'a str>,
@@ -72,26 +97,46 @@ pub struct NewSnapshot<'a> {
 /// One check as it is recorded.
 #[derive(Debug, Clone)]
 pub struct NewCheck<'a> {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The run it was part of.
     pub run_id: i64,
+    /// When it was checked (Unix seconds).
     pub checked_at: Timestamp,
+    /// The verdict of this check.
     pub state: State,
+    /// Why.
     pub reason: Reason,
+    /// The HTTP status; None when no server answered.
     pub http_status: Option<u16>,
+    /// The URL that answered (after redirects); None when none did.
     pub final_url: Option<&'a str>,
+    /// The redirect hops before `final_url`, JSON `[{"url": ..., "status": ...}, ...]`; None
+    /// without redirects.
     pub redirects_json: Option<String>,
+    /// What went wrong, in words; None if nothing did.
     pub error: Option<&'a str>,
+    /// The size in bytes of the body stored; None when none was.
     pub bytes: Option<u64>,
+    /// The stored body: SHA-256 as 64 lowercase hex digits; None when none was stored.
     pub sha256: Option<&'a str>,
+    /// The `Content-Type` as received, if any.
     pub content_type: Option<&'a str>,
+    /// How long the check took, in milliseconds.
     pub elapsed_ms: u64,
+    /// How many requests it took (1 without retries).
     pub attempts: u32,
+    /// The run found the network down: the check says nothing about the reference and does not
+    /// count.
     pub network_down: bool,
+    /// A 200 whose content differs from the last good capture (by visible text for HTML).
     pub drift: bool,
+    /// What the video step (yt-dlp) did, in words; None when there was none.
     pub video: Option<&'a str>,
 }
 
 impl Tx<'_> {
+    /// The reference's current status, as the lifecycle rules read it.
     pub fn ref_status(&self, ref_id: i64) -> rusqlite::Result<RefStatus> {
         self.conn()
             .prepare_cached(
@@ -118,6 +163,7 @@ impl Tx<'_> {
             })
     }
 
+    /// Writes the reference's new status.
     pub fn update_ref_status(&self, ref_id: i64, s: &RefStatus) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
@@ -154,6 +200,7 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records what kind of reference it is, as a response showed it (a media type).
     pub fn set_ref_kind(&self, ref_id: i64, kind: crate::model::Kind) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached("UPDATE refs SET kind = ?2 WHERE id = ?1")?
@@ -161,6 +208,7 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records one check; returns its row id.
     pub fn insert_check(&self, c: &NewCheck<'_>) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached(
@@ -213,6 +261,7 @@ impl Tx<'_> {
             .optional()
     }
 
+    /// Records a snapshot; returns its row id.
     pub fn insert_snapshot(&self, n: &NewSnapshot<'_>) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached(
@@ -249,6 +298,7 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records what the video step made of the reference: `captured`, `page_only` or `not_video`.
     pub fn set_video_status(&self, ref_id: i64, status: &str) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached("UPDATE refs SET video_status = ?2 WHERE id = ?1")?
@@ -324,6 +374,7 @@ impl Tx<'_> {
         Ok((requeued, lost))
     }
 
+    /// Records that a run started at `now`; returns its id.
     pub fn start_run(&self, now: Timestamp) -> rusqlite::Result<i64> {
         self.conn()
             .prepare_cached("INSERT INTO runs (started_at, status) VALUES (?1, 'running')")?
@@ -331,6 +382,8 @@ impl Tx<'_> {
         Ok(self.conn().last_insert_rowid())
     }
 
+    /// Records how run `run_id` ended (`status`: `completed`, `network_down`, `failed` or
+    /// `interrupted`) and its counts (`downloaded` in bytes).
     #[allow(clippy::too_many_arguments)]
     pub fn finish_run(
         &self,

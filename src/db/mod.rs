@@ -28,42 +28,62 @@ pub use views::{
     SnapshotInfo, SnapshotRow, Summary,
 };
 
+/// The database's file name inside the archive folder.
 pub const DB_FILE: &str = "linkvault.db";
 
+/// Why the record could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// SQLite failed on the database file.
     #[error("database error in {path}: {source}")]
     Sqlite {
+        /// The database file.
         path: PathBuf,
+        /// What SQLite said.
         source: rusqlite::Error,
     },
+    /// There is no database file at this path (an archive never run, or a wrong `--archive`).
     #[error("no archive database at {0}: run `linkvault run` first, or pass --archive DIR")]
     Missing(PathBuf),
+    /// The database is missing or empty while the archive still holds stored objects.
     #[error("the archive's database {path} is {how}, but the archive holds {objects} stored object(s): its record is lost, and starting a new one would silently forget every check. Restore {path} from a backup; or, to start over, move the archive folder aside (its objects stay restorable with `sha256sum`)")]
     RecordLost {
+        /// The database file.
         path: PathBuf,
+        /// What is wrong with it: `missing` or `empty`.
         how: &'static str,
+        /// How many stored objects were found (counting stops at 1000).
         objects: u64,
     },
+    /// The database has an older schema and this user may not write it to upgrade it.
     #[error("the database at {path} was written by an older linkvault (schema {found}, this build uses {known}) and cannot be upgraded read-only: run `linkvault verify --repair` (or any run) once with write access")]
     NeedsUpgrade {
+        /// The database file.
         path: PathBuf,
+        /// The schema version the file has (`PRAGMA user_version`).
         found: i64,
+        /// The schema version this build uses.
         known: i64,
     },
+    /// The database was written by a newer linkvault, whose schema this build does not know.
     #[error("the database at {path} was written by a newer linkvault (schema {found}, this build knows {known}); upgrade linkvault")]
     TooNew {
+        /// The database file.
         path: PathBuf,
+        /// The schema version the file has (`PRAGMA user_version`).
         found: i64,
+        /// The newest schema version this build knows.
         known: i64,
     },
 }
 
+/// An open connection to an archive's database (`linkvault.db`), at the schema this build knows.
 pub struct Db {
     conn: Connection,
     path: PathBuf,
 }
 
+/// A result whose error is a `DbError`.
 pub type Result<T> = std::result::Result<T, DbError>;
 
 impl Db {
@@ -179,6 +199,7 @@ impl Db {
         self.wrap(r)
     }
 
+    /// The database file this connection has open.
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -11,12 +11,17 @@ use crate::model::Kind;
 /// A reference the scheduler says should be checked now, with what a conditional request needs.
 #[derive(Debug, Clone)]
 pub struct DueRef {
+    /// The reference's row id.
     pub id: i64,
+    /// The URL as recorded (without its fragment).
     pub url: String,
+    /// The URL's host name, without port.
     pub host: String,
+    /// What the citations say it is (image, video, audio, embed, page or other).
     pub kind: Kind,
     /// Validators of the last good capture (sent as If-None-Match / If-Modified-Since).
     pub etag: Option<String>,
+    /// The `Last-Modified` of the last good capture as received.
     pub last_modified: Option<String>,
     /// The last good capture of the response body itself (not a video made from it).
     pub good_sha256: Option<String>,
@@ -160,6 +165,7 @@ impl Db {
             .collect())
     }
 
+    /// How many references the record holds, retired ones included.
     pub fn ref_count(&self) -> Result<i64> {
         self.wrap(
             self.conn

@@ -11,49 +11,69 @@ use crate::clock::Timestamp;
 /// A reference to look up in the web archives.
 #[derive(Debug, Clone)]
 pub struct RescueDue {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The reference's URL.
     pub url: String,
-    /// The earliest publication date of the articles citing it, else when it was first seen.
+    /// The earliest publication date of the articles citing it, else when it was first seen
+    /// (Unix seconds).
     pub target_at: Timestamp,
-    /// The error page the site itself served last (a soft 404's body), to tell an archived
-    /// copy of that page from the real thing.
+    /// The SHA-256 of the error page the site itself served last (a soft 404's body, as stored),
+    /// to tell an archived copy of that page from the real thing.
     pub error_page: Option<String>,
 }
 
 /// One archive's answer to one lookup.
 #[derive(Debug, Clone)]
 pub struct NewLookup<'a> {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The run it was part of.
     pub run_id: i64,
+    /// When the archive was asked (Unix seconds).
     pub looked_at: Timestamp,
+    /// The TimeGate prefix asked (a `rescue.timegates` entry).
     pub archive: &'a str,
+    /// The date asked for (`Accept-Datetime`, Unix seconds).
     pub target_at: Timestamp,
     /// rescued | found | not_found | rejected | error
     pub outcome: &'a str,
+    /// The memento the archive pointed to, if any.
     pub memento_url: Option<&'a str>,
+    /// When the archive captured that memento (Unix seconds).
     pub memento_datetime: Option<Timestamp>,
+    /// Why it went the way it did, in words, when that is worth saying.
     pub detail: Option<&'a str>,
 }
 
 /// A copy fetched from a web archive, with where it came from.
 #[derive(Debug, Clone)]
 pub struct NewMemento<'a> {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The stored copy: SHA-256 as 64 lowercase hex digits.
     pub sha256: &'a str,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` the archive served, if any.
     pub content_type: Option<&'a str>,
     /// The status the archive recorded (2xx: anything else is never kept as a rescue).
     pub http_status: u16,
+    /// The response headers as received, JSON `[[name, value], ...]`.
     pub headers_json: Option<&'a str>,
+    /// The protocol of the archive's response (`HTTP/1.1`, `HTTP/2`, ...).
     pub http_version: Option<&'a str>,
+    /// The reason phrase as received (HTTP/1 only).
     pub reason_phrase: Option<&'a str>,
     /// The TimeGate prefix that led to it.
     pub archive: &'a str,
+    /// The memento as the archive names it.
     pub memento_url: &'a str,
     /// When the archive captured it (`Memento-Datetime`): the snapshot's capture time.
     pub memento_datetime: Timestamp,
     /// Taken as served, not in the raw (`id_`) form: the archive may have rewritten it.
     pub rewritten: bool,
+    /// When linkvault fetched it (Unix seconds).
     pub rescued_at: Timestamp,
     /// False for a copy refused as an error page (kept as evidence, never as the rescue).
     pub good: bool,
@@ -64,48 +84,71 @@ pub struct NewMemento<'a> {
 /// One lookup as `history` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LookupRow {
+    /// When the archive was asked (Unix seconds).
     pub looked_at: Timestamp,
+    /// The TimeGate prefix asked.
     pub archive: String,
+    /// The date asked for (`Accept-Datetime`, Unix seconds).
     pub target_at: Timestamp,
+    /// `rescued`, `found`, `not_found`, `rejected` or `error`.
     pub outcome: String,
+    /// The memento the archive pointed to, if any.
     pub memento_url: Option<String>,
+    /// When the archive captured that memento (Unix seconds).
     pub memento_datetime: Option<Timestamp>,
+    /// Why it went the way it did, in words, when that is worth saying.
     pub detail: Option<String>,
 }
 
 /// A live reference to submit to the save endpoints.
 #[derive(Debug, Clone)]
 pub struct SubmitDue {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The reference's URL.
     pub url: String,
 }
 
 /// One submission as it went.
 #[derive(Debug, Clone)]
 pub struct NewSubmission<'a> {
+    /// The reference's row id.
     pub ref_id: i64,
+    /// The run it was part of.
     pub run_id: i64,
+    /// When it was submitted (Unix seconds).
     pub submitted_at: Timestamp,
+    /// The save endpoint (a `rescue.submit` prefix the URL is appended to).
     pub endpoint: &'a str,
     /// submitted | rate_limited | error
     pub outcome: &'a str,
+    /// The endpoint's HTTP status; None when it did not answer.
     pub http_status: Option<u16>,
+    /// The new memento, where the answer names it.
     pub memento_url: Option<&'a str>,
+    /// What went wrong, in words; None when it was accepted.
     pub detail: Option<&'a str>,
 }
 
 /// One submission as `history` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmissionRow {
+    /// When it was submitted (Unix seconds).
     pub submitted_at: Timestamp,
+    /// The save endpoint (a `rescue.submit` prefix).
     pub endpoint: String,
+    /// `submitted`, `rate_limited` or `error`.
     pub outcome: String,
+    /// The endpoint's HTTP status; None when it did not answer.
     pub http_status: Option<u16>,
+    /// The new memento, where the answer names it.
     pub memento_url: Option<String>,
+    /// What went wrong, in words; None when it was accepted.
     pub detail: Option<String>,
 }
 
 impl Tx<'_> {
+    /// Records one archive's answer to a lookup, with the snapshot it rescued, if any.
     pub fn record_lookup(
         &self,
         l: &NewLookup<'_>,
@@ -176,6 +219,7 @@ impl Tx<'_> {
         Ok(id)
     }
 
+    /// Sets when the reference may next be looked up in the web archives (Unix seconds).
     pub fn set_rescue_next(&self, ref_id: i64, at: Timestamp) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached("UPDATE refs SET rescue_next_at = ?2 WHERE id = ?1")?
@@ -183,6 +227,7 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Records one submission to one save endpoint.
     pub fn record_submission(&self, s: &NewSubmission<'_>) -> rusqlite::Result<()> {
         self.conn()
             .prepare_cached(
@@ -276,6 +321,7 @@ impl Db {
         self.wrap(rows.and_then(|m| m.collect()))
     }
 
+    /// Every lookup of reference `ref_id` in the web archives, oldest first.
     pub fn lookups_of(&self, ref_id: i64) -> Result<Vec<LookupRow>> {
         let mut stmt = self.wrap(self.conn.prepare_cached(
             "SELECT looked_at, archive, target_at, outcome, memento_url, memento_datetime, detail
@@ -295,6 +341,7 @@ impl Db {
         self.wrap(rows.and_then(|m| m.collect()))
     }
 
+    /// Every submission of reference `ref_id` to a save endpoint, oldest first.
     pub fn submissions_of(&self, ref_id: i64) -> Result<Vec<SubmissionRow>> {
         let mut stmt = self.wrap(self.conn.prepare_cached(
             "SELECT submitted_at, endpoint, outcome, http_status, memento_url, detail

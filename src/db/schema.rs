@@ -237,6 +237,7 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The schema version this build migrates to: the number of migrations.
 pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }

@@ -7,11 +7,16 @@ use super::{Db, DbError, Result};
 use crate::clock::Timestamp;
 use crate::model::{Kind, State};
 
+/// A reference's good snapshot, as a report row shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SnapshotInfo {
+    /// The stored object: SHA-256 as 64 lowercase hex digits.
     pub sha256: String,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` it was captured with, if any.
     pub content_type: Option<String>,
+    /// When it was captured (Unix seconds; for a rescued copy, when the archive captured it).
     pub captured_at: Timestamp,
     /// Where the copy comes from: our own capture, or a web archive.
     pub provenance: Provenance,
@@ -26,6 +31,7 @@ pub enum Provenance {
     Memento {
         /// The TimeGate prefix that led to it.
         archive: String,
+        /// The memento as the archive names it.
         memento_url: String,
         /// When the archive captured it.
         memento_datetime: Timestamp,
@@ -94,39 +100,65 @@ pub fn archive_name(prefix: &str) -> String {
 /// One reference as the report shows it.
 #[derive(Debug, Clone)]
 pub struct LinkRow {
+    /// The reference's row id.
     pub id: i64,
+    /// The URL as recorded.
     pub url: String,
+    /// The URL's host name, without port.
     pub host: String,
+    /// What the citations say it is.
     pub kind: Kind,
+    /// Its state after the last check.
     pub state: State,
+    /// Why it is in that state, as stored (`ok`, `dns`, `http_404`, ...); None before the first
+    /// check.
     pub reason: Option<String>,
+    /// The HTTP status the last check got; None when no server answered.
     pub http_status: Option<u16>,
+    /// The URL that answered the last check (after redirects).
     pub final_url: Option<String>,
+    /// When an article first cited it (Unix seconds).
     pub first_seen: Timestamp,
+    /// When it was last checked (Unix seconds); None if never.
     pub last_checked: Option<Timestamp>,
+    /// When a check last found it alive (Unix seconds); None if never.
     pub last_alive: Option<Timestamp>,
+    /// When the current failing streak began (Unix seconds); None while alive.
     pub dead_since: Option<Timestamp>,
+    /// How many checks it has had.
     pub checks: i64,
+    /// Its failure is confirmed by enough spaced checks, not a blip.
     pub confirmed: bool,
+    /// The articles citing it, each by its public URL if known, else as registered.
     pub articles: Vec<String>,
+    /// The copy held of it (the good snapshot); None when there is none.
     pub snapshot: Option<SnapshotInfo>,
     /// For video pages: captured | page_only | not_video (None: not a video page).
     pub video_status: Option<String>,
 }
 
+/// The report's counts: articles, and current references by state.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Summary {
+    /// Articles covered (not feeds, not removed).
     pub articles: u64,
+    /// Current references covered (retired ones left out).
     pub links: u64,
+    /// References found alive.
     pub alive: u64,
+    /// References found dead.
     pub dead: u64,
+    /// References blocked (401, 403, 451, or refused by our address policy): there, but not to us.
     pub blocked: u64,
+    /// References failing for now (not yet confirmed).
     pub transient: u64,
+    /// References not checked yet.
     pub unchecked: u64,
     /// Not alive, but a copy is held: our own capture or one rescued from a web archive.
     pub rescued: u64,
     /// Of those, the ones whose copy was rescued from a web archive.
     pub rescued_from_archives: u64,
+    /// Failing (dead, blocked or transient) with no copy held: lost.
     pub lost: u64,
     /// Video pages held as pages only because yt-dlp was not installed.
     pub video_page_only: u64,
@@ -136,36 +168,63 @@ pub struct Summary {
     pub articles_not_read: u64,
 }
 
+/// One check as `history` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckRow {
+    /// When it was checked (Unix seconds).
     pub checked_at: Timestamp,
+    /// The verdict, as stored (`alive`, `dead`, `blocked` or `transient`).
     pub state: String,
+    /// Why, as stored (`ok`, `dns`, `http_404`, ...).
     pub reason: String,
+    /// The HTTP status; None when no server answered.
     pub http_status: Option<u16>,
+    /// The URL that answered (after redirects); None when none did.
     pub final_url: Option<String>,
+    /// The redirect hops before `final_url`, JSON `[{"url": ..., "status": ...}, ...]`; None
+    /// without redirects.
     pub redirects: Option<String>,
+    /// What went wrong, in words; None if nothing did.
     pub error: Option<String>,
+    /// The size in bytes of the body stored; None when none was.
     pub bytes: Option<u64>,
+    /// The stored body: SHA-256 as 64 lowercase hex digits; None when none was stored.
     pub sha256: Option<String>,
+    /// The `Content-Type` as received, if any.
     pub content_type: Option<String>,
+    /// How long the check took, in milliseconds.
     pub elapsed_ms: u64,
+    /// How many requests it took (1 without retries).
     pub attempts: u32,
+    /// The run found the network down: the check does not count.
     pub network_down: bool,
+    /// A 200 whose content differs from the last good capture (by visible text for HTML).
     pub drift: bool,
+    /// What the video step (yt-dlp) did, in words; None when there was none.
     pub video: Option<String>,
 }
 
+/// One stored capture as `history` and `serve` show it: a reference's snapshot (or, from
+/// `mementos`, a version of an article page).
 #[derive(Debug, Clone, Serialize)]
 pub struct SnapshotRow {
+    /// The stored object: SHA-256 as 64 lowercase hex digits.
     pub sha256: String,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` it was captured with, if any.
     pub content_type: Option<String>,
+    /// The HTTP status of the response; 0 when none was recorded.
     pub http_status: u16,
+    /// When it was captured (Unix seconds; for a rescued copy, when the archive captured it).
     pub captured_at: Timestamp,
+    /// A faithful copy of the cited content, never an error page.
     pub good: bool,
     /// body (the response itself), video (media yt-dlp downloaded), video_info (its info JSON).
     pub role: String,
+    /// The tool and its version that made it, e.g. `yt-dlp 2026.10.26`; None for a response body.
     pub tool: Option<String>,
+    /// Where the copy comes from: our own capture, or a web archive.
     pub provenance: Provenance,
     /// When `verify --repair` found its object corrupted or missing (no longer a copy).
     pub lost_at: Option<Timestamp>,
@@ -174,8 +233,11 @@ pub struct SnapshotRow {
 /// Everything known about one reference, oldest first.
 #[derive(Debug, Clone)]
 pub struct HistoryRow {
+    /// The reference as the report shows it.
     pub link: LinkRow,
+    /// Every check, oldest first.
     pub checks: Vec<CheckRow>,
+    /// Every snapshot, oldest first, lost ones included.
     pub snapshots: Vec<SnapshotRow>,
     /// Every lookup in the web archives, per archive.
     pub lookups: Vec<super::LookupRow>,
@@ -183,33 +245,49 @@ pub struct HistoryRow {
     pub submissions: Vec<super::SubmissionRow>,
 }
 
-/// An article and every version of it read from the web, oldest first.
+/// An article and every version of it read (web pages and copies of saved files), oldest first.
 #[derive(Debug, Clone)]
 pub struct ArticleHistory {
+    /// The article's row id.
     pub id: i64,
+    /// What it was registered as: a URL as given, or an absolute file path.
     pub source: String,
+    /// Its public URL when known (after redirects, or the canonical URL a saved file names).
     pub url: Option<String>,
+    /// The page's title, once read.
     pub title: Option<String>,
+    /// When it was last read (Unix seconds); None if never.
     pub last_read_at: Option<Timestamp>,
+    /// The HTTP status of the last read; None for a file or when no answer came.
     pub last_status: Option<u16>,
+    /// Why the last read failed; None if it did not.
     pub last_error: Option<String>,
     /// When the article says it was published (meta tags, JSON-LD, `<time>`).
     pub published_at: Option<Timestamp>,
     /// References it cites.
     pub cites: u64,
+    /// Every version read (pages from the web and copies of saved files), oldest first.
     pub captures: Vec<ArticleCaptureRow>,
 }
 
+/// One version of an article page or a saved file, as read.
 #[derive(Debug, Clone)]
 pub struct ArticleCaptureRow {
+    /// Its row id.
     pub id: i64,
+    /// The URL that answered (after redirects), or the `file:` URL of a saved file.
     pub url: String,
+    /// The stored object: SHA-256 as 64 lowercase hex digits.
     pub sha256: String,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` as received, if any.
     pub content_type: Option<String>,
     /// None for a copy of a saved file.
     pub http_status: Option<u16>,
+    /// When it was read (Unix seconds).
     pub captured_at: Timestamp,
+    /// Its visible text differs from the version before.
     pub edited: bool,
     /// When `verify --repair` found its object corrupted or missing.
     pub lost_at: Option<Timestamp>,
@@ -220,13 +298,21 @@ pub struct ArticleCaptureRow {
 /// A full-page screenshot of an article version.
 #[derive(Debug, Clone)]
 pub struct ScreenshotRow {
+    /// The PNG's SHA-256 as 64 lowercase hex digits.
     pub sha256: String,
+    /// The PNG's size in bytes.
     pub bytes: u64,
+    /// When it was taken (Unix seconds).
     pub captured_at: Timestamp,
+    /// The browser, e.g. `Chromium 156.0.8078.108`.
     pub tool: Option<String>,
+    /// How the rendering went, if worth saying.
     pub note: Option<String>,
+    /// Width in pixels; None if not recorded.
     pub width: Option<u32>,
+    /// Height in pixels; None if not recorded.
     pub height: Option<u32>,
+    /// When `verify --repair` found its object corrupted or missing.
     pub lost_at: Option<Timestamp>,
 }
 
@@ -236,17 +322,25 @@ pub struct ScreenshotRow {
 pub struct ExportSnapshot {
     /// The URL captured: a reference's, or an article page's.
     pub url: String,
+    /// The stored object: SHA-256 as 64 lowercase hex digits.
     pub sha256: String,
+    /// Its size in bytes, as stored.
     pub bytes: u64,
+    /// The `Content-Type` it was captured with, if any.
     pub content_type: Option<String>,
+    /// The HTTP status of the response; 0 for a screenshot or when none was recorded.
     pub http_status: u16,
+    /// When it was captured (Unix seconds; for a rescued copy, when the archive captured it).
     pub captured_at: Timestamp,
+    /// What it is: `body`, `video`, `video_info` or `screenshot`.
     pub role: String,
     /// JSON `[[name, value], …]` as received.
     pub headers: Option<String>,
     /// `HTTP/1.1`, `HTTP/2`…; None for captures recorded before these were kept.
     pub http_version: Option<String>,
+    /// The reason phrase as received (HTTP/1 only).
     pub reason_phrase: Option<String>,
+    /// Where the copy comes from: our own capture, or a web archive.
     pub provenance: Provenance,
     /// When linkvault fetched a rescued copy from its archive.
     pub rescued_at: Option<Timestamp>,
@@ -257,14 +351,20 @@ pub struct ExportSnapshot {
 /// An article as `pages.jsonl` lists it.
 #[derive(Debug, Clone)]
 pub struct ExportPage {
+    /// The article's public URL if known, else as registered.
     pub url: String,
+    /// The page's title, once read.
     pub title: Option<String>,
+    /// When it was last read (Unix seconds); None if never.
     pub read_at: Option<Timestamp>,
 }
 
+/// An object the record holds (not lost).
 #[derive(Debug, Clone)]
 pub struct ObjectRow {
+    /// SHA-256 as 64 lowercase hex digits.
     pub sha256: String,
+    /// Its size in bytes.
     pub bytes: u64,
 }
 
@@ -296,14 +396,19 @@ pub struct LinkFilter {
 /// What the web view's report lists: filters as the form gives them, and one page of rows.
 #[derive(Debug, Clone, Default)]
 pub struct ReportQuery {
+    /// Include alive references (a `state` of `alive` includes them too).
     pub include_alive: bool,
+    /// Only references in this state.
     pub state: Option<State>,
+    /// Only references of this kind.
     pub kind: Option<Kind>,
     /// A host, matching its subdomains too.
     pub host: Option<String>,
     /// A substring of a citing article's URL, path or title (case-insensitive).
     pub article: Option<String>,
+    /// At most this many rows.
     pub limit: usize,
+    /// Rows to skip before the first (for paging).
     pub offset: usize,
 }
 
@@ -614,6 +719,7 @@ impl Db {
         )
     }
 
+    /// How many articles (not feeds, not removed) there are: all of them, or just `article`.
     pub fn article_count(&self, article: Option<i64>) -> Result<u64> {
         self.wrap(self.conn.query_row(
             "SELECT count(*) FROM articles
@@ -623,6 +729,7 @@ impl Db {
         ))
     }
 
+    /// The reference recorded as `url` (retired or not), as a report row shows it.
     pub fn link_by_url(&self, url: &str) -> Result<Option<LinkRow>> {
         let sql = format!(
             "SELECT {LINK_COLUMNS} FROM refs r LEFT JOIN snapshots s ON s.id = r.good_snapshot WHERE r.url = ?1"
@@ -641,6 +748,7 @@ impl Db {
         Ok(None)
     }
 
+    /// Everything known about the reference recorded as `url` (retired or not), if there is one.
     pub fn history(&self, url: &str) -> Result<Option<HistoryRow>> {
         let Some(link) = self.link_by_url(url)? else {
             return Ok(None);
@@ -774,6 +882,7 @@ impl Db {
         Ok(article)
     }
 
+    /// Every snapshot of reference `ref_id`, oldest first, lost ones included.
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {
         let mut stmt = self.wrap(self.conn.prepare_cached(&format!(
             "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE s.ref_id = ?1
@@ -905,6 +1014,7 @@ impl Db {
         Ok(rows)
     }
 
+    /// Every object the record holds and has not found lost, in hash order.
     pub fn all_objects(&self) -> Result<Vec<ObjectRow>> {
         let mut stmt = self
             .wrap(self.conn.prepare(

@@ -19,16 +19,27 @@ use warc::{Block, WarcWriter};
 
 pub use wacz::write_wacz;
 
+/// Why an export failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// The record could not be read.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// No registered article is known by what `ExportOptions::article` gave.
     #[error("no article `{0}` in the archive")]
     UnknownArticle(String),
+    /// The store lacks the object (this SHA-256) of a capture to export, and `skip_missing` is off.
     #[error("object {0} is missing from the store: `linkvault verify --repair` queues what can be fetched again; `--skip-missing` exports the rest")]
     MissingObject(String),
+    /// Writing the output failed.
     #[error("cannot write {path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file being written.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// Reading a stored object failed (corrupted or unreachable).
     #[error(transparent)]
     Object(#[from] ReadError),
 }
@@ -54,6 +65,8 @@ fn write_error(out: &Path, source: io::Error) -> ExportError {
 /// What to export.
 #[derive(Debug, Clone, Default)]
 pub struct ExportOptions {
+    /// Only this article (a URL or path as the user typed it) and what it cites; None exports
+    /// everything.
     pub article: Option<String>,
     /// Only captures made at or after this time.
     pub since: Option<Timestamp>,
@@ -66,17 +79,25 @@ pub struct ExportOptions {
 /// What an export wrote.
 #[derive(Debug, Default)]
 pub struct ExportSummary {
+    /// `response` records written: the first capture of each payload.
     pub responses: u64,
+    /// `revisit` records written: later captures of a payload already written.
     pub revisits: u64,
+    /// `resource` records written: tool captures (yt-dlp's media and info JSON, screenshots).
     pub resources: u64,
+    /// `metadata` records written: provenance of rescued copies, and each captured reference's
+    /// history.
     pub metadata: u64,
+    /// The CDXJ index, one line per indexed record, sorted.
     pub cdxj_lines: Vec<String>,
+    /// The articles to list as pages (WACZ `pages.jsonl`).
     pub pages: Vec<crate::db::ExportPage>,
     /// Objects left out because the store no longer holds them (with `skip_missing`).
     pub missing: Vec<String>,
 }
 
-/// Writes `out` (a `.warc.gz`) and the CDXJ index `out_cdxj`; the CDXJ `filename` is `warc_name`.
+/// Writes the WARC `out` (one gzip member per record with `opts.gzip`) and returns what it wrote,
+/// with the CDXJ index lines (their `filename` is `warc_name`) for `write_cdxj` to write.
 pub fn export_warc(
     db: &Db,
     store: &Store,

@@ -13,16 +13,16 @@ use sha2::{Digest, Sha256};
 use crate::store::Store;
 
 /// Counts the bytes written through it (the compressed offsets of records).
-pub struct Counting<W: Write> {
+pub(super) struct Counting<W: Write> {
     inner: W,
     pub written: u64,
 }
 
 impl<W: Write> Counting<W> {
-    pub fn new(inner: W) -> Self {
+    pub(super) fn new(inner: W) -> Self {
         Counting { inner, written: 0 }
     }
-    pub fn into_inner(self) -> W {
+    pub(super) fn into_inner(self) -> W {
         self.inner
     }
 }
@@ -39,7 +39,7 @@ impl<W: Write> Write for Counting<W> {
 }
 
 /// A record's block: bytes in memory, or an HTTP head followed by a stored object.
-pub enum Block<'a> {
+pub(super) enum Block<'a> {
     Bytes(&'a [u8]),
     HeadAndObject {
         head: &'a [u8],
@@ -86,7 +86,7 @@ fn changed_between_passes() -> io::Error {
 }
 
 /// `<urn:uuid:…>`, random (version 4).
-pub fn record_id() -> String {
+pub(super) fn record_id() -> String {
     let mut b: [u8; 16] = fastrand::u128(..).to_le_bytes();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
@@ -174,7 +174,7 @@ impl Effort {
 
 /// Writes records to `out`, each its own gzip member (RFC 1952), reusing the compressors and
 /// one read buffer: a fresh compressor per record costs more than compressing a small record.
-pub struct WarcWriter<W: Write> {
+pub(super) struct WarcWriter<W: Write> {
     out: Counting<W>,
     /// One gzip member per record; plain records when false (a `.warc`).
     gzip: bool,
@@ -184,7 +184,7 @@ pub struct WarcWriter<W: Write> {
 }
 
 impl<W: Write> WarcWriter<W> {
-    pub fn new(out: W, gzip: bool) -> Self {
+    pub(super) fn new(out: W, gzip: bool) -> Self {
         let level = |l| DeflateEncoder::new(Vec::new(), l);
         WarcWriter {
             out: Counting::new(out),
@@ -198,13 +198,13 @@ impl<W: Write> WarcWriter<W> {
         }
     }
 
-    pub fn into_inner(self) -> W {
+    pub(super) fn into_inner(self) -> W {
         self.out.into_inner()
     }
 
     /// Writes one record whose payload has `payload_type`; returns (offset, compressed length)
     /// for the index.
-    pub fn write_record(
+    pub(super) fn write_record(
         &mut self,
         fields: &[(&str, String)],
         block: Block<'_>,
@@ -263,7 +263,7 @@ impl<W: Write> WarcWriter<W> {
 }
 
 /// Header values never carry line breaks into the record.
-pub fn one_line(v: &str) -> String {
+pub(super) fn one_line(v: &str) -> String {
     v.chars().filter(|c| *c != '\r' && *c != '\n').collect()
 }
 

@@ -18,6 +18,8 @@ const SERIES: [(&str, &str); 4] = [
 /// Counts per state at the end of each day that had checks.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct RotSeries {
+    /// One entry per day that had checks: the day's start (Unix seconds, UTC midnight) and the
+    /// counts alive, transient, blocked and dead as of its end.
     pub days: Vec<(Timestamp, [u64; 4])>,
 }
 

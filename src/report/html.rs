@@ -19,6 +19,7 @@ td.url{word-break:break-all}.badge{padding:.1rem .4rem;border-radius:.3rem;color
 .alive{background:#2e7d32}.dead{background:#c62828}.blocked{background:#6a1b9a}.transient{background:#f9a825;color:#222}
 .unchecked{background:#777}.charts{display:flex;flex-wrap:wrap;gap:1rem}code{font-size:.8rem}";
 
+/// Writes the HTML report of the references `filter` covers, with `summary` at the top.
 pub fn write_html(
     db: &Db,
     filter: LinkFilter,

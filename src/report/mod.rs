@@ -13,21 +13,31 @@ use crate::clock;
 use crate::db::{Db, DbError, LinkFilter, LinkRow, Provenance, Summary};
 use crate::model::State;
 
+/// How the report is written (`report --format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Plain text for a terminal, fitted to its width.
     Table,
+    /// One JSON document: `summary`, one object per reference in `links`, and `articles_not_read`.
     Json,
+    /// CSV, one row per reference, with a header row.
     Csv,
+    /// Markdown: the summary and a table per article.
     Markdown,
+    /// One self-contained HTML page with charts (see `html`).
     Html,
 }
 
+/// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// The record could not be read.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// No registered article is known by what the user typed.
     #[error("no article `{0}` in the archive; `linkvault report --all` lists what is known")]
     UnknownArticle(String),
+    /// Writing the report failed.
     #[error("cannot write the report: {0}")]
     Output(#[from] std::io::Error),
 }
@@ -46,6 +56,7 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// The `--fail-on` value that names it.
     pub fn as_str(self) -> &'static str {
         match self {
             FailOn::New => "new",
@@ -177,6 +188,7 @@ fn ts(t: Option<i64>) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// One reference as the JSON report shows it (times in RFC 3339).
 pub fn link_json(l: &LinkRow) -> Value {
     json!({
         "url": l.url,

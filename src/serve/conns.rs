@@ -13,7 +13,7 @@ use tokio::task::AbortHandle;
 
 /// How busy one connection is: the connection's task updates it, the registry reads it.
 #[derive(Debug)]
-pub struct Activity {
+pub(super) struct Activity {
     /// Requests being answered, or whose bodies are still being sent.
     in_flight: AtomicUsize,
     /// Milliseconds since the registry's start at the last sign of life.
@@ -24,11 +24,11 @@ pub struct Activity {
 /// Marks a connection busy for as long as it lives: held while a request is routed, then by
 /// the body stream until its last byte is sent.
 #[derive(Debug)]
-pub struct Busy(Arc<Activity>);
+pub(super) struct Busy(Arc<Activity>);
 
 impl Busy {
     /// Progress (a chunk sent): not idle.
-    pub fn touch(&self) {
+    pub(super) fn touch(&self) {
         self.0.touch();
     }
 }
@@ -47,18 +47,18 @@ impl Activity {
     }
 
     /// The connection is answering until the returned guard is dropped.
-    pub fn busy(self: &Arc<Self>) -> Busy {
+    pub(super) fn busy(self: &Arc<Self>) -> Busy {
         self.in_flight.fetch_add(1, Ordering::Relaxed);
         self.touch();
         Busy(self.clone())
     }
 
-    pub fn is_busy(&self) -> bool {
+    pub(super) fn is_busy(&self) -> bool {
         self.in_flight.load(Ordering::Relaxed) > 0
     }
 
     /// Milliseconds since the last request began or ended.
-    pub fn idle_ms(&self) -> u64 {
+    pub(super) fn idle_ms(&self) -> u64 {
         (self.epoch.elapsed().as_millis() as u64).saturating_sub(self.last.load(Ordering::Relaxed))
     }
 }
@@ -69,7 +69,7 @@ struct Entry {
 }
 
 #[derive(Clone)]
-pub struct Registry {
+pub(super) struct Registry {
     inner: Arc<Mutex<Inner>>,
 }
 
@@ -81,18 +81,18 @@ struct Inner {
 }
 
 /// A connection's place in the registry; dropping it frees the place.
-pub struct Slot {
+pub(super) struct Slot {
     id: u64,
     activity: Arc<Activity>,
     registry: Registry,
 }
 
 impl Slot {
-    pub fn activity(&self) -> Arc<Activity> {
+    pub(super) fn activity(&self) -> Arc<Activity> {
         self.activity.clone()
     }
 
-    pub fn id(&self) -> u64 {
+    pub(super) fn id(&self) -> u64 {
         self.id
     }
 }
@@ -106,7 +106,7 @@ impl Drop for Slot {
 }
 
 impl Registry {
-    pub fn new(cap: usize) -> Registry {
+    pub(super) fn new(cap: usize) -> Registry {
         Registry {
             inner: Arc::new(Mutex::new(Inner {
                 cap,
@@ -126,7 +126,7 @@ impl Registry {
 
     /// A place for a new connection, closing the idlest one if the cap is reached; None when
     /// every open connection is busy answering.
-    pub fn admit(&self) -> Option<Slot> {
+    pub(super) fn admit(&self) -> Option<Slot> {
         let full = {
             let inner = self.lock();
             inner.open.len() >= inner.cap
@@ -157,14 +157,14 @@ impl Registry {
     }
 
     /// Remembers how to close the connection in slot `id`.
-    pub fn track(&self, id: u64, abort: AbortHandle) {
+    pub(super) fn track(&self, id: u64, abort: AbortHandle) {
         if let Some(e) = self.lock().open.get_mut(&id) {
             e.abort = Some(abort);
         }
     }
 
     /// Closes the connection idle longest (not one answering a request); false if none is.
-    pub fn evict_idlest(&self) -> bool {
+    pub(super) fn evict_idlest(&self) -> bool {
         let mut inner = self.lock();
         let victim = inner
             .open
@@ -186,7 +186,7 @@ impl Registry {
 
 /// Connections the process may hold: its descriptor limit less a margin for the database,
 /// objects being sent and the listener.
-pub fn fd_budget() -> usize {
+pub(super) fn fd_budget() -> usize {
     std::fs::read_to_string("/proc/self/limits")
         .ok()
         .and_then(|text| {

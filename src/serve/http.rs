@@ -25,14 +25,14 @@ type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
 
 /// What every request is answered from: the archive folder (its record) and its objects.
 #[derive(Clone)]
-pub struct Site {
+pub(super) struct Site {
     pub archive: PathBuf,
     pub store: crate::store::Store,
 }
 
 /// Serves `conn` until the client closes it, it stays idle past `idle_timeout`, or the
 /// registry closes it to make room.
-pub async fn connection(
+pub(super) async fn connection(
     conn: TcpStream,
     remote: SocketAddr,
     site: Site,

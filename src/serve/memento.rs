@@ -66,7 +66,7 @@ fn lookup(db: &Db, raw: &str) -> Option<(String, Vec<SnapshotRow>)> {
     })
 }
 
-pub fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
+pub(super) fn timegate(db: &Db, raw: &str, req: &Request, base: &str) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
@@ -98,7 +98,7 @@ fn closest(all: &[SnapshotRow], at: Timestamp) -> Option<(usize, &SnapshotRow)> 
         .min_by_key(|(_, m)| distance_key(Some(m.captured_at), at))
 }
 
-pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, req: &Request) -> Response {
+pub(super) fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, req: &Request) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };
@@ -124,7 +124,7 @@ pub fn memento(db: &Db, store: &Store, stamp: &str, raw: &str, req: &Request) ->
     .header("Link", links_around(&url, &req.base, &all, chosen))
 }
 
-pub fn timemap(db: &Db, raw: &str, base: &str) -> Response {
+pub(super) fn timemap(db: &Db, raw: &str, base: &str) -> Response {
     let Some((url, all)) = lookup(db, raw) else {
         return Response::text(404, "not archived");
     };

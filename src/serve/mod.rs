@@ -17,15 +17,23 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+/// Why `serve` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// Another process already listens on the address.
     #[error(
         "address {addr} is already in use: stop what is serving there, or pass --listen ADDR:PORT"
     )]
-    InUse { addr: SocketAddr },
+    InUse {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// Listening on the address failed for another reason.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What the system said.
         source: std::io::Error,
     },
 }
@@ -33,11 +41,17 @@ pub enum ServeError {
 /// A parsed request: method, target (path and query, raw) and the headers we use.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
+    /// The method as sent (`GET`, `HEAD`, ...).
     pub method: String,
+    /// The request target: path and query, as sent (not percent-decoded).
     pub target: String,
+    /// The `Accept-Datetime` header as sent (RFC 1123 date, Memento).
     pub accept_datetime: Option<String>,
+    /// The `Range` header as sent.
     pub range: Option<String>,
+    /// The `If-None-Match` header as sent.
     pub if_none_match: Option<String>,
+    /// The `If-Range` header as sent.
     pub if_range: Option<String>,
     /// The origin absolute URIs (Memento) are built on: `--public-url`, else
     /// `http://` + the request's `Host`.
@@ -46,23 +60,33 @@ pub struct Request {
 
 /// What a route answers.
 pub struct Response {
+    /// The HTTP status code.
     pub status: u16,
+    /// The response headers, in order (`Content-Length` is added when it is sent).
     pub headers: Vec<(String, String)>,
+    /// What follows the headers (left out for `HEAD`).
     pub body: Body,
 }
 
+/// The body of a `Response`.
 pub enum Body {
+    /// Bytes in memory.
     Bytes(Vec<u8>),
     /// A byte range of a stored object, streamed from the store.
     Object {
+        /// The store holding the object.
         store: crate::store::Store,
+        /// The object's SHA-256 as 64 lowercase hex digits.
         sha256: String,
+        /// Where the range starts: a byte offset into the object.
         start: u64,
+        /// The length of the range in bytes.
         len: u64,
     },
 }
 
 impl Response {
+    /// An answer with this status, `Content-Type` and body.
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
         Response {
             status,
@@ -71,6 +95,7 @@ impl Response {
         }
     }
 
+    /// A plain-text (UTF-8) answer.
     pub fn text(status: u16, text: &str) -> Response {
         Response::new(
             status,
@@ -79,6 +104,7 @@ impl Response {
         )
     }
 
+    /// Adds header `k: v`.
     pub fn header(mut self, k: &str, v: impl Into<String>) -> Response {
         self.headers.push((k.into(), v.into()));
         self

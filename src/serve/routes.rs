@@ -15,7 +15,7 @@ use crate::urlkey::url_keys;
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; \
                         form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-pub fn route(archive: &Path, store: &Store, req: &Request) -> Response {
+pub(super) fn route(archive: &Path, store: &Store, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::text(405, "read-only: GET and HEAD only").header("Allow", "GET, HEAD");
     }
@@ -152,7 +152,7 @@ fn object(db: &Db, store: &Store, sha: &str, req: &Request) -> Response {
 
 /// A stored object's bytes, sandboxed, with its hash as a strong ETag: `If-None-Match`,
 /// `Range` and `If-Range` as RFC 9110 says. The object must be in the store.
-pub fn stored_bytes(
+pub(super) fn stored_bytes(
     store: &Store,
     sha: &str,
     ct: String,

@@ -9,7 +9,7 @@ use crate::db::{ArticleHistory, Db, DbError, LinkFilter};
 use crate::model::State;
 
 /// The page of article `a`.
-pub fn article_page(db: &Db, a: &ArticleHistory) -> Result<String, DbError> {
+pub(crate) fn article_page(db: &Db, a: &ArticleHistory) -> Result<String, DbError> {
     let id = a.id;
     let address = a.url.clone().unwrap_or_else(|| a.source.clone());
     let title = a.title.clone().unwrap_or_else(|| address.clone());

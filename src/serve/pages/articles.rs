@@ -15,7 +15,7 @@ fn url_text(address: &str) -> String {
 }
 use crate::db::{Db, DbError};
 
-pub fn articles_page(db: &Db) -> Result<String, DbError> {
+pub(crate) fn articles_page(db: &Db) -> Result<String, DbError> {
     let mut rows = db.list_articles()?;
     rows.sort_by_key(|r| (r.last_error.is_none(), r.is_feed));
     let mut b = format!(

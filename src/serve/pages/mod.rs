@@ -6,12 +6,12 @@
 mod article;
 mod articles;
 mod reference;
-pub mod report;
+pub(super) mod report;
 
-pub use article::article_page;
-pub use articles::articles_page;
-pub use reference::reference_page;
-pub use report::report_page;
+pub(super) use article::article_page;
+pub(super) use articles::articles_page;
+pub(super) use reference::reference_page;
+pub(super) use report::report_page;
 
 use crate::clock::{self, Timestamp};
 use crate::db::SnapshotInfo;
@@ -20,7 +20,7 @@ use crate::report::shorten_middle;
 use crate::text::html_escape as esc;
 
 /// The one stylesheet, served at `/static/style.css`.
-pub const STYLE: &str = r#":root{--fg:#1d1d1f;--muted:#5f6368;--line:#e2e4e8;--card:#fff;--bg:#f6f7f9;--link:#1a56b0}
+pub(super) const STYLE: &str = r#":root{--fg:#1d1d1f;--muted:#5f6368;--line:#e2e4e8;--card:#fff;--bg:#f6f7f9;--link:#1a56b0}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",sans-serif;color:var(--fg);background:var(--bg)}
 a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}
@@ -61,7 +61,7 @@ form.filters button{font:inherit;padding:.3rem .9rem;border:0;border-radius:5px;
 "#;
 
 /// A whole page: header with navigation, `body`, escaped `title`.
-pub fn layout(title: &str, here: &str, body: &str) -> String {
+pub(super) fn layout(title: &str, here: &str, body: &str) -> String {
     let nav = [("/", "Report"), ("/articles", "Articles")]
         .iter()
         .map(|(href, name)| {
@@ -82,16 +82,16 @@ pub fn layout(title: &str, here: &str, body: &str) -> String {
 }
 
 /// `?url=…` for a link to a page about `url`.
-pub fn q(url: &str) -> String {
+pub(super) fn q(url: &str) -> String {
     url::form_urlencoded::byte_serialize(url.as_bytes()).collect()
 }
 
-pub fn badge(state: State) -> String {
+pub(super) fn badge(state: State) -> String {
     format!("<span class=\"badge {0}\">{0}</span>", state.as_str())
 }
 
 /// The reason in plain words, with "(confirmed)" when it is.
-pub fn why(reason: Option<&str>, state: State, confirmed: bool) -> String {
+pub(super) fn why(reason: Option<&str>, state: State, confirmed: bool) -> String {
     let words = reason
         .map(crate::model::Reason::words_of)
         .unwrap_or_default();
@@ -103,7 +103,7 @@ pub fn why(reason: Option<&str>, state: State, confirmed: bool) -> String {
 }
 
 /// A URL shortened in the middle to `max` characters, the whole one on hover, linked.
-pub fn url_link(href: &str, url: &str, max: usize) -> String {
+pub(super) fn url_link(href: &str, url: &str, max: usize) -> String {
     format!(
         "<a href=\"{}\" title=\"{}\">{}</a>",
         esc(href),
@@ -113,17 +113,17 @@ pub fn url_link(href: &str, url: &str, max: usize) -> String {
 }
 
 /// A link to a reference's page.
-pub fn ref_link(url: &str, max: usize) -> String {
+pub(super) fn ref_link(url: &str, max: usize) -> String {
     url_link(&format!("/ref?url={}", q(url)), url, max)
 }
 
 /// A link to an article's page.
-pub fn article_link(url: &str, max: usize) -> String {
+pub(super) fn article_link(url: &str, max: usize) -> String {
     url_link(&format!("/article?url={}", q(url)), url, max)
 }
 
 /// A link to an article's page named by its title when it has one (the address on hover).
-pub fn titled_article_link(url: &str, title: Option<&str>, max: usize) -> String {
+pub(super) fn titled_article_link(url: &str, title: Option<&str>, max: usize) -> String {
     match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => format!(
             "<a href=\"/article?url={}\" title=\"{}\">{}</a>",
@@ -136,7 +136,7 @@ pub fn titled_article_link(url: &str, title: Option<&str>, max: usize) -> String
 }
 
 /// The titles of the registered articles by address, for naming them in tables.
-pub fn article_titles(
+pub(super) fn article_titles(
     db: &crate::db::Db,
 ) -> Result<std::collections::HashMap<String, String>, crate::db::DbError> {
     Ok(db.article_titles()?.into_iter().collect())
@@ -154,7 +154,7 @@ fn shorten_end(text: &str, max: usize) -> String {
 }
 
 /// A kept object as a short hash prefix linking to its bytes.
-pub fn object_link(sha: &str) -> String {
+pub(super) fn object_link(sha: &str) -> String {
     format!(
         "<a href=\"/objects/{0}\" title=\"{0}\"><code>{1}</code></a>",
         esc(sha),
@@ -163,7 +163,7 @@ pub fn object_link(sha: &str) -> String {
 }
 
 /// What copy is held, in a table cell: the hash prefix, or where it was rescued from.
-pub fn copy_cell(s: Option<&SnapshotInfo>, state: State) -> String {
+pub(super) fn copy_cell(s: Option<&SnapshotInfo>, state: State) -> String {
     match s {
         Some(s) => match s.provenance.archive_and_date() {
             Some(from) => format!(
@@ -181,13 +181,13 @@ pub fn copy_cell(s: Option<&SnapshotInfo>, state: State) -> String {
 }
 
 /// `2026-11-26`, the full time on hover.
-pub fn date(t: Timestamp) -> String {
+pub(super) fn date(t: Timestamp) -> String {
     let full = clock::format(t);
     format!("<span title=\"{full}\">{}</span>", &full[..10])
 }
 
 /// `2026-11-26 09:00`, the full time on hover.
-pub fn datetime(t: Timestamp) -> String {
+pub(super) fn datetime(t: Timestamp) -> String {
     let full = clock::format(t);
     format!(
         "<span title=\"{full}\">{} {}</span>",
@@ -196,6 +196,6 @@ pub fn datetime(t: Timestamp) -> String {
     )
 }
 
-pub fn size(bytes: u64) -> String {
+pub(super) fn size(bytes: u64) -> String {
     crate::units::format_size(bytes)
 }

@@ -11,7 +11,7 @@ use crate::db::{archive_name, HistoryRow, Provenance};
 use crate::model::{Kind, State};
 
 /// `titles`: the articles' titles by address, to name the citing articles.
-pub fn reference_page(h: &HistoryRow, titles: &HashMap<String, String>) -> String {
+pub(crate) fn reference_page(h: &HistoryRow, titles: &HashMap<String, String>) -> String {
     let l = &h.link;
     let mut b = String::new();
     let since = match l.dead_since {

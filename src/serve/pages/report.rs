@@ -18,7 +18,7 @@ const PAGE: usize = 200;
 
 /// The filters as the form sent them.
 #[derive(Debug, Default)]
-pub struct Filters {
+pub(crate) struct Filters {
     pub state: Option<State>,
     pub kind: Option<Kind>,
     pub host: Option<String>,
@@ -27,7 +27,7 @@ pub struct Filters {
     pub page: usize,
 }
 
-pub fn report_page(db: &Db, f: &Filters) -> Result<String, DbError> {
+pub(crate) fn report_page(db: &Db, f: &Filters) -> Result<String, DbError> {
     let summary = db.summary(None)?;
     let new_since = db.latest_run_start()?;
     let mut b = String::new();
