@@ -8,6 +8,9 @@ use std::fmt::Write as _;
 use crate::db::{Db, DbError};
 use crate::store::{is_sha256, ReadError, Store};
 
+/// Objects named one by one among those the record does not know; the rest are counted.
+const NOTES_SHOWN: usize = 20;
+
 /// What `verify` found: every object in the store re-hashed, and the record checked against the
 /// store.
 #[derive(Debug, Default)]
@@ -54,10 +57,18 @@ impl VerifyReport {
                 "DANGLING   {h}: a snapshot points at an object never recorded"
             );
         }
-        for h in &self.unreferenced {
+        // A bucket shared by several archives holds the others' objects too: name a few.
+        for h in self.unreferenced.iter().take(NOTES_SHOWN) {
             let _ = writeln!(
                 out,
                 "note       {h}: in the store but not in the database (kept)"
+            );
+        }
+        if self.unreferenced.len() > NOTES_SHOWN {
+            let _ = writeln!(
+                out,
+                "note       … and {} more object(s) in the store but not in the database (kept; a bucket shared with other archives holds theirs too)",
+                self.unreferenced.len() - NOTES_SHOWN
             );
         }
         if self.temp_files > 0 {
@@ -96,6 +107,8 @@ pub struct RepairReport {
     pub requeued: usize,
     /// Objects found in the store, verified, and recorded in the database.
     pub adopted: usize,
+    /// Unrecorded objects in a bucket, left alone: it may be shared with other archives.
+    pub left_unrecorded: usize,
     /// Captures whose object is gone, now marked lost (references fall back to an older copy).
     pub captures_lost: usize,
 }
@@ -116,6 +129,13 @@ impl RepairReport {
             self.requeued,
             self.adopted
         );
+        if self.left_unrecorded > 0 {
+            let _ = writeln!(
+                out,
+                "{} unrecorded object(s) in the bucket left as they are: it may be shared with other archives",
+                self.left_unrecorded
+            );
+        }
         out
     }
 }
@@ -151,13 +171,20 @@ pub fn repair(
             n += requeued;
             r.captures_lost += captures;
         }
-        for (h, bytes) in &found.unreferenced_sizes {
-            // Only objects that hashed correctly are listed as unreferenced.
-            tx.insert_object(h, *bytes, crate::clock::now())?;
+        // In a bucket, an unrecorded object may well be another archive's: leave it be.
+        if !store.is_remote() {
+            for (h, bytes) in &found.unreferenced_sizes {
+                // Only objects that hashed correctly are listed as unreferenced.
+                tx.insert_object(h, *bytes, crate::clock::now())?;
+            }
         }
         Ok(n)
     })?;
-    r.adopted = found.unreferenced.len();
+    if store.is_remote() {
+        r.left_unrecorded = found.unreferenced.len();
+    } else {
+        r.adopted = found.unreferenced.len();
+    }
     Ok(r)
 }
 

@@ -557,3 +557,38 @@ fn a_video_page_is_captured_by_yt_dlp_in_local_scratch_then_kept_in_the_bucket()
     assert!(local.is_empty(), "{local:?}");
     assert!(ws.ok(&["verify"]).contains("archive is consistent"));
 }
+
+#[test]
+fn repair_on_a_shared_bucket_leaves_the_other_archives_objects_alone() {
+    let g = Garage::start();
+    let bucket = g.bucket("commons");
+    let s = site();
+    s.route("/brief", |_| {
+        Reply::html(
+            "<html><body><article><p>Brief.</p><img src=\"/pic.png\"></article></body></html>",
+        )
+    });
+    let big = workspace_on(&g, &format!("s3://{bucket}/all"));
+    big.ok(&["run", &s.url("/article")]);
+    let small = workspace_on(&g, &format!("s3://{bucket}/all"));
+    small.ok(&["run", &s.url("/brief")]);
+    let before = g.list_detailed(&bucket, "all/objects");
+
+    let found = small.ok(&["verify"]);
+    assert!(found.contains("archive is consistent"), "{found}");
+    assert!(
+        found.contains(&sha256_hex(WEBM)),
+        "the other archive's video is noted: {found}"
+    );
+    let repaired = small.ok(&["verify", "--repair"]);
+    assert!(
+        repaired.contains("left as they are")
+            && repaired.contains("0 unrecorded object(s) adopted"),
+        "{repaired}"
+    );
+    // Nothing moved, and the small archive's record did not take the others' objects in.
+    assert_eq!(g.list_detailed(&bucket, "all/objects"), before);
+    let again = small.ok(&["verify"]);
+    assert!(again.contains(&sha256_hex(WEBM)), "{again}");
+    assert!(big.ok(&["verify"]).contains("archive is consistent"));
+}
