@@ -6,13 +6,18 @@
 use crate::db::{Db, DbError};
 use crate::store::Store;
 
+/// Why a removal failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoveError {
+    /// The database failed (nothing was removed: the removal is one transaction).
     #[error(transparent)]
     Db(#[from] DbError),
+    /// An unneeded object could not be deleted from the store (the record is already updated).
     #[error("cannot delete object {sha256} from the store: {source}")]
     Delete {
+        /// The object's SHA-256, 64 lowercase hex digits.
         sha256: String,
+        /// Why the store could not delete it.
         source: crate::store::ReadError,
     },
 }
@@ -22,7 +27,9 @@ pub enum RemoveError {
 pub struct Removed {
     /// References no remaining article cites (retired, or with `purge` deleted).
     pub orphaned_refs: u64,
+    /// Snapshots of those references deleted (`purge` only).
     pub snapshots_deleted: u64,
+    /// Objects deleted from the store because nothing else needs them (`purge` only).
     pub objects_deleted: u64,
 }
 

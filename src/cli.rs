@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   4 the network was down (nothing could be checked); 75 another run holds the \
                   archive; 130/143 interrupted (SIGINT/SIGTERM)."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Configuration file (missing default file = built-in defaults).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -33,7 +33,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// One archive pass over the configured, given and registered articles.
     Run(RunArgs),
     /// Register articles for later runs without running (URLs, files, `-` for standard input,
@@ -82,7 +82,7 @@ pub enum Command {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum StoreAction {
+pub(crate) enum StoreAction {
     /// Copy every object the record holds to another store (a folder or s3://BUCKET/PREFIX),
     /// verifying each; resumable, and nothing is switched until you set `store` to it.
     Copy {
@@ -93,7 +93,7 @@ pub enum StoreAction {
 }
 
 #[derive(Args, Debug, Clone)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Articles: http(s) URLs, HTML or text files, globs, RSS/Atom feeds, `-` (one per line on
     /// standard input). Remembered for later runs.
     pub articles: Vec<String>,
@@ -118,14 +118,14 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// URLs, files, globs, `-` (standard input), URL lists, bookmark exports, OPML files.
     #[arg(required = true)]
     pub articles: Vec<String>,
 }
 
 #[derive(Args, Debug)]
-pub struct RemoveArgs {
+pub(crate) struct RemoveArgs {
     /// Articles as registered (URL or path), as `linkvault articles` lists them.
     #[arg(required = true)]
     pub articles: Vec<String>,
@@ -136,13 +136,13 @@ pub struct RemoveArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ArticlesArgs {
+pub(crate) struct ArticlesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }
 
 #[derive(Args, Debug)]
-pub struct ExtractArgs {
+pub(crate) struct ExtractArgs {
     /// Files, URLs, globs, or `-` for an article on standard input.
     #[arg(required = true)]
     pub articles: Vec<String>,
@@ -154,7 +154,7 @@ pub struct ExtractArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// Include alive references.
     #[arg(long)]
     pub all: bool,
@@ -172,14 +172,14 @@ pub struct ReportArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     pub url: String,
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
 }
 
 #[derive(Args, Debug)]
-pub struct RestoreArgs {
+pub(crate) struct RestoreArgs {
     /// SHA-256 of the snapshot, or a unique prefix of at least 8 hex digits.
     #[arg(required_unless_present = "url", conflicts_with = "url")]
     pub hash: Option<String>,
@@ -195,14 +195,14 @@ pub struct RestoreArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Remove temp files, quarantine corrupted objects, queue lost captures for the next run.
     #[arg(long)]
     pub repair: bool,
 }
 
 #[derive(Args, Debug)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address and port to listen on; anything but loopback opens the archive to the network.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub listen: std::net::SocketAddr,
@@ -222,7 +222,7 @@ pub struct ServeArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct RobustifyArgs {
+pub(crate) struct RobustifyArgs {
     /// A saved file, a URL, or `-` for standard input.
     pub article: String,
     #[arg(short = 'o', long = "output", value_name = "OUT.html")]
@@ -239,14 +239,14 @@ pub struct RobustifyArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Folder for config.toml and the archive (created if missing).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// WARC/1.1 (gzip per record when FILE ends in .gz), with a CDXJ index beside it (FILE.cdxj).
     Warc {
         #[arg(short = 'o', long = "output", value_name = "FILE.warc.gz")]
@@ -290,19 +290,19 @@ impl From<ExportScope> for linkvault::export::ExportOptions {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TextOrJson {
+pub(crate) enum TextOrJson {
     Text,
     Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     Table,
     Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     Table,
     Json,
     Csv,

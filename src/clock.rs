@@ -8,6 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Seconds since the Unix epoch, UTC.
 pub type Timestamp = i64;
 
+/// The current time in Unix seconds, or `LINKVAULT_NOW` when it is set and reads as Unix
+/// seconds or RFC 3339.
 pub fn now() -> Timestamp {
     if let Ok(fake) = std::env::var("LINKVAULT_NOW") {
         if let Some(t) = fake.trim().parse::<i64>().ok().or_else(|| parse(&fake)) {

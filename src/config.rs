@@ -14,16 +14,23 @@ pub use crate::filter::FilterConfig;
 pub use crate::store::{S3Config, StoreConfig};
 use crate::units::{parse_duration, parse_size};
 
+/// Why a configuration file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read (a missing file only when it was named explicitly).
     #[error("cannot read config file {path}: {source}")]
     Read {
+        /// The configuration file.
         path: PathBuf,
+        /// What the file system said.
         source: std::io::Error,
     },
+    /// The file was read but its content is not a valid configuration.
     #[error("config file {path} is not valid: {problem}")]
     Invalid {
+        /// The configuration file.
         path: PathBuf,
+        /// What is wrong, naming the key.
         problem: ConfigProblem,
     },
 }
@@ -37,7 +44,9 @@ pub enum ConfigProblem {
     /// A duration or size that does not read.
     #[error("{key}: {source}")]
     Unit {
+        /// The key, e.g. `fetch.stall_timeout`.
         key: &'static str,
+        /// What is wrong with the value.
         source: crate::units::UnitError,
     },
     /// A value outside what the key allows (the message names the key and what it allows).
@@ -62,14 +71,23 @@ impl From<&str> for ConfigProblem {
 pub struct Config {
     /// Store directory; the database lives inside it.
     pub archive: PathBuf,
+    /// Articles read on every run, as written: http(s) URLs, files, globs, feeds.
     pub articles: Vec<String>,
+    /// `[extract]`: which references an article yields.
     pub extract: ExtractConfig,
+    /// `[fetch]`: how references are requested.
     pub fetch: FetchConfig,
+    /// `[schedule]`: when references and articles are looked at again.
     pub schedule: ScheduleConfig,
+    /// `[confirm]`: when failures count as confirmed dead.
     pub confirm: ConfirmConfig,
+    /// `[video]`: capture through yt-dlp.
     pub video: VideoConfig,
+    /// `[rescue]`: lookups in web archives and second copies pushed to them.
     pub rescue: RescueConfig,
+    /// `[filter]`: references never fetched, checked or reported.
     pub filter: FilterConfig,
+    /// `[render]`: article pages rendered in headless Chromium.
     pub render: RenderConfig,
     /// Where the objects live (`store` and `[s3]`).
     pub store: StoreConfig,
@@ -82,6 +100,7 @@ pub enum RenderMode {
     Auto,
     /// On; a run without a Chromium says so and reads pages without a browser.
     On,
+    /// Off: pages are read as static HTML only.
     Off,
 }
 
@@ -89,6 +108,7 @@ pub enum RenderMode {
 /// page loaded, and a full-page screenshot of each version.
 #[derive(Debug, Clone)]
 pub struct RenderConfig {
+    /// `render.enabled`: `true`, `false` or `"auto"`.
     pub enabled: RenderMode,
     /// Command name (looked up on PATH) or path; empty: the usual names are tried.
     pub chromium: String,
@@ -96,6 +116,7 @@ pub struct RenderConfig {
     pub timeout: Duration,
     /// Pages rendered at once (tabs of the one browser).
     pub tabs: usize,
+    /// Keep a full-page PNG screenshot of each article version.
     pub screenshot: bool,
     /// Window size in CSS pixels.
     pub viewport: (u32, u32),
@@ -108,6 +129,7 @@ pub struct RenderConfig {
 /// Rescue from web archives (Memento TimeGates) and second copies pushed to them.
 #[derive(Debug, Clone)]
 pub struct RescueConfig {
+    /// Rescue at all: lookups in the archives and submissions to the save endpoints.
     pub enabled: bool,
     /// TimeGate URL prefixes; a reference's URL is appended to each.
     pub timegates: Vec<String>,
@@ -127,11 +149,13 @@ pub struct RescueConfig {
 /// Capturing the media behind video pages with yt-dlp.
 #[derive(Debug, Clone)]
 pub struct VideoConfig {
+    /// Send video pages through yt-dlp at all.
     pub enabled: bool,
     /// Command name (looked up on PATH) or path of yt-dlp.
     pub yt_dlp: String,
     /// yt-dlp format selection; the default is the best single file.
     pub format: String,
+    /// Largest video downloaded, in bytes (yt-dlp's `--max-filesize`).
     pub max_bytes: u64,
     /// Hosts (and their subdomains) whose pages always go through yt-dlp.
     pub hosts: Vec<String>,
@@ -141,29 +165,42 @@ pub struct VideoConfig {
     pub processes: usize,
     /// Minimum time between two yt-dlp runs on one host.
     pub per_host_interval: Duration,
+    /// A yt-dlp run taking longer is stopped and recorded as failed.
     pub timeout: Duration,
+    /// Arguments added to every yt-dlp command line.
     pub extra_args: Vec<String>,
     /// Download again on every check instead of only checking that the video is still there.
     pub recapture: bool,
 }
 
+/// Which references an article yields.
 #[derive(Debug, Clone)]
 pub struct ExtractConfig {
+    /// Take references from the whole page, not only its marked main content.
     pub whole_page: bool,
+    /// Take cited pages (`<a href>`) too, not only images, video, audio and embeds.
     pub include_links: bool,
 }
 
+/// When things are looked at again.
 #[derive(Debug, Clone)]
 pub struct ScheduleConfig {
+    /// A reference that answered is checked again after this long.
     pub recheck_alive: Duration,
+    /// An article URL is fetched again (conditionally) after this long; files every run.
     pub reread_articles: Duration,
+    /// First retry of a failing reference; doubles per failure up to `confirm.interval`.
     pub retry_failing: Duration,
+    /// A confirmed dead reference is still checked this often, in case it comes back.
     pub recheck_dead: Duration,
 }
 
+/// When failures count as a confirmed death.
 #[derive(Debug, Clone)]
 pub struct ConfirmConfig {
+    /// Failed checks needed before a reference counts as confirmed dead.
     pub checks: u32,
+    /// The least time between two failed checks that count toward `checks`.
     pub interval: Duration,
 }
 
@@ -198,7 +235,7 @@ impl Default for Config {
                 proxy: None,
                 allow_private: false,
                 witnesses: Vec::new(),
-                session: Default::default(),
+                session: crate::fetch::Session::default(),
                 nameservers: Vec::new(),
             },
             schedule: ScheduleConfig {
@@ -540,7 +577,7 @@ impl Config {
                 p
             }
         });
-        cf.session = crate::fetch::session::Session::new(&headers, cookies.as_deref())
+        cf.session = crate::fetch::Session::new(&headers, cookies.as_deref())
             .map_err(|e| ConfigProblem::Value(e.to_string()))?;
 
         let s = raw.schedule.unwrap_or_default();

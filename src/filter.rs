@@ -11,17 +11,23 @@ use url::Url;
 pub struct FilterConfig {
     /// Regular expressions on the whole URL.
     pub exclude: Vec<String>,
+    /// Regular expressions on the whole URL; a match keeps it whatever excludes it.
     pub include: Vec<String>,
     /// Hosts excluded with all their subdomains.
     pub exclude_hosts: Vec<String>,
 }
 
+/// Why `[filter]` cannot be compiled.
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {
+    /// A pattern is not a regular expression the `regex` crate reads.
     #[error("filter.{key}: `{pattern}` is not a valid regular expression: {message}")]
     BadPattern {
+        /// The key it is listed under: `exclude` or `include`.
         key: &'static str,
+        /// The pattern as written.
         pattern: String,
+        /// The regex crate's explanation.
         message: String,
     },
 }
@@ -37,6 +43,7 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Compiles `[filter]`; host names are compared lowercased, without a trailing dot.
     pub fn new(cfg: &FilterConfig) -> Result<Filter, FilterError> {
         Ok(Filter {
             exclude: compile("exclude", &cfg.exclude)?,

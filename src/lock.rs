@@ -5,13 +5,24 @@ use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// Why the archive could not be locked.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// Another process holds the lock (and the caller would not wait).
     #[error("another linkvault run is using the archive at {path} ({holder}). This run did nothing; it will be picked up by the next scheduled run, or pass --wait to queue behind it")]
-    Busy { path: PathBuf, holder: String },
+    Busy {
+        /// The lock file, `ARCHIVE/lock`.
+        path: PathBuf,
+        /// What the holder wrote in it (`pid 1234 since 2025-01-01T00:00:00Z`), or
+        /// `holder unknown`.
+        holder: String,
+    },
+    /// The lock file could not be opened, locked or written.
     #[error("cannot lock the archive at {path}: {source}")]
     Io {
+        /// The lock file, `ARCHIVE/lock`.
         path: PathBuf,
+        /// What the file system said.
         source: std::io::Error,
     },
 }

@@ -7,15 +7,22 @@ use std::fmt;
 /// What a reference points at, as far as we can tell from where it was cited and what it served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// An image: `<img>`, `srcset`, a poster, an `image/*` answer.
     Image,
+    /// A video file, an HLS/DASH playlist, or a video platform's page for one video.
     Video,
+    /// An audio file.
     Audio,
+    /// An embedded player or document: `<iframe>`, `<embed>`, `<object>`, `embedUrl`.
     Embed,
+    /// A web page: a cited link, or a URL that says nothing more.
     Page,
+    /// Anything else: a PDF, a subtitle track, media of no telling type.
     Other,
 }
 
 impl Kind {
+    /// Every kind, in the order reports list them.
     pub const ALL: [Kind; 6] = [
         Kind::Image,
         Kind::Video,
@@ -25,6 +32,8 @@ impl Kind {
         Kind::Other,
     ];
 
+    /// The kind's name in the database and the JSON: `image`, `video`, `audio`, `embed`,
+    /// `page`, `other`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Image => "image",
@@ -36,6 +45,7 @@ impl Kind {
         }
     }
 
+    /// Reads back an [`as_str`](Kind::as_str) name; `None` for any other text.
     pub fn parse(s: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -55,14 +65,23 @@ impl fmt::Display for Kind {
 /// How a reference answered, summarised for the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
+    /// It answered with the content (2xx, or 304 to a conditional request).
     Alive,
+    /// It is gone: a 4xx that is not a refusal, a name that does not exist, a soft 404, a
+    /// redirect to the front page; also a transient failure that lasted until confirmed.
+    /// Counts as confirmed only after `confirm.checks` failed checks.
     Dead,
+    /// It is there but closed to us: 401, 403, 451, a private or geo-blocked video, or our
+    /// own address policy.
     Blocked,
+    /// A failure that may pass: 408, 429, 5xx, a timeout, a reset, a failing resolver.
     Transient,
+    /// Not checked yet.
     Unchecked,
 }
 
 impl State {
+    /// Every state, in the order reports list them.
     pub const ALL: [State; 5] = [
         State::Alive,
         State::Dead,
@@ -71,6 +90,8 @@ impl State {
         State::Unchecked,
     ];
 
+    /// The state's name in the database and the JSON: `alive`, `dead`, `blocked`,
+    /// `transient`, `unchecked`.
     pub fn as_str(self) -> &'static str {
         match self {
             State::Alive => "alive",
@@ -81,6 +102,7 @@ impl State {
         }
     }
 
+    /// Reads back an [`as_str`](State::as_str) name; `None` for any other text.
     pub fn parse(s: &str) -> Option<State> {
         State::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -95,25 +117,37 @@ impl fmt::Display for State {
 /// Why a reference is in its state. HTTP statuses without a named reason are `Http(code)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {
-    /// 2xx, or a 304 to a conditional request.
+    /// A 2xx answer.
     Ok,
+    /// A 304 to a conditional request: unchanged since the capture held.
     NotModified,
+    /// Any other HTTP status, by its code.
     Http(u16),
     /// The host name does not resolve (NXDOMAIN): the host is gone.
     Dns,
     /// The resolver itself failed (SERVFAIL, no resolver reachable): says nothing about the host.
     DnsTemporary,
+    /// Nothing listens on the port (the host answered with a refusal).
     ConnectionRefused,
+    /// No connection, no headers, or a body too slow, within the configured limits.
     Timeout,
+    /// The connection was reset or closed mid-answer.
     Reset,
+    /// The TLS handshake failed (bad certificate, no common protocol).
     Tls,
+    /// A 200 that serves the same page as a made-up sibling URL: the site's "not found" page.
     SoftNotFound,
+    /// A deep URL that now redirects to the site's front page.
     RedirectToRoot,
+    /// A deep URL that now redirects to a sign-in page.
     RedirectToLogin,
+    /// The redirects come back to a URL already visited.
     RedirectLoop,
+    /// More redirects than `fetch.max_redirects`.
     TooManyRedirects,
     /// A redirect to something that is not http(s) (`file:`, `ftp:`, …).
     BadRedirect,
+    /// The body is larger than `fetch.max_bytes` (or `video.max_bytes`): not kept.
     TooLarge,
     /// Every host failed at the network level in this run: our fault, not the web's.
     NetworkDown,
@@ -134,6 +168,7 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The reason's code in the database and the JSON: `ok`, `soft_404`, `http_404`…
     pub fn as_string(self) -> String {
         match self {
             Reason::Http(code) => format!("http_{code}"),
@@ -170,6 +205,7 @@ impl Reason {
         })
     }
 
+    /// Reads back an [`as_string`](Reason::as_string) code; `None` for any other text.
     pub fn parse(s: &str) -> Option<Reason> {
         if let Some(code) = s.strip_prefix("http_") {
             return code.parse().ok().map(Reason::Http);
@@ -202,12 +238,12 @@ impl Reason {
         NAMED.into_iter().find(|r| r.fixed_str() == Some(s))
     }
 
-    /// The reason in plain words, for people (the JSON and CSV keep `as_string`).
     /// A stored reason code in plain words (an unknown code as it is).
     pub fn words_of(code: &str) -> String {
         Reason::parse(code).map_or_else(|| code.to_string(), Reason::words)
     }
 
+    /// The reason in plain words, for people (the JSON and CSV keep `as_string`).
     pub fn words(self) -> String {
         match self {
             Reason::Http(code) => format!("HTTP {code}"),

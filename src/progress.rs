@@ -13,6 +13,8 @@ use crate::fetch::CheckResult;
 use crate::model::State;
 use crate::text::eprint_line;
 
+/// The run's voice on stderr: progress bars on a terminal, timestamped lines otherwise, each
+/// filtered by [`Verbosity`]. Shared by every stage of a run.
 pub struct Progress {
     bars: Option<Bars>,
     verbosity: Verbosity,
@@ -84,6 +86,7 @@ impl Progress {
         }
     }
 
+    /// The verbosity it was made with.
     pub fn verbosity(&self) -> Verbosity {
         self.verbosity
     }
@@ -93,18 +96,21 @@ impl Progress {
         self.info(&format!("{}: {} — {}", r.state, r.reason.words(), r.url));
     }
 
+    /// Sets the length of the articles bar: `n` articles to read.
     pub fn articles_total(&self, n: u64) {
         if let Some(b) = &self.bars {
             b.articles.set_length(n);
         }
     }
 
+    /// One article read (advances the articles bar).
     pub fn article_done(&self) {
         if let Some(b) = &self.bars {
             b.articles.inc(1);
         }
     }
 
+    /// `n` references are due to be checked: sets the references bar and says so unless quiet.
     pub fn refs_total(&self, n: u64) {
         if let Some(b) = &self.bars {
             b.refs.set_length(n);
@@ -115,6 +121,8 @@ impl Progress {
         self.info(&format!("checking {n} references that are due"));
     }
 
+    /// One reference checked: advances the bars, says a failure that counts (verbose: every
+    /// check), and without bars a progress line every 10 seconds at most.
     pub fn ref_done(&self, r: &CheckResult) {
         if let Some(b) = &self.bars {
             b.refs.inc(1);
@@ -154,6 +162,7 @@ impl Progress {
         }
     }
 
+    /// Clears the bars at the end of the run.
     pub fn finish(&self) {
         if let Some(b) = &self.bars {
             b.articles.finish_and_clear();

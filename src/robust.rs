@@ -13,7 +13,9 @@ use crate::text::html_escape as escape;
 /// The rewritten article, and what happened to each link.
 #[derive(Debug, Clone, Default)]
 pub struct Robustified {
+    /// The article's bytes with the attributes inserted.
     pub html: Vec<u8>,
+    /// Links given `data-versionurl` and `data-versiondate`.
     pub annotated: u64,
     /// Links left as they were, and why.
     pub skipped: Vec<(String, String)>,

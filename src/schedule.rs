@@ -12,10 +12,15 @@ use crate::model::{Reason, State};
 /// The verdict of one check, as the lifecycle sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Observed<'a> {
+    /// The check's verdict.
     pub state: State,
+    /// Why.
     pub reason: Reason,
+    /// The final HTTP status; `None` when no server answered.
     pub http_status: Option<u16>,
+    /// Where the redirects ended; `None` when no server answered.
     pub final_url: Option<&'a str>,
+    /// Seconds the server asked us to wait (`Retry-After`): the next check is no sooner.
     pub retry_after: Option<u64>,
 }
 

@@ -8,18 +8,30 @@ use std::time::Duration;
 /// A duration or size that could not be read, said so that the user can fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UnitError {
+    /// The duration was empty (or only blanks).
     #[error("an empty duration: give one like 30s, 15m, 6h or 3d")]
     EmptyDuration,
+    /// A bare number given as a duration (the text as written).
     #[error("`{0}` has no unit: write {0}s, {0}m, {0}h or {0}d")]
     NoUnit(String),
+    /// A duration too large for humantime to represent at all (the text as written).
     #[error("`{0}` is far too long (at most 100 years)")]
     DurationOverflow(String),
+    /// Not a duration humantime reads.
     #[error("`{text}` is not a duration like 500ms, 30s, 6h, 3d or 1h30m ({why})")]
-    NotADuration { text: String, why: String },
+    NotADuration {
+        /// The text as written.
+        text: String,
+        /// humantime's explanation.
+        why: String,
+    },
+    /// A valid duration beyond [`MAX_DURATION`] (the text as written).
     #[error("`{0}` is longer than the maximum of 100 years")]
     OverMaximum(String),
+    /// A size beyond `u64` bytes (the text as written).
     #[error("`{0}` is far too large")]
     SizeOverflow(String),
+    /// Not a size parse-size reads (the text as written).
     #[error("`{0}` is not a size like 64KiB, 10MB or 2GiB")]
     NotASize(String),
 }

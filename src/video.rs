@@ -21,7 +21,7 @@ use url::Url;
 
 use crate::config::{FetchConfig, VideoConfig};
 use crate::extract::kind_from_url;
-use crate::fetch::politeness::Politeness;
+use crate::fetch::{PolicyProxy, Politeness, Session};
 use crate::model::{Kind, Reason, State};
 use crate::store::{Store, StoredObject, WriteError};
 pub use crate::video_outcome::{CapturedFile, VideoOutcome};
@@ -29,11 +29,14 @@ pub use crate::video_outcome::{CapturedFile, VideoOutcome};
 /// The yt-dlp found on this machine.
 #[derive(Debug, Clone)]
 pub struct Tool {
+    /// The command as configured (`video.yt_dlp`): a name looked up on PATH, or a path.
     pub path: String,
+    /// The first line of its `--version`, e.g. `2025.01.15`.
     pub version: String,
 }
 
 impl Tool {
+    /// `yt-dlp 2025.01.15`: the tool and its version, for records and messages.
     pub fn label(&self) -> String {
         format!("yt-dlp {}", self.version)
     }
@@ -68,15 +71,17 @@ pub struct VideoCapturer {
     retries: u32,
     retry_backoff: std::time::Duration,
     /// The cookies file and per-host headers of `[fetch]`, handed to yt-dlp.
-    session: crate::fetch::session::Session,
+    session: Session,
     /// The address policy for yt-dlp's own requests (None: private addresses are allowed, or
     /// a configured proxy decides, as for every fetch).
-    gate: Option<crate::fetch::gate::PolicyProxy>,
+    gate: Option<PolicyProxy>,
     /// Why the gate could not start, if it could not (yt-dlp then does not run at all).
     gate_error: Option<String>,
 }
 
 impl VideoCapturer {
+    /// Looks for yt-dlp (`video.yt_dlp`) and, when linkvault guards addresses itself, starts
+    /// the policy proxy its requests go through. Call inside the tokio runtime.
     pub fn new(cfg: &VideoConfig, fetch: &FetchConfig, store: Store) -> VideoCapturer {
         VideoCapturer {
             tool: find_tool(&cfg.yt_dlp),
@@ -100,13 +105,14 @@ impl VideoCapturer {
         if !fetch.guards_addresses() || self.tool.is_none() {
             return self;
         }
-        match crate::fetch::gate::PolicyProxy::for_fetch(fetch) {
+        match PolicyProxy::for_fetch(fetch) {
             Ok(gate) => self.gate = Some(gate),
             Err(e) => self.gate_error = Some(e.to_string()),
         }
         self
     }
 
+    /// The yt-dlp found, if any (without it, video pages are captured as pages only).
     pub fn tool(&self) -> Option<&Tool> {
         self.tool.as_ref()
     }

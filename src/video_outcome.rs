@@ -12,7 +12,9 @@ use crate::store::StoredObject;
 /// A file yt-dlp produced, now durable in the store.
 #[derive(Debug, Clone)]
 pub struct CapturedFile {
+    /// The file as stored.
     pub object: StoredObject,
+    /// Guessed from the file's extension (`video/mp4`…); `application/json` for the info JSON.
     pub content_type: String,
 }
 
@@ -23,23 +25,41 @@ pub enum VideoOutcome {
     ToolMissing,
     /// The media (and its info JSON) are in the store.
     Captured {
+        /// The media files, at least one.
         media: Vec<CapturedFile>,
+        /// yt-dlp's `.info.json` for them, when it wrote one.
         info: Option<CapturedFile>,
+        /// The yt-dlp that ran, e.g. `yt-dlp 2025.01.15`.
         tool: String,
     },
     /// A capture was held already; yt-dlp confirmed the video is still there.
-    StillThere { tool: String },
+    StillThere {
+        /// The yt-dlp that ran.
+        tool: String,
+    },
     /// yt-dlp's verdict: the video is gone or closed to us.
     Gone {
+        /// The state this means for the reference.
         state: State,
+        /// Why, as the reference records it (private, removed, geo-blocked…).
         reason: Reason,
+        /// yt-dlp's own words (its last error line), or the availability it listed.
         message: String,
+        /// The yt-dlp that ran.
         tool: String,
     },
     /// yt-dlp found no video on the page.
-    NotAVideo { tool: String },
+    NotAVideo {
+        /// The yt-dlp that ran.
+        tool: String,
+    },
     /// yt-dlp failed for another reason (timeout, size cap, crash): no verdict.
-    Failed { message: String, tool: String },
+    Failed {
+        /// What went wrong, in one line.
+        message: String,
+        /// The yt-dlp that ran, or was to run.
+        tool: String,
+    },
 }
 
 impl VideoOutcome {

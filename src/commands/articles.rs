@@ -16,7 +16,7 @@ use linkvault::text::printable;
 use super::{count, emit, UsageError};
 use crate::cli::{AddArgs, ArticlesArgs, ListFormat, RemoveArgs};
 
-pub fn add(cfg: &Config, a: &AddArgs) -> Result<ExitCode> {
+pub(crate) fn add(cfg: &Config, a: &AddArgs) -> Result<ExitCode> {
     let mut sources: Vec<Source> = Vec::new();
     for spec in &a.articles {
         if spec == "-" {
@@ -61,7 +61,7 @@ pub fn add(cfg: &Config, a: &AddArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
+pub(crate) fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
     let _lock = super::lock_archive(cfg)?;
     let mut db = Db::open_existing(&cfg.archive)?;
     let store = super::open_store(cfg)?;
@@ -104,7 +104,7 @@ pub fn remove(cfg: &Config, a: &RemoveArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn list(cfg: &Config, a: &ArticlesArgs) -> Result<ExitCode> {
+pub(crate) fn list(cfg: &Config, a: &ArticlesArgs) -> Result<ExitCode> {
     let db = Db::open_read_only(&cfg.archive)?;
     let rows = db.list_articles()?;
     let text = match a.format {

@@ -8,12 +8,12 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use linkvault::config::{Config, RenderMode};
+use linkvault::config::{Config, RenderMode, StoreConfig};
 use linkvault::db::Db;
 
 use super::{count, emit, runtime};
 
-pub fn doctor(
+pub(crate) fn doctor(
     config: Option<&Path>,
     archive: Option<PathBuf>,
     store: Option<String>,
@@ -101,7 +101,7 @@ fn archive_state(cfg: &Config) -> (bool, String) {
     };
     let refs = db.ref_count().unwrap_or(0);
     let articles = db.article_count(None).unwrap_or(0);
-    let writable = linkvault::store::Store::open(dir, &Default::default()).is_ok();
+    let writable = linkvault::store::Store::open(dir, &StoreConfig::default()).is_ok();
     if !writable {
         return (
             false,

@@ -13,7 +13,7 @@ use linkvault::text::eprint_line;
 
 use crate::cli::ExportFormat;
 
-pub fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
+pub(crate) fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
     let db = Db::open_read_only(&cfg.archive)?;
     let store = super::open_store(cfg)?;
     let (summary, what) = match format {

@@ -32,7 +32,7 @@ impl Item {
     }
 }
 
-pub fn extract(cfg: &Config, a: &ExtractArgs) -> Result<ExitCode> {
+pub(crate) fn extract(cfg: &Config, a: &ExtractArgs) -> Result<ExitCode> {
     let rt = runtime()?;
     let opts = ExtractOptions {
         whole_page: cfg.extract.whole_page,

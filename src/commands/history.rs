@@ -12,7 +12,7 @@ use linkvault::history;
 use super::emit;
 use crate::cli::{HistoryArgs, TextOrJson};
 
-pub fn history(cfg: &Config, a: &HistoryArgs) -> Result<ExitCode> {
+pub(crate) fn history(cfg: &Config, a: &HistoryArgs) -> Result<ExitCode> {
     let db = Db::open_read_only(&cfg.archive)?;
     let text = match (history::load(&db, &a.url)?, a.format) {
         (history::Found::Reference(h), TextOrJson::Text) => history::render_text(&h),

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 
+use linkvault::config::StoreConfig;
 use linkvault::db::Db;
 use linkvault::store::Store;
 
@@ -27,7 +28,7 @@ fn template() -> String {
     out
 }
 
-pub fn init(a: &InitArgs) -> Result<ExitCode> {
+pub(crate) fn init(a: &InitArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&a.dir)
         .with_context(|| format!("cannot create {}", a.dir.display()))?;
     let config = a.dir.join("config.toml");
@@ -44,7 +45,7 @@ pub fn init(a: &InitArgs) -> Result<ExitCode> {
     linkvault::output::write_all(&config, text.as_bytes())
         .with_context(|| format!("cannot write {}", config.display()))?;
     let archive = a.dir.join("archive");
-    Store::open(&archive, &Default::default())?;
+    Store::open(&archive, &StoreConfig::default())?;
     Db::open(&archive)?;
     linkvault::text::eprint_line(&format!(
         "wrote {} and an empty archive in {}",

@@ -8,14 +8,14 @@ use clap::CommandFactory;
 
 use crate::cli::Cli;
 
-pub fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+pub(crate) fn completions(shell: clap_complete::Shell) -> Result<ExitCode> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "linkvault", &mut out);
     super::emit(&String::from_utf8_lossy(&out))?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn man() -> Result<ExitCode> {
+pub(crate) fn man() -> Result<ExitCode> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command()).render(&mut out)?;
     super::emit(&String::from_utf8_lossy(&out))?;

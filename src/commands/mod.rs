@@ -27,20 +27,20 @@ use linkvault::config::Config;
 use crate::cli::{Cli, Command};
 
 /// Exit codes beyond 0 (done) and 1 (failed), documented in `--help` and the README.
-pub mod code {
+pub(crate) mod code {
     /// A command-line argument or configuration value is not valid.
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// Some references are in the state `--fail-on` names.
-    pub const FAIL_ON: u8 = 3;
+    pub(crate) const FAIL_ON: u8 = 3;
     /// No server answered at all in the run: nothing could be checked.
-    pub const NETWORK_DOWN: u8 = 4;
+    pub(crate) const NETWORK_DOWN: u8 = 4;
     /// Another run holds the archive (sysexits' EX_TEMPFAIL: try again later).
     /// (Stopped by SIGINT or SIGTERM: 130 or 143, see `linkvault::run::Stop`.)
-    pub const BUSY: u8 = 75;
+    pub(crate) const BUSY: u8 = 75;
 }
 
 /// The exit for `--fail-on`: code 3 (said on stderr) when `n` references are in the state.
-pub fn fail_on_exit(n: u64, state: linkvault::report::FailOn) -> Option<ExitCode> {
+pub(crate) fn fail_on_exit(n: u64, state: linkvault::report::FailOn) -> Option<ExitCode> {
     (n > 0).then(|| {
         linkvault::text::eprint_line(&format!(
             "--fail-on {}: {} in that state (exit code {})",
@@ -55,9 +55,9 @@ pub fn fail_on_exit(n: u64, state: linkvault::report::FailOn) -> Option<ExitCode
 /// Bad usage found after parsing (a value clap could not check): exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub String);
 
-pub fn dispatch(args: Cli) -> Result<ExitCode> {
+pub(crate) fn dispatch(args: Cli) -> Result<ExitCode> {
     match args.command {
         // These need no configuration.
         Command::Completions { shell } => return manual::completions(shell),
@@ -89,13 +89,13 @@ pub fn dispatch(args: Cli) -> Result<ExitCode> {
 }
 
 /// The configuration file: `--config FILE`, else `config.toml` in the current folder.
-pub fn config_path(given: Option<&Path>) -> &Path {
+pub(crate) fn config_path(given: Option<&Path>) -> &Path {
     given.unwrap_or(Path::new("config.toml"))
 }
 
 /// `--config FILE` (which must exist) or `./config.toml` (defaults when missing); `--archive`
 /// overrides the store. A config that does not parse is bad usage.
-pub fn load_config(
+pub(crate) fn load_config(
     path: Option<&Path>,
     archive: Option<PathBuf>,
     store: Option<String>,
@@ -124,7 +124,7 @@ pub fn load_config(
 }
 
 /// The archive's object store as configured, for reading (nothing is created or sent).
-pub fn open_store(cfg: &Config) -> Result<linkvault::store::Store> {
+pub(crate) fn open_store(cfg: &Config) -> Result<linkvault::store::Store> {
     Ok(linkvault::store::Store::open_existing(
         &cfg.archive,
         &cfg.store,
@@ -134,7 +134,7 @@ pub fn open_store(cfg: &Config) -> Result<linkvault::store::Store> {
 /// Holds the archive for a command that changes the record (`remove`, `verify --repair`):
 /// waits for a run that holds it, saying so. Taken before the database is opened, so nothing
 /// is migrated or written under a running pass.
-pub fn lock_archive(cfg: &Config) -> Result<linkvault::lock::ArchiveLock> {
+pub(crate) fn lock_archive(cfg: &Config) -> Result<linkvault::lock::ArchiveLock> {
     // No archive at all: say so as opening it would, not as a lock problem.
     if !cfg.archive.is_dir() {
         return Err(
@@ -154,7 +154,7 @@ pub fn lock_archive(cfg: &Config) -> Result<linkvault::lock::ArchiveLock> {
 
 /// A fetcher for commands that read articles from the web (`extract`, `robustify`, `doctor`):
 /// the configured client, and the store when the archive has one.
-pub fn fetcher(cfg: &Config) -> Result<linkvault::fetch::Fetcher> {
+pub(crate) fn fetcher(cfg: &Config) -> Result<linkvault::fetch::Fetcher> {
     Ok(linkvault::fetch::Fetcher::new(
         linkvault::fetch::build_client(&cfg.fetch)?,
         open_store(cfg)?,
@@ -164,7 +164,7 @@ pub fn fetcher(cfg: &Config) -> Result<linkvault::fetch::Fetcher> {
 
 /// One article from the web, bounded by `fetch.max_article_bytes`: its bytes, content type,
 /// and the URL it was found at after redirects (what its relative links resolve against).
-pub fn fetch_article(
+pub(crate) fn fetch_article(
     rt: &tokio::runtime::Runtime,
     fetcher: &linkvault::fetch::Fetcher,
     u: &url::Url,
@@ -179,7 +179,7 @@ pub fn fetch_article(
     }
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -188,7 +188,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Runs `f` with a buffered writer to `output` (see `linkvault::output`: files replaced whole,
 /// devices and pipes written through) or to standard output (`None` or `-`).
-pub fn with_output(
+pub(crate) fn with_output(
     output: Option<&Path>,
     f: impl FnOnce(&mut dyn Write) -> Result<()>,
 ) -> Result<()> {
@@ -219,7 +219,7 @@ pub fn with_output(
 }
 
 /// Prints `text` to standard output; a closed pipe is not an error.
-pub fn emit(text: &str) -> Result<()> {
+pub(crate) fn emit(text: &str) -> Result<()> {
     with_output(None, |w| {
         w.write_all(text.as_bytes())?;
         Ok(())
@@ -233,4 +233,4 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-pub use linkvault::report::count;
+pub(crate) use linkvault::report::count;

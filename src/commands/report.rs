@@ -12,7 +12,7 @@ use linkvault::report::{self, FailOn};
 use super::{fail_on_exit, with_output};
 use crate::cli::{ReportArgs, ReportFormat};
 
-pub fn report(cfg: &Config, a: ReportArgs) -> Result<ExitCode> {
+pub(crate) fn report(cfg: &Config, a: ReportArgs) -> Result<ExitCode> {
     let db = Db::open_read_only(&cfg.archive)?;
     let format = match a.format {
         ReportFormat::Table => report::Format::Table,

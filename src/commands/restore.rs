@@ -14,7 +14,7 @@ use linkvault::restore;
 use super::UsageError;
 use crate::cli::RestoreArgs;
 
-pub fn restore(cfg: &Config, a: RestoreArgs) -> Result<ExitCode> {
+pub(crate) fn restore(cfg: &Config, a: RestoreArgs) -> Result<ExitCode> {
     let db = Db::open_read_only(&cfg.archive)?;
     let sha = match (&a.hash, &a.url) {
         (Some(h), _) => restore::resolve_hash(&db, h)?,

@@ -14,7 +14,7 @@ use linkvault::text::printable;
 use super::{count, runtime, UsageError};
 use crate::cli::RobustifyArgs;
 
-pub fn robustify(cfg: &Config, a: &RobustifyArgs) -> Result<ExitCode> {
+pub(crate) fn robustify(cfg: &Config, a: &RobustifyArgs) -> Result<ExitCode> {
     let Some(base_url) = &a.base_url else {
         return Err(UsageError(
             "give --base-url URL: the public address readers reach your `linkvault serve` at (e.g. https://archive.example.org); robustified links point there".into(),

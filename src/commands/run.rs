@@ -18,7 +18,7 @@ use linkvault::units::format_size;
 use super::{code, count, runtime, UsageError};
 use crate::cli::RunArgs;
 
-pub fn run(cfg: &Config, a: RunArgs) -> Result<ExitCode> {
+pub(crate) fn run(cfg: &Config, a: RunArgs) -> Result<ExitCode> {
     let rt = runtime()?;
     let verbosity = match (a.quiet, a.verbose) {
         (true, _) => Verbosity::Quiet,

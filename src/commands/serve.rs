@@ -10,7 +10,7 @@ use linkvault::db::Db;
 use super::runtime;
 use crate::cli::ServeArgs;
 
-pub fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
+pub(crate) fn serve(cfg: &Config, a: &ServeArgs) -> Result<ExitCode> {
     Db::open_read_only(&cfg.archive)?;
     if !a.listen.ip().is_loopback() {
         linkvault::text::eprint_line(&format!(

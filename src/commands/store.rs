@@ -7,15 +7,14 @@ use anyhow::Result;
 
 use linkvault::config::{Config, StoreConfig};
 use linkvault::db::Db;
-use linkvault::store::copy::copy_objects;
-use linkvault::store::Store;
+use linkvault::store::{copy_objects, Store};
 use linkvault::text::eprint_line;
 use linkvault::units::format_size;
 
 use super::{count, emit};
 use crate::cli::StoreAction;
 
-pub fn store(cfg: &Config, action: StoreAction) -> Result<ExitCode> {
+pub(crate) fn store(cfg: &Config, action: StoreAction) -> Result<ExitCode> {
     match action {
         StoreAction::Copy { to } => copy(cfg, &to),
     }

@@ -12,7 +12,7 @@ use linkvault::verify;
 use crate::cli::VerifyArgs;
 use crate::commands::emit;
 
-pub fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
+pub(crate) fn verify(cfg: &Config, a: &VerifyArgs) -> Result<ExitCode> {
     let store = super::open_store(cfg)?;
     // Repair changes the archive: no run may be writing meanwhile.
     let _lock = a.repair.then(|| super::lock_archive(cfg)).transpose()?;

@@ -14,12 +14,16 @@ use super::MAX_BASE_LEN;
 /// Why a feed could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {
+    /// The XML parser's error.
     #[error("the feed is not well-formed XML: {0}")]
     Xml(#[from] quick_xml::Error),
+    /// The document ends with this element still open.
     #[error("the feed ends inside <{0}>: it was probably truncated while downloading")]
     Truncated(String),
+    /// The root element is not `<rss>`, `<feed>` or `<rdf:RDF>` (the name it has instead).
     #[error("not a feed: the document starts with <{0}>, expected <rss>, <feed> or <rdf:RDF>")]
     NotAFeed(String),
+    /// The document has no root element at all.
     #[error("not a feed: the document has no root element")]
     Empty,
 }

@@ -95,8 +95,6 @@ fn is_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// What a served `Content-Type` says the bytes are. Parameters (`; charset=…`) and case are
-/// ignored; types that say nothing useful (`application/octet-stream`, JSON, …) give `None`.
 /// A Content-Type's media type without parameters, lowercased: `Text/HTML; charset=x` → `text/html`.
 pub fn mime_essence(ct: &str) -> String {
     ct.split(';')
@@ -106,17 +104,19 @@ pub fn mime_essence(ct: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// What a served `Content-Type` says the bytes are. Parameters (`; charset=…`) and case are
+/// ignored; types that say nothing useful (`application/octet-stream`, JSON, …) give `None`.
 pub fn kind_from_content_type(ct: &str) -> Option<Kind> {
     let lower = mime_essence(ct);
     let (top, _) = lower.split_once('/')?;
     match (top, lower.as_str()) {
         ("image", _) => Some(Kind::Image),
         ("video", _)
-        | (_, "application/vnd.apple.mpegurl")
-        | (_, "application/x-mpegurl")
-        | (_, "application/dash+xml") => Some(Kind::Video),
+        | (_, "application/vnd.apple.mpegurl" | "application/x-mpegurl" | "application/dash+xml") => {
+            Some(Kind::Video)
+        }
         ("audio", _) => Some(Kind::Audio),
-        (_, "text/html") | (_, "application/xhtml+xml") => Some(Kind::Page),
+        (_, "text/html" | "application/xhtml+xml") => Some(Kind::Page),
         _ => None,
     }
 }

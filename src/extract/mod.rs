@@ -60,6 +60,7 @@ impl Default for ExtractOptions {
 pub struct FoundRef {
     /// Absolute http(s) URL, fragment removed.
     pub url: url::Url,
+    /// What it points at, from the citing element, else its URL or type.
     pub kind: Kind,
     /// Where in the document it was first seen: `img@src`, `source@srcset`, `meta[og:image]`,
     /// `link[image_src]`, `a@href`, `amp-video@poster`, `lite-youtube@videoid`,

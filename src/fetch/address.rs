@@ -7,10 +7,10 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The phrase transport errors carry when this policy refused a connection.
-pub const REFUSED: &str = "non-public address refused";
+pub(super) const REFUSED: &str = "non-public address refused";
 
 /// Whether an address is on the public internet.
-pub fn is_public(ip: IpAddr) -> bool {
+pub(super) fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
         IpAddr::V6(v6) => {
@@ -54,7 +54,7 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 }
 
 /// Whether requests go through a proxy (config or environment), which then decides what to reach.
-pub fn proxy_in_use(configured: Option<&str>) -> bool {
+pub(super) fn proxy_in_use(configured: Option<&str>) -> bool {
     configured.is_some()
         || [
             "HTTP_PROXY",

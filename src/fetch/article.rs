@@ -12,21 +12,32 @@ use crate::units::format_size;
 /// An article page as fetched: stored in the archive (`run`) or kept in memory (`extract`).
 #[derive(Debug, Default)]
 pub struct DocumentFetch {
+    /// The final HTTP status (304: unchanged since the validators' version); `None` when no
+    /// server answered.
     pub status: Option<u16>,
+    /// Where the redirects ended, when a server answered.
     pub final_url: Option<Url>,
+    /// The answer's `Content-Type`, as sent.
     pub content_type: Option<String>,
+    /// The answer's `ETag`, for the next conditional read.
     pub etag: Option<String>,
+    /// The answer's `Last-Modified`, for the next conditional read.
     pub last_modified: Option<String>,
+    /// The page in the store (`run` only; a 2xx page within `fetch.max_article_bytes`).
     pub stored: Option<StoredObject>,
     /// The bytes (for `extract`; for `run`, the same bytes as `stored`).
     pub in_memory: Option<Vec<u8>>,
+    /// Why the page cannot be read, in words (a failure, a non-2xx status, an oversize page).
     pub error: Option<String>,
+    /// Some server answered at the HTTP level (even with an error status).
     pub got_response: bool,
     /// Our own address policy refused it: nothing was asked of the network.
     pub refused: bool,
     /// Response headers and status line as received (for the capture's record).
     pub headers: Vec<(String, String)>,
+    /// The status line's protocol, e.g. `HTTP/1.1`.
     pub http_version: Option<&'static str>,
+    /// The status line's reason phrase as received; HTTP/2 and later have none.
     pub reason_phrase: Option<String>,
     /// The Content-Encoding the body was decoded from.
     pub decoded_from: Option<String>,

@@ -89,11 +89,12 @@ impl Fetcher {
             return Ok(answer);
         }
         let mut memory = Vec::new();
-        let pipe = match stored {
-            true => Some(BodyPipe::start(
+        let pipe = if stored {
+            Some(BodyPipe::start(
                 self.store.writer().map_err(|e| store_failure(e, &answer))?,
-            )),
-            false => None,
+            ))
+        } else {
+            None
         };
         let received = self
             .receive(

@@ -163,6 +163,7 @@ impl Fetcher {
     }
 }
 
+/// Whether a Content-Type is HTML (`text/html` or XHTML), whatever its case and parameters.
 pub fn is_html_type(ct: &str) -> bool {
     let ct = ct.to_ascii_lowercase();
     ct.starts_with("text/html") || ct.starts_with("application/xhtml")

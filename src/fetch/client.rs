@@ -6,17 +6,24 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, ACCEPT_ENCODING};
 
 use super::FetchConfig;
 
+/// Why the HTTP client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// `fetch.proxy` is not a proxy URL reqwest accepts.
     #[error("fetch.proxy `{proxy}` is not usable: {source}")]
     Proxy {
+        /// The proxy as configured.
         proxy: String,
+        /// reqwest's reason.
         source: reqwest::Error,
     },
+    /// reqwest could not build the client (TLS set-up, most likely).
     #[error("cannot set up the HTTP client: {0}")]
     Build(reqwest::Error),
+    /// The name resolver could not be set up.
     #[error(transparent)]
-    Resolver(#[from] super::resolve::ResolverError),
+    Resolver(#[from] super::ResolverError),
+    /// The cookies file (`fetch.cookies`) cannot be read; the message names it.
     #[error("{0}")]
     Cookies(String),
 }

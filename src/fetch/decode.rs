@@ -14,7 +14,7 @@ use flate2::write::{DeflateDecoder, GzDecoder, ZlibDecoder};
 const PIECE: usize = 256 * 1024;
 
 /// One streaming decoder.
-pub enum Decoder {
+pub(super) enum Decoder {
     Gzip(GzDecoder<Vec<u8>>),
     /// HTTP's "deflate" is zlib-wrapped, but some servers send raw deflate: decided by the
     /// first two bytes.
@@ -25,14 +25,14 @@ pub enum Decoder {
     Brotli(Box<Brotli>),
 }
 
-pub enum DeflateKind {
+pub(super) enum DeflateKind {
     Zlib(ZlibDecoder<Vec<u8>>),
     Raw(DeflateDecoder<Vec<u8>>),
 }
 
 /// Brotli through its streaming core: a fixed output buffer, so output is made only as fast
 /// as it is taken.
-pub struct Brotli {
+pub(super) struct Brotli {
     state: BrotliState<StandardAlloc, StandardAlloc, StandardAlloc>,
     out: Vec<u8>,
     total_out: usize,
@@ -106,7 +106,7 @@ fn flate_decode<W: Write>(
 impl Decoder {
     /// The decoder for a `Content-Encoding` value, or None when it is not one we decode
     /// (`identity`, or unknown: kept as received).
-    pub fn for_encoding(value: &str) -> Option<(Decoder, String)> {
+    pub(super) fn for_encoding(value: &str) -> Option<(Decoder, String)> {
         // Several codings apply in order; only a single one is decoded here.
         let coding = value.trim().to_ascii_lowercase();
         let decoder = match coding.as_str() {
@@ -124,7 +124,7 @@ impl Decoder {
     /// Decodes from `input` until about a piece (256 KiB) is out or the input is used up:
     /// (input bytes used, output). Call again with the rest; with empty input it hands out
     /// what is still pending, and `(0, [])` means nothing more can be done now.
-    pub fn decode(&mut self, input: &[u8]) -> std::io::Result<(usize, Vec<u8>)> {
+    pub(super) fn decode(&mut self, input: &[u8]) -> std::io::Result<(usize, Vec<u8>)> {
         match self {
             Decoder::Gzip(d) => flate_decode(d, |d| d.get_mut(), input),
             Decoder::Deflate { kind, head } => {
@@ -173,7 +173,7 @@ impl Decoder {
 
     /// The end of the body, once `decode` has nothing more: the last bytes (at most a flate2
     /// buffer's worth), or an error when the stream is incomplete.
-    pub fn finish(self) -> std::io::Result<Vec<u8>> {
+    pub(super) fn finish(self) -> std::io::Result<Vec<u8>> {
         match self {
             Decoder::Gzip(d) => d.finish(),
             Decoder::Deflate { kind: None, head } if head.is_empty() => Ok(Vec::new()),

@@ -6,7 +6,7 @@ use super::Fetcher;
 
 impl Fetcher {
     /// The visible text of a stored HTML object (its first `MAX_TEXT_BYTES`), to compare pages.
-    pub fn text_signature(&self, sha256: &str) -> Option<TextSignature> {
+    pub(crate) fn text_signature(&self, sha256: &str) -> Option<TextSignature> {
         let buf = self.store.read_prefix(sha256, MAX_TEXT_BYTES as u64).ok()?;
         Some(TextSignature::of_html(&buf))
     }

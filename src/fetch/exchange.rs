@@ -26,8 +26,11 @@ pub enum Read {
 /// The body as received.
 #[derive(Debug)]
 pub enum ExchangeBody {
+    /// Not read (as asked, or a non-2xx answer under [`Read::Store`]).
     None,
+    /// In the store ([`Read::Store`]).
     Stored(StoredObject),
+    /// In memory ([`Read::Memory`]): at most its limit, a longer body cut there.
     Memory(Vec<u8>),
     /// A 2xx body larger than `fetch.max_bytes`: not kept.
     TooLarge,
@@ -38,14 +41,21 @@ pub enum ExchangeBody {
 pub struct Exchange {
     /// The URL that answered (after redirects, when they were followed).
     pub url: Url,
+    /// The redirects followed on the way, in order.
     pub redirects: Vec<Hop>,
+    /// The HTTP status of this answer.
     pub status: u16,
+    /// The answer's headers (names lowercased, values as sent; the first 500).
     pub headers: Vec<(String, String)>,
+    /// The status line's protocol, e.g. `HTTP/1.1`.
     pub http_version: &'static str,
+    /// The status line's reason phrase as received; HTTP/2 and later have none.
     pub reason_phrase: Option<String>,
+    /// The `Content-Type`, as sent.
     pub content_type: Option<String>,
     /// Seconds the server asked us to wait (`Retry-After`).
     pub retry_after: Option<u64>,
+    /// The body, as [`Read`] asked.
     pub body: ExchangeBody,
     /// The Content-Encoding the body was decoded from.
     pub decoded_from: Option<String>,
@@ -69,11 +79,15 @@ impl Exchange {
     }
 }
 
+/// Why an exchange gave no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum ExchangeError {
     /// No usable answer: the server could not be reached, or broke off.
     #[error("{message}")]
-    Failed { message: String },
+    Failed {
+        /// What happened, in one line (`HTTP 503: …` when a status was seen).
+        message: String,
+    },
     /// The archive's own store failed (disk full): the run must stop.
     #[error(transparent)]
     Store(WriteError),

@@ -39,6 +39,8 @@ pub(super) struct Probed {
 }
 
 impl Fetcher {
+    /// The fetcher of a run: `client` (from [`build_client`](super::build_client)), the store
+    /// bodies go into, and the `[fetch]` settings.
     pub fn new(client: reqwest::Client, store: Store, cfg: FetchConfig) -> Fetcher {
         let guard_addresses = cfg.guards_addresses();
         Fetcher {

@@ -24,14 +24,14 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The running proxy; stopped when dropped.
-pub struct PolicyProxy {
+pub(crate) struct PolicyProxy {
     addr: SocketAddr,
     task: JoinHandle<()>,
 }
 
 impl PolicyProxy {
     /// Starts the proxy on an ephemeral loopback port (call inside the tokio runtime).
-    pub fn start(resolver: Resolver) -> std::io::Result<PolicyProxy> {
+    pub(super) fn start(resolver: Resolver) -> std::io::Result<PolicyProxy> {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -49,13 +49,13 @@ impl PolicyProxy {
 
     /// The proxy for tools fetching under `fetch`'s address policy, resolving with its name
     /// servers; the error says why it could not start.
-    pub fn for_fetch(fetch: &super::FetchConfig) -> Result<PolicyProxy, GateError> {
+    pub(crate) fn for_fetch(fetch: &super::FetchConfig) -> Result<PolicyProxy, GateError> {
         let resolver = Resolver::new(&fetch.nameservers, fetch.connect_timeout, true)?;
         Ok(PolicyProxy::start(resolver)?)
     }
 
     /// `http://127.0.0.1:PORT`, for a tool's `--proxy`.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
@@ -134,7 +134,7 @@ async fn refuse(conn: &mut TcpStream, status: &str, why: &str) -> std::io::Resul
 
 /// Why the proxy could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum GateError {
+pub(crate) enum GateError {
     #[error(transparent)]
     Resolver(#[from] super::resolve::ResolverError),
     #[error("cannot listen on 127.0.0.1: {0}")]

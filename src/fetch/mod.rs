@@ -9,7 +9,7 @@
 //! the steps, each an `impl Fetcher` of its own. The video step's outcome is carried as
 //! [`crate::video_outcome::VideoOutcome`]: `fetch` never depends on `video`.
 
-pub mod address;
+mod address;
 mod answer;
 mod article;
 mod body;
@@ -19,26 +19,33 @@ mod decode;
 mod drift;
 mod exchange;
 mod fetcher;
-pub mod gate;
+mod gate;
 mod pipe;
-pub mod politeness;
+mod politeness;
 mod probe;
 mod redirects;
-pub mod resolve;
+mod resolve;
 mod retry;
-pub mod session;
+mod session;
 mod settings;
-pub mod similarity;
+mod similarity;
 mod soft404;
 mod transport;
-pub mod verdict;
+pub(crate) mod verdict;
 
 pub use article::DocumentFetch;
 pub use check::is_html_type;
 pub use client::{build_client, ClientError};
 pub use exchange::{Exchange, ExchangeBody, ExchangeError, Read};
 pub use fetcher::Fetcher;
+pub use resolve::ResolverError;
+pub use session::{Session, SessionError};
 pub use settings::FetchConfig;
+
+pub(crate) use gate::PolicyProxy;
+pub(crate) use politeness::Politeness;
+pub(crate) use session::BrowserCookie;
+pub(crate) use similarity::{TextSignature, SOFT_404_SIMILARITY};
 
 use crate::clock::Timestamp;
 use crate::model::{Kind, Reason, State};
@@ -51,34 +58,53 @@ pub const MAX_URL_BYTES: usize = 32 * 1024;
 /// A redirect hop: the URL requested and the 3xx status it answered with.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Hop {
+    /// The URL requested.
     pub url: String,
+    /// The 3xx status it answered with.
     pub status: u16,
 }
 
 /// Everything one check of one reference observed, and the verdict on it.
 #[derive(Debug, Clone)]
 pub struct CheckResult {
+    /// The reference's row id in the database.
     pub ref_id: i64,
+    /// The reference's URL, as recorded.
     pub url: String,
+    /// The reference's host, as recorded.
     pub host: String,
+    /// When the check started.
     pub checked_at: Timestamp,
+    /// The verdict.
     pub state: State,
+    /// Why.
     pub reason: Reason,
+    /// The final status, after redirects; `None` when no server answered.
     pub http_status: Option<u16>,
+    /// Where the redirects ended; `None` when no server answered.
     pub final_url: Option<String>,
+    /// The redirects followed, in order.
     pub redirects: Vec<Hop>,
+    /// What went wrong, in words, when the check failed or the body was not kept.
     pub error: Option<String>,
     /// The body, durable in the store (absent for 304, errors, oversize and discarded bodies).
     pub body: Option<StoredObject>,
+    /// The final answer's `Content-Type`, as sent.
     pub content_type: Option<String>,
+    /// The final answer's headers (names lowercased, values as sent; the first 500).
     pub headers: Vec<(String, String)>,
     /// The status line's protocol and reason phrase as received (`HTTP/1.1`, `Not Found`);
     /// HTTP/2 and later have no reason phrase.
     pub http_version: Option<&'static str>,
+    /// The reason phrase of the final status line (see `http_version`).
     pub reason_phrase: Option<String>,
+    /// The final answer's `ETag`, for the next check's `If-None-Match`.
     pub etag: Option<String>,
+    /// The final answer's `Last-Modified`, for the next check's `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// Wall-clock time the whole check took, retries included, in milliseconds.
     pub elapsed_ms: u64,
+    /// Requests made for the reference in this check (1 plus retries).
     pub attempts: u32,
     /// True when some server answered at the HTTP level (even with an error status).
     pub got_response: bool,

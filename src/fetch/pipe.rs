@@ -11,13 +11,13 @@ use crate::store::{ObjectWriter, StoredObject, WriteError};
 /// Chunks in flight between the network and the writer (reqwest chunks are ~8–64 KiB).
 const IN_FLIGHT: usize = 32;
 
-pub struct BodyPipe {
+pub(super) struct BodyPipe {
     tx: mpsc::Sender<Bytes>,
     task: JoinHandle<Result<ObjectWriter, WriteError>>,
 }
 
 impl BodyPipe {
-    pub fn start(mut writer: ObjectWriter) -> BodyPipe {
+    pub(super) fn start(mut writer: ObjectWriter) -> BodyPipe {
         let (tx, mut rx) = mpsc::channel::<Bytes>(IN_FLIGHT);
         let task = tokio::task::spawn_blocking(move || {
             while let Some(chunk) = rx.blocking_recv() {
@@ -29,12 +29,12 @@ impl BodyPipe {
     }
 
     /// Hands a chunk to the writer; false when the writer has failed (`finish` says why).
-    pub async fn send(&self, chunk: Bytes) -> bool {
+    pub(super) async fn send(&self, chunk: Bytes) -> bool {
         self.tx.send(chunk).await.is_ok()
     }
 
     /// Waits for every chunk to be written, then makes the object durable under its hash.
-    pub async fn finish(self) -> Result<StoredObject, WriteError> {
+    pub(super) async fn finish(self) -> Result<StoredObject, WriteError> {
         drop(self.tx);
         let writer = self.task.await.map_err(join_error)??;
         tokio::task::spawn_blocking(move || writer.finish())
@@ -43,7 +43,7 @@ impl BodyPipe {
     }
 
     /// Stops writing; the unfinished writer (and its temp file) is gone when this returns.
-    pub async fn abandon(self) {
+    pub(super) async fn abandon(self) {
         drop(self.tx);
         let _ = self.task.await;
     }
@@ -51,7 +51,7 @@ impl BodyPipe {
 
 fn join_error(e: tokio::task::JoinError) -> WriteError {
     WriteError::Io {
-        path: Default::default(),
+        path: std::path::PathBuf::new(),
         source: std::io::Error::other(e),
     }
 }

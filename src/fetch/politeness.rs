@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-pub struct Politeness {
+pub(crate) struct Politeness {
     per_host: usize,
     interval: Duration,
     hosts: Mutex<HashMap<String, Arc<HostGate>>>,
@@ -20,12 +20,12 @@ struct HostGate {
 }
 
 /// Held while talking to a host; dropping it frees the slot.
-pub struct HostPermit {
+pub(crate) struct HostPermit {
     _slot: Option<OwnedSemaphorePermit>,
 }
 
 impl Politeness {
-    pub fn new(per_host: usize, interval: Duration) -> Politeness {
+    pub(crate) fn new(per_host: usize, interval: Duration) -> Politeness {
         Politeness {
             per_host: per_host.max(1),
             interval,
@@ -50,7 +50,7 @@ impl Politeness {
     }
 
     /// Waits for a slot on `host` and for its interval to pass.
-    pub async fn acquire(&self, host: &str) -> HostPermit {
+    pub(crate) async fn acquire(&self, host: &str) -> HostPermit {
         let gate = self.gate(host);
         // The semaphore is never closed, so this only fails if that invariant breaks.
         let slot = gate.slots.clone().acquire_owned().await.ok();
@@ -64,7 +64,7 @@ impl Politeness {
     }
 
     /// The host asked us to wait (`Retry-After`): no request to it starts before then.
-    pub async fn pause(&self, host: &str, wait: Duration) {
+    pub(crate) async fn pause(&self, host: &str, wait: Duration) {
         let gate = self.gate(host);
         let mut next = gate.next_start.lock().await;
         let until = Instant::now() + wait;

@@ -21,7 +21,7 @@ const ID_PARAMS: &[&str] = &[
 ];
 
 /// The probe URL and the key under which its answer is shared (one probe per site section).
-pub fn sibling(url: &Url) -> Option<(String, Url)> {
+pub(super) fn sibling(url: &Url) -> Option<(String, Url)> {
     let origin = url.origin().ascii_serialization();
     let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     if let Some(pos) = pairs

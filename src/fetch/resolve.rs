@@ -19,7 +19,7 @@ use super::address::{is_public, REFUSED};
 
 /// Why a name did not resolve, as the verdict reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DnsFailureKind {
+pub(super) enum DnsFailureKind {
     /// The name's own authority says it does not exist (or has no address).
     Gone,
     /// The resolver could not say: SERVFAIL, a timeout, no resolver reachable, an unproven
@@ -32,22 +32,25 @@ pub enum DnsFailureKind {
 /// The error a lookup ends with; found again in reqwest's error chain by `verdict`.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct DnsFailure {
+pub(super) struct DnsFailure {
     pub kind: DnsFailureKind,
     pub message: String,
 }
 
+/// Why the resolver could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolverError {
+    /// The system's resolver configuration could not be read (hickory's reason).
     #[error("cannot read this system's DNS configuration (/etc/resolv.conf): {0}. Set fetch.nameservers, e.g. [\"1.1.1.1:53\"]")]
     System(String),
+    /// An entry of `fetch.nameservers` is not an `IP:port` (the entry as written).
     #[error("fetch.nameservers: `{0}` is not an address like 127.0.0.1:53 or [::1]:53")]
     BadServer(String),
 }
 
 /// The resolver every request of a run uses.
 #[derive(Clone)]
-pub struct Resolver {
+pub(super) struct Resolver {
     inner: Arc<TokioAsyncResolver>,
     /// Refuse non-public addresses (fetch.allow_private off).
     guard: bool,
@@ -58,7 +61,7 @@ pub struct Resolver {
 
 impl Resolver {
     /// From `fetch.nameservers` (`IP:port`, UDP then TCP), or the system's configuration.
-    pub fn new(
+    pub(super) fn new(
         nameservers: &[String],
         timeout: Duration,
         guard: bool,
@@ -89,7 +92,7 @@ impl Resolver {
     }
 
     /// The addresses of `host`, or why there are none.
-    pub async fn lookup(&self, host: &str) -> Result<Vec<IpAddr>, DnsFailure> {
+    pub(super) async fn lookup(&self, host: &str) -> Result<Vec<IpAddr>, DnsFailure> {
         // RFC 6761: nothing under .invalid ever resolves (and no resolver is asked about it).
         let bare = host.trim_end_matches('.').to_ascii_lowercase();
         if bare == "invalid" || bare.ends_with(".invalid") {

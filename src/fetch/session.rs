@@ -9,15 +9,25 @@ use std::sync::Arc;
 use reqwest::header::{HeaderName, HeaderValue, COOKIE};
 use url::Url;
 
+/// What is wrong with `fetch.cookies` or `[[fetch.headers]]`.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
+    /// The cookies file cannot be read.
     #[error("fetch.cookies: cannot read {path}: {source}")]
     Read {
+        /// The cookies file.
         path: PathBuf,
+        /// What the file system said.
         source: std::io::Error,
     },
+    /// A configured header's name or value is not valid in HTTP (the value is never shown).
     #[error("fetch.headers: `{name}: …` for {host} is not a valid HTTP header")]
-    BadHeader { host: String, name: String },
+    BadHeader {
+        /// The `host` of the `[[fetch.headers]]` entry.
+        host: String,
+        /// The header's name.
+        name: String,
+    },
 }
 
 /// Headers for one host and its subdomains.
@@ -44,7 +54,7 @@ struct Cookie {
 /// A cookie as a browser's cookie store takes it: a leading dot on the domain when it also
 /// applies to subdomains.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BrowserCookie {
+pub(crate) struct BrowserCookie {
     pub domain: String,
     pub path: String,
     pub secure: bool,
@@ -117,7 +127,7 @@ impl Session {
     }
 
     /// The cookies of the file, for a browser's cookie store (expired ones left out).
-    pub fn browser_cookies(&self, now: i64) -> Vec<BrowserCookie> {
+    pub(crate) fn browser_cookies(&self, now: i64) -> Vec<BrowserCookie> {
         self.cookies
             .iter()
             .filter(|c| c.expires == 0 || c.expires > now)

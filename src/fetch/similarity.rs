@@ -7,26 +7,26 @@ use std::hash::{Hash, Hasher};
 
 /// How alike a page and the page served for a made-up sibling URL must be to call it a soft 404
 /// (error pages often echo the requested path, so they are never quite identical).
-pub const SOFT_404_SIMILARITY: f64 = 0.8;
+pub(crate) const SOFT_404_SIMILARITY: f64 = 0.8;
 
 /// Below this, an HTML page's text has changed, not just its ads and timestamps.
-pub const UNCHANGED_TEXT_SIMILARITY: f64 = 0.9;
+pub(super) const UNCHANGED_TEXT_SIMILARITY: f64 = 0.9;
 
 /// Only the start of a page is compared: enough to recognise it, bounded in memory.
-pub const MAX_TEXT_BYTES: usize = 1 << 20;
+pub(super) const MAX_TEXT_BYTES: usize = 1 << 20;
 
 /// Fewer visible words than this (title included, `<noscript>` not) and a page has no text of
 /// its own: a shell that scripts fill in, whose sameness with another page proves nothing.
 const MIN_WORDS_TO_COMPARE: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TextSignature {
+pub(crate) struct TextSignature {
     shingles: HashSet<u64>,
     words: usize,
 }
 
 impl TextSignature {
-    pub fn of_html(html: &[u8]) -> TextSignature {
+    pub(crate) fn of_html(html: &[u8]) -> TextSignature {
         let html = &html[..html.len().min(MAX_TEXT_BYTES)];
         let words = visible_words(html);
         let mut shingles = HashSet::new();
@@ -47,12 +47,12 @@ impl TextSignature {
 
     /// Whether the page shows enough text of its own to be compared with another page (a
     /// single-page app's shell does not: every address serves it until a script runs).
-    pub fn has_text(&self) -> bool {
+    pub(crate) fn has_text(&self) -> bool {
         self.words >= MIN_WORDS_TO_COMPARE
     }
 
     /// Jaccard similarity in 0..=1; two empty pages are identical.
-    pub fn similarity(&self, other: &TextSignature) -> f64 {
+    pub(crate) fn similarity(&self, other: &TextSignature) -> f64 {
         if self.shingles.is_empty() && other.shingles.is_empty() {
             return 1.0;
         }

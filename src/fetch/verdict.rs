@@ -6,7 +6,7 @@ use url::Url;
 use crate::model::{Reason, State};
 
 /// The verdict on a final HTTP status (after redirects were followed).
-pub fn from_status(status: u16) -> (State, Reason) {
+pub(super) fn from_status(status: u16) -> (State, Reason) {
     match status {
         200..=299 => (State::Alive, Reason::Ok),
         304 => (State::Alive, Reason::NotModified),
@@ -18,7 +18,7 @@ pub fn from_status(status: u16) -> (State, Reason) {
 }
 
 /// A deep URL that now lands on the site's root or a sign-in page is a soft 404.
-pub fn from_redirect_ending(original: &Url, final_url: &Url) -> Option<Reason> {
+pub(crate) fn from_redirect_ending(original: &Url, final_url: &Url) -> Option<Reason> {
     if !is_deep(original) {
         return None;
     }
@@ -33,7 +33,7 @@ pub fn from_redirect_ending(original: &Url, final_url: &Url) -> Option<Reason> {
 }
 
 /// A URL that names something below the site's root (a path or an identifying query).
-pub fn is_deep(url: &Url) -> bool {
+pub(super) fn is_deep(url: &Url) -> bool {
     let path = url.path().trim_matches('/');
     !path.is_empty() || url.query().is_some_and(|q| !q.is_empty())
 }
@@ -57,7 +57,7 @@ fn is_login_path(path: &str) -> bool {
 }
 
 /// What a transport failure (no usable HTTP response) means. `text` is the full error chain.
-pub fn from_transport_error(
+pub(super) fn from_transport_error(
     text: &str,
     io_kind: Option<std::io::ErrorKind>,
     timed_out: bool,

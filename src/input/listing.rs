@@ -11,17 +11,28 @@ use crate::filter::Filter;
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum Listing<'a> {
+    /// The article is a feed.
     Feed {
+        /// The article as given: a URL, a path or `-`.
         article: &'a str,
+        /// The items' page URLs, in feed order.
         feed_items: Vec<&'a str>,
     },
+    /// The article is a page (HTML or text).
     Page {
+        /// The article as given: a URL, a path or `-`.
         article: &'a str,
+        /// Its canonical URL (`<link rel=canonical>`, else `og:url`), when it names one.
         canonical: Option<&'a str>,
+        /// Distinct URLs left out for appearing only outside the marked main content.
         outside_main: usize,
+        /// When it says it was published, RFC 3339 UTC.
         published: Option<String>,
+        /// Its references, in document order.
         references: Vec<ListedRef<'a>>,
+        /// Its `<title>`, whitespace collapsed.
         title: Option<&'a str>,
+        /// Distinct relative references left unresolved for want of a base URL.
         unresolved: usize,
     },
 }
@@ -32,8 +43,11 @@ pub struct ListedRef<'a> {
     /// Why `[filter]` leaves it out, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub excluded: Option<String>,
+    /// Where in the document it was first seen (`img@src`, `meta[og:image]`, `text`…).
     pub found_in: &'a str,
+    /// Its [`Kind`](crate::model::Kind) name: `image`, `video`, `page`…
     pub kind: &'static str,
+    /// The absolute URL, fragment removed.
     pub url: &'a str,
 }
 

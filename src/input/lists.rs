@@ -82,7 +82,7 @@ fn opml(bytes: &[u8]) -> Option<Vec<String>> {
     let mut is_opml = false;
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
                 let name = e.local_name();
                 if name.as_ref().eq_ignore_ascii_case(b"opml") {
                     is_opml = true;

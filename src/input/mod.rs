@@ -14,19 +14,38 @@ use url::Url;
 
 use crate::extract::{self, ExtractOptions, Extraction};
 
+/// Why an article (or a list of them) could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// Neither a URL nor an existing file, and no file matches it as a glob (the text as
+    /// given).
     #[error("`{0}` matches no file. Give an http(s) URL, a file, or a glob that matches files")]
     NoMatch(String),
+    /// The glob does not parse.
     #[error("`{pattern}` is not a valid glob: {message}")]
-    BadGlob { pattern: String, message: String },
+    BadGlob {
+        /// The glob as given.
+        pattern: String,
+        /// The glob crate's explanation.
+        message: String,
+    },
+    /// The file (or standard input) cannot be opened or read.
     #[error("cannot read article {path}: {source}")]
     Unreadable {
+        /// The file, or `standard input`.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// The article is longer than `fetch.max_article_bytes`; nothing of it was kept.
     #[error("article {path} is larger than fetch.max_article_bytes ({max}); it was not read. Raise fetch.max_article_bytes in config.toml to read it")]
-    TooLarge { path: PathBuf, max: String },
+    TooLarge {
+        /// The file, or `standard input`.
+        path: PathBuf,
+        /// The limit, formatted (`64.0 MiB`).
+        max: String,
+    },
+    /// A folder was given as an article (its path as shown).
     #[error("{0} is a directory, not an article: give the files in it (e.g. \"{0}/*.html\")")]
     Directory(String),
 }
@@ -95,7 +114,9 @@ fn read_capped(r: impl std::io::Read, path: &Path, max: u64) -> Result<Vec<u8>, 
 /// Where an article comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Source {
+    /// An http(s) URL, normalized as references are.
     Url(Url),
+    /// A local file (made absolute and canonical when resolved from what the user gave).
     File(PathBuf),
 }
 
@@ -166,7 +187,9 @@ fn absolute(p: &Path) -> PathBuf {
 /// What an article's bytes turned out to be.
 #[derive(Debug)]
 pub enum Document {
+    /// An RSS or Atom feed: its items' page URLs, in feed order.
     Feed(Vec<Url>),
+    /// An HTML page or plain text: what extraction found in it.
     Page(Box<Extraction>),
 }
 

@@ -12,7 +12,7 @@ use tokio::process::{Child, Command};
 use super::RenderError;
 
 /// Names tried when `render.chromium` is not set.
-pub const CANDIDATES: [&str; 5] = [
+pub(super) const CANDIDATES: [&str; 5] = [
     "chromium",
     "chromium-browser",
     "google-chrome",
@@ -76,7 +76,7 @@ fn probe(command: &str) -> Option<Chromium> {
 }
 
 /// A running browser process and where to reach it.
-pub struct Launched {
+pub(super) struct Launched {
     pub child: Child,
     pub ws_url: String,
     /// The profile folder; removed when dropped.
@@ -85,7 +85,7 @@ pub struct Launched {
 
 /// Starts `chromium` headless. `proxy` routes every request (loopback included) through the
 /// address-policy proxy; `window` is the viewport in CSS pixels.
-pub async fn launch(
+pub(super) async fn launch(
     chromium: &Chromium,
     proxy: Option<&str>,
     window: (u32, u32),

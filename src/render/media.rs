@@ -14,14 +14,17 @@ use crate::model::Kind;
 /// A reference found in the page's network traffic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedMedia {
+    /// The URL the page requested, normalized as references are.
     pub url: Url,
+    /// `Image` for an image shown in the content, `Video` for a manifest; for what a media
+    /// element loaded, the served type's kind (`Video` when the type says nothing).
     pub kind: Kind,
     /// `network:image`, `network:media` or `network:manifest`.
     pub found_in: &'static str,
 }
 
 /// Media the page loaded, once per URL, in the order first received.
-pub fn loaded_media(responses: &[Response], shown: &HashSet<String>) -> Vec<LoadedMedia> {
+pub(super) fn loaded_media(responses: &[Response], shown: &HashSet<String>) -> Vec<LoadedMedia> {
     let mut seen: HashSet<Url> = HashSet::new();
     let mut out = Vec::new();
     for r in responses {

@@ -1,17 +1,17 @@
 //! Rendering article pages in headless Chromium, driven over the DevTools protocol
 //! (chromiumoxide): what a reader's browser shows, beyond the static HTML. For each page it
 //! gives the rendered DOM (its references are extracted like the static ones, `found_in`
-//! prefixed `rendered:`), the media the page loaded ([`media`]), and a full-page screenshot.
+//! prefixed `rendered:`), the media the page loaded (`media`), and a full-page screenshot.
 //!
-//! One browser serves the whole run: started at the first page that needs it ([`launch`]),
-//! `render.tabs` pages at a time, each in a context of its own ([`page`]), and killed with the
+//! One browser serves the whole run: started at the first page that needs it (`launch`),
+//! `render.tabs` pages at a time, each in a context of its own (`page`), and killed with the
 //! run. When linkvault guards addresses itself, the browser goes through the same policy
 //! proxy as yt-dlp (`fetch::gate`), loopback included, so a page cannot make it reach a
 //! private address either.
 
-pub mod launch;
-pub mod media;
-pub mod page;
+mod launch;
+mod media;
+mod page;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -24,8 +24,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::config::{Config, RenderMode};
-use crate::fetch::gate::PolicyProxy;
-use crate::fetch::session::BrowserCookie;
+use crate::fetch::{BrowserCookie, PolicyProxy};
 pub use launch::{find_chromium, Chromium};
 pub use media::LoadedMedia;
 pub use page::Screenshot;
@@ -35,14 +34,19 @@ const GRACE: Duration = Duration::from_secs(5);
 /// A browser that crashed is started again at most this many times in one run.
 const MAX_LAUNCHES: u32 = 3;
 
+/// Why a page was not rendered.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RenderError {
+    /// The browser could not be started or reached (what went wrong, in words).
     #[error("the browser could not be started: {0}")]
     Launch(String),
+    /// A DevTools command failed, or a script of ours failed in the page (in words).
     #[error("{0}")]
     Protocol(String),
+    /// The browser could not load the page (its navigation error).
     #[error("the browser could not load the page: {0}")]
     Load(String),
+    /// The page took longer than its hard limit, in whole seconds.
     #[error("rendering did not finish within {0}s (the page's scripts never yielded)")]
     Timeout(u64),
     /// `render.enabled = true` and no browser answered.
@@ -58,10 +62,15 @@ pub enum RenderError {
 pub struct Rendered {
     /// Where the page ended up.
     pub final_url: Option<String>,
+    /// The rendered DOM as markup, at most `render.max_dom_bytes`.
     pub dom: Option<String>,
+    /// The DOM was larger than `render.max_dom_bytes`: `dom` is its start only.
     pub dom_cut: bool,
+    /// The media the page loaded, once per URL, in the order first received.
     pub media: Vec<LoadedMedia>,
+    /// The full-page screenshot, when `render.screenshot` is on.
     pub screenshot: Option<Screenshot>,
+    /// The network went quiet before half of `render.timeout` ran out.
     pub settled: bool,
     /// The browser, e.g. `Chromium 156.0.8078.108`.
     pub tool: String,

@@ -34,7 +34,7 @@ use futures_util::StreamExt;
 use tokio::time::Instant;
 
 use super::RenderError;
-use crate::fetch::session::BrowserCookie;
+use crate::fetch::BrowserCookie;
 
 /// No request started or ended for this long (with at most two still open, e.g. a long poll):
 /// the network is quiet.
@@ -48,7 +48,7 @@ const POLL: Duration = Duration::from_millis(50);
 const MAX_RESPONSES: usize = 20_000;
 
 /// What the page needs besides its URL.
-pub struct PageJob<'a> {
+pub(super) struct PageJob<'a> {
     pub url: &'a str,
     pub viewport: (u32, u32),
     pub budget: Duration,
@@ -60,7 +60,7 @@ pub struct PageJob<'a> {
 
 /// One response the page received.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
+pub(super) struct Response {
     pub url: String,
     pub resource: Resource,
     pub mime: String,
@@ -69,7 +69,7 @@ pub struct Response {
 
 /// The kinds of resource a response can be for (the DevTools protocol's, folded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
+pub(super) enum Resource {
     Document,
     Image,
     /// Loaded by a `<video>`/`<audio>` element.
@@ -83,8 +83,12 @@ pub enum Resource {
 /// A full-page screenshot.
 #[derive(Debug, Clone)]
 pub struct Screenshot {
+    /// The PNG file's bytes.
     pub png: Vec<u8>,
+    /// In CSS pixels: the viewport's width.
     pub width: u32,
+    /// In CSS pixels: the page's height (at least the viewport's), at most
+    /// `render.max_screenshot_height`.
     pub height: u32,
     /// The page was taller than `max_height`: the screenshot shows its top only.
     pub cut: bool,
@@ -92,7 +96,7 @@ pub struct Screenshot {
 
 /// Everything one rendering saw.
 #[derive(Debug, Default)]
-pub struct PageRender {
+pub(super) struct PageRender {
     /// Where the page ended up (after redirects and script navigation).
     pub final_url: Option<String>,
     /// The rendered DOM as markup, at most `max_dom_bytes`.
@@ -117,7 +121,7 @@ struct Net {
 
 /// Renders `job.url` in a fresh context of `browser`, giving up after `hard_limit`. The
 /// context (and with it the tab) is disposed of whatever happens.
-pub async fn render_page(
+pub(super) async fn render_page(
     browser: &Browser,
     job: &PageJob<'_>,
     hard_limit: Duration,

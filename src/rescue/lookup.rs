@@ -14,8 +14,10 @@ use url::Url;
 use super::memento::{distance_key, links_in, original_in, parse_links, raw_form, stamp_time};
 use crate::clock::{self, Timestamp};
 use crate::db::RescueDue;
-use crate::fetch::similarity::{TextSignature, SOFT_404_SIMILARITY};
-use crate::fetch::{is_html_type, verdict, Exchange, ExchangeBody, ExchangeError, Fetcher, Read};
+use crate::fetch::{
+    is_html_type, verdict, Exchange, ExchangeBody, ExchangeError, Fetcher, Read, TextSignature,
+    SOFT_404_SIMILARITY,
+};
 use crate::store::{StoredObject, WriteError};
 
 /// Mementos fetched per reference at most (the closest, then fall-backs).
@@ -32,6 +34,7 @@ pub enum Outcome {
     Rescued,
     /// It holds a memento, but another archive's was closer (or good enough first).
     Found,
+    /// It holds no memento of the URL.
     NotFound,
     /// It holds only error pages for this URL.
     Rejected,
@@ -40,6 +43,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The outcome's name in the database: `rescued`, `found`, `not_found`, `rejected`,
+    /// `error`.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Rescued => "rescued",
@@ -53,7 +58,7 @@ impl Outcome {
 
 /// One archive's part in a lookup.
 #[derive(Debug, Clone)]
-pub struct ArchiveAnswer {
+pub(super) struct ArchiveAnswer {
     /// The TimeGate prefix.
     pub archive: String,
     pub outcome: Outcome,
@@ -64,7 +69,7 @@ pub struct ArchiveAnswer {
 
 /// A memento fetched into the store.
 #[derive(Debug, Clone)]
-pub struct Fetched {
+pub(super) struct Fetched {
     pub archive: String,
     /// The memento as the archive named it.
     pub memento_url: String,
@@ -83,7 +88,7 @@ pub struct Fetched {
 
 /// Everything one lookup of one reference found.
 #[derive(Debug, Clone)]
-pub struct LookupResult {
+pub(super) struct LookupResult {
     pub ref_id: i64,
     pub looked_at: Timestamp,
     pub target_at: Timestamp,
@@ -136,14 +141,14 @@ struct Judge {
     error_page: Option<TextSignature>,
 }
 
-pub struct Lookup<'a> {
+pub(super) struct Lookup<'a> {
     pub fetcher: &'a Fetcher,
     pub timegates: &'a [String],
 }
 
 impl Lookup<'_> {
     /// Looks `due` up in every archive. `Err` only when the archive's own store fails.
-    pub async fn run(&self, due: &RescueDue) -> Result<LookupResult, WriteError> {
+    pub(super) async fn run(&self, due: &RescueDue) -> Result<LookupResult, WriteError> {
         let looked_at = clock::now();
         let gates = join_all(
             self.timegates

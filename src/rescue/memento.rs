@@ -8,7 +8,7 @@ use crate::clock::{self, Timestamp};
 
 /// One entry of a `Link` header or a TimeMap.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
+pub(super) struct Link {
     /// As written (possibly relative: resolve it against the answer's URL).
     pub uri: String,
     /// The relation types, lowercased (`memento`, `first`, `timemap`, `original`…).
@@ -18,14 +18,14 @@ pub struct Link {
 }
 
 impl Link {
-    pub fn has_rel(&self, rel: &str) -> bool {
+    pub(super) fn has_rel(&self, rel: &str) -> bool {
         self.rels.iter().any(|r| r == rel)
     }
 }
 
 /// Parses link-format: `<uri>; rel="a b"; datetime="…", <uri2>; …`. Commas inside `<…>` and
 /// quoted strings are not separators; anything unparseable is skipped, never fatal.
-pub fn parse_links(text: &str) -> Vec<Link> {
+pub(super) fn parse_links(text: &str) -> Vec<Link> {
     let mut links = Vec::new();
     let mut rest = text;
     loop {
@@ -116,7 +116,7 @@ fn stamp_segment(url: &str) -> Option<(usize, usize, &str)> {
 
 /// For a Wayback-style memento URL, the same memento in its raw form (`…/20180916100000id_/URL`):
 /// the original bytes and headers, no rewriting. None when the URL is not of that style.
-pub fn raw_form(memento: &Url) -> Option<Url> {
+pub(super) fn raw_form(memento: &Url) -> Option<Url> {
     let s = memento.as_str();
     let (start, end, digits) = stamp_segment(s)?;
     let raw = format!("{}{digits}id_{}", &s[..start], &s[end..]);
@@ -124,18 +124,18 @@ pub fn raw_form(memento: &Url) -> Option<Url> {
 }
 
 /// The capture time a Wayback-style memento URL names, when it names all 14 digits.
-pub fn stamp_time(memento: &Url) -> Option<Timestamp> {
+pub(super) fn stamp_time(memento: &Url) -> Option<Timestamp> {
     let (_, _, digits) = stamp_segment(memento.as_str())?;
     (digits.len() == 14).then(|| clock::parse(digits)).flatten()
 }
 
 /// Every `Link` header entry of an answer.
-pub fn links_in(ex: &crate::fetch::Exchange) -> Vec<Link> {
+pub(super) fn links_in(ex: &crate::fetch::Exchange) -> Vec<Link> {
     ex.headers_named("link").flat_map(parse_links).collect()
 }
 
 /// The original URL inside a Wayback-style memento URL (where an archived redirect led).
-pub fn original_in(memento: &Url) -> Option<Url> {
+pub(super) fn original_in(memento: &Url) -> Option<Url> {
     let s = memento.as_str();
     let (_, end, _) = stamp_segment(s)?;
     Url::parse(s.get(end + 1..)?).ok()
@@ -143,7 +143,7 @@ pub fn original_in(memento: &Url) -> Option<Url> {
 
 /// How far a memento is from the target date; the smaller the better, and at equal distance
 /// the earlier one (what the article's readers saw). Unknown dates sort last.
-pub fn distance_key(datetime: Option<Timestamp>, target: Timestamp) -> (bool, u64, i64) {
+pub(crate) fn distance_key(datetime: Option<Timestamp>, target: Timestamp) -> (bool, u64, i64) {
     match datetime {
         Some(t) => (false, t.abs_diff(target), t),
         None => (true, 0, 0),

@@ -8,7 +8,7 @@
 //! Runs at the end of a pass, after the checks, and only when the network was up.
 
 mod lookup;
-pub mod memento;
+pub(crate) mod memento;
 mod submit;
 
 use std::collections::BTreeMap;
@@ -27,10 +27,14 @@ pub use lookup::Outcome;
 use lookup::{Fetched, Lookup, LookupResult};
 pub use submit::{submit_live, SubmitSummary};
 
+/// Why rescue or submission stopped: the archive's own failures (an archive that cannot be
+/// reached is recorded, never an error).
 #[derive(Debug, thiserror::Error)]
 pub enum RescueError {
+    /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A rescued copy could not be stored.
     #[error("the run stopped while keeping a rescued copy: {0}")]
     Store(#[from] WriteError),
 }
@@ -51,6 +55,7 @@ pub struct RescueSummary {
 }
 
 impl RescueSummary {
+    /// References rescued, over all archives.
     pub fn rescued_total(&self) -> u64 {
         self.rescued.values().sum()
     }

@@ -14,7 +14,7 @@ use super::memento::links_in;
 use crate::clock::{self, Timestamp};
 use crate::config::Config;
 use crate::db::{archive_name, Db, NewSubmission, SubmitDue};
-use crate::fetch::politeness::Politeness;
+use crate::fetch::Politeness;
 use crate::fetch::{Exchange, Fetcher, Read};
 use crate::progress::Progress;
 
@@ -28,9 +28,9 @@ const RATE_LIMIT_BACKOFF: i64 = 3600;
 pub struct SubmitSummary {
     /// References some endpoint accepted.
     pub submitted: u64,
-    /// Endpoints that said "too many requests" (their name), and those that failed (name →
-    /// count, last reason).
+    /// Endpoints that said "too many requests" (by name); each is asked no more this run.
     pub rate_limited: Vec<String>,
+    /// Endpoints that failed: name → (submissions that failed, the last reason).
     pub failed: BTreeMap<String, (u64, String)>,
 }
 

@@ -103,7 +103,7 @@ pub(super) async fn check_refs(
                     Ok(Some(r)) => r,
                     Ok(None) => continue,
                     Err(e) => Err(WriteError::Io {
-                        path: Default::default(),
+                        path: std::path::PathBuf::new(),
                         source: std::io::Error::other(format!("a check task failed: {e}")),
                     }),
                 };

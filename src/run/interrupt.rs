@@ -12,7 +12,9 @@ use tokio::sync::Notify;
 /// The signal that stopped the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
+    /// SIGINT (Ctrl-C).
     Int,
+    /// SIGTERM.
     Term,
 }
 
@@ -25,6 +27,7 @@ impl Stop {
         }
     }
 
+    /// The signal's name: `SIGINT` or `SIGTERM`.
     pub fn name(self) -> &'static str {
         match self {
             Stop::Int => "SIGINT",
@@ -53,6 +56,7 @@ struct Inner {
 }
 
 impl Interrupt {
+    /// Not stopped yet.
     pub fn new() -> Interrupt {
         Interrupt::default()
     }
@@ -70,6 +74,7 @@ impl Interrupt {
         self.inner.notify.notify_waiters();
     }
 
+    /// The signal the run was asked to stop by, if it was (the first one counts).
     pub fn stopped(&self) -> Option<Stop> {
         match self.inner.state.load(Ordering::SeqCst) {
             1 => Some(Stop::Int),

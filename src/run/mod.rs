@@ -34,6 +34,7 @@ use context::RunContext;
 pub use interrupt::{Interrupt, Stop};
 use outcome::{CheckOutcome, NetSeen};
 
+/// What the command line adds to the configuration for one pass.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Articles given on the command line (registered for later runs).
@@ -46,25 +47,39 @@ pub struct RunOptions {
     pub interrupt: Option<Interrupt>,
 }
 
+/// What one pass did, for the end-of-run message and `--fail-on`.
 #[derive(Debug, Clone, Default)]
 pub struct RunSummary {
     /// When the run began: references failing since then are new failures.
     pub started_at: crate::clock::Timestamp,
+    /// Articles read (an unchanged one answering 304 included).
     pub articles_read: u64,
     /// Articles that could not be read, and why (each is read again on the next run).
     pub article_errors: Vec<(String, String)>,
+    /// Distinct references the articles read cite.
     pub refs_cited: u64,
+    /// Relative references left unresolved for want of a base URL, over all articles.
     pub unresolved: u64,
+    /// References checked (the four counts below leave out checks not counted because the
+    /// network was down).
     pub checked: u64,
+    /// Checked references now alive.
     pub alive: u64,
+    /// Checked references now dead (a transient failure, once confirmed, included).
     pub dead: u64,
+    /// Checked references now blocked.
     pub blocked: u64,
+    /// Checked references now failing in a way that may pass.
     pub transient: u64,
+    /// Body bytes the checks received over the wire, stored or not.
     pub downloaded: u64,
+    /// Checks that kept a body (or a video) differing from the reference's latest snapshot.
     pub new_snapshots: u64,
+    /// No server answered in this run, witnesses included: its failures were not counted.
     pub network_down: bool,
     /// Video references captured as pages only because yt-dlp is missing.
     pub video_page_only: u64,
+    /// Videos yt-dlp downloaded in this run.
     pub videos_captured: u64,
     /// Articles whose text changed since they were last read.
     pub articles_edited: u64,
@@ -80,24 +95,35 @@ pub struct RunSummary {
     pub interrupted: Option<Stop>,
 }
 
+/// Why a pass failed, or did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The archive is locked by another run (see [`RunError::is_archive_busy`]), or the lock
+    /// failed.
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// The store could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// An article given on the command line cannot be resolved.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The HTTP client could not be built.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// An object could not be stored (a full disk, an unreachable bucket): the run stopped.
     #[error("the run stopped: {0}")]
     Write(#[from] WriteError),
+    /// A task of the run panicked or was cancelled (the join error, in words).
     #[error("the run stopped: an internal task failed: {0}")]
     Task(String),
+    /// Rescue or submission failed on the archive's side (database, store).
     #[error(transparent)]
     Rescue(#[from] RescueError),
+    /// `[filter]` does not compile.
     #[error(transparent)]
     Filter(#[from] crate::filter::FilterError),
 }

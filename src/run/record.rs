@@ -49,7 +49,9 @@ pub(super) fn write_results(
                     progress.ref_done(&r);
                     if r.got_response {
                         seen_response = true;
-                        held.iter().for_each(|h| progress.failure(h));
+                        for h in &held {
+                            progress.failure(h);
+                        }
                         ready.append(&mut held);
                         ready.push(r);
                     } else if seen_response || !r.is_network_failure() {

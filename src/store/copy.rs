@@ -12,7 +12,9 @@ use super::{ReadError, Store, WriteError};
 /// What a copy did.
 #[derive(Debug, Default)]
 pub struct CopyReport {
+    /// Objects written to the target.
     pub copied: u64,
+    /// Their total size in bytes.
     pub bytes_copied: u64,
     /// Already in the target (an earlier, interrupted copy, or a shared bucket).
     pub already_there: u64,
@@ -23,8 +25,10 @@ pub struct CopyReport {
 /// Why the copy stopped before trying every object.
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
+    /// The target store could not take an object.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The target store could not say whether it already holds an object.
     #[error(transparent)]
     Read(#[from] ReadError),
 }

@@ -13,11 +13,11 @@
 //! known before the object is published — the same on both backends. This module knows
 //! nothing of URLs or the database.
 
-pub mod copy;
+mod copy;
 mod local;
-pub mod read;
+mod read;
 mod s3;
-pub mod write;
+mod write;
 
 use std::fs;
 use std::io::{self, Write};
@@ -30,22 +30,46 @@ use futures_util::stream::BoxStream;
 use local::LocalObjects;
 use s3::{S3Failure, S3Objects};
 
+pub use copy::{copy_objects, CopyError, CopyReport};
 pub use read::{hash_file, ObjectReader, ReadError};
 pub use write::{ObjectWriter, StoredObject, WriteError};
 
 /// A SHA-256 as 64 lowercase hex digits.
 pub type Sha256Hex = String;
 
+/// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A folder of the store could not be created or opened.
     #[error("cannot create or open the archive at {path}: {source}. Check that the folder is writable, or pass --archive DIR")]
-    Open { path: PathBuf, source: io::Error },
+    Open {
+        /// The folder.
+        path: PathBuf,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// The archive folder exists but a probe file cannot be written in it.
     #[error("the archive at {path} is not writable ({source}). Fix its permissions or pass --archive DIR")]
-    NotWritable { path: PathBuf, source: io::Error },
+    NotWritable {
+        /// The archive folder.
+        path: PathBuf,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// `store` is neither a folder nor an `s3://BUCKET/PREFIX` address.
     #[error("store `{location}` is not a folder or an s3://BUCKET/PREFIX address")]
-    BadLocation { location: String },
+    BadLocation {
+        /// The `store` value as configured.
+        location: String,
+    },
+    /// The bucket could not be set up or did not accept the probe write.
     #[error("cannot use the object store {location}: {message}. Check that the service is up and reachable at `[s3] endpoint` (with `region` and `allow_http` as it needs), and that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY allow reading and writing; then try again")]
-    Remote { location: String, message: String },
+    Remote {
+        /// The store, as `s3://BUCKET/PREFIX`.
+        location: String,
+        /// The client's or the service's error.
+        message: String,
+    },
 }
 
 /// Where the archive's objects live: the archive folder (default), another folder, or an
@@ -54,6 +78,7 @@ pub enum StoreError {
 pub struct StoreConfig {
     /// `store = "s3://BUCKET/PREFIX"` or a folder; `None`: the archive folder itself.
     pub location: Option<String>,
+    /// How to reach the bucket when `location` is an `s3://` address (`[s3]`).
     pub s3: S3Config,
 }
 
@@ -64,6 +89,7 @@ pub struct StoreConfig {
 pub struct S3Config {
     /// The service's URL (`https://s3.example.org`); empty: AWS itself.
     pub endpoint: Option<String>,
+    /// The bucket's region (`us-east-1`); `None`: `AWS_REGION`, else the client's default.
     pub region: Option<String>,
     /// Allow plain `http://` endpoints (a server on the local network).
     pub allow_http: Option<bool>,
@@ -76,7 +102,9 @@ pub struct S3Config {
 /// there) and its size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
+    /// The claimed name: fan-out folder and file (or key) joined, `abcdef…`, no slash.
     pub name: String,
+    /// Its size in bytes as the folder or the bucket reports it.
     pub bytes: u64,
 }
 
@@ -526,6 +554,7 @@ impl Write for HashSink<'_> {
     }
 }
 
+/// Whether `s` is a SHA-256 as the store names objects: 64 lowercase hex digits.
 pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }

@@ -13,20 +13,44 @@ use sha2::{Digest, Sha256};
 use super::hex;
 use super::s3::{S3Objects, WINDOW};
 
+/// Why an object (or the store's listing) could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// No object is stored under this hash.
     #[error("object {sha256} is missing from the store ({location})")]
-    Missing { sha256: String, location: String },
+    Missing {
+        /// The object's SHA-256, 64 lowercase hex digits.
+        sha256: String,
+        /// Where it was looked for: its file's path, or `s3://BUCKET/PREFIX object HASH`.
+        location: String,
+    },
+    /// The bytes read do not hash to the name they are stored under.
     #[error("object {expected} is corrupted: its bytes hash to {actual}. Run `linkvault verify`; restore it from a backup or let the next run fetch it again")]
-    Corrupted { expected: String, actual: String },
+    Corrupted {
+        /// The SHA-256 the object is stored under.
+        expected: String,
+        /// The SHA-256 of the bytes actually read.
+        actual: String,
+    },
+    /// A local file or folder of the store could not be read.
     #[error("cannot read {location}: {source}")]
-    Io { location: String, source: io::Error },
+    Io {
+        /// The file or folder's path.
+        location: String,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// The bucket did not deliver the object (or the listing).
     #[error("cannot read object {sha256} from {store}: {message}. Check that the service is reachable and the AWS_* credentials allow reading, then try again")]
     Remote {
+        /// The object's SHA-256, or `(listing)` for a listing.
         sha256: String,
+        /// The store, as `s3://BUCKET/PREFIX`.
         store: String,
+        /// The client's or the service's error.
         message: String,
     },
+    /// Writing the object's bytes to their destination failed (not the store's fault).
     #[error("cannot write the restored bytes: {0}")]
     Output(io::Error),
 }
@@ -116,6 +140,7 @@ impl ObjectReader {
         self.end.saturating_sub(self.at)
     }
 
+    /// Whether the reader covers no bytes at all.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -12,20 +12,37 @@ use sha2::{Digest, Sha256};
 
 use super::{hex, Store};
 
+/// Why an object could not be written; nothing partial is ever left under a hash.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The file system is full or over quota (ENOSPC, EDQUOT).
     #[error("the disk holding the archive is full ({path}): free space, then run again; nothing partial was kept")]
-    DiskFull { path: PathBuf },
+    DiskFull {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// Any other local write failure.
     #[error("cannot write to the archive ({path}): {source}")]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file being written (empty when no file was involved, e.g. a failed task).
+        path: PathBuf,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// The bucket did not take the upload.
     #[error("cannot upload to {store}: {message}. Check that the service is reachable and the AWS_* credentials allow writing, then run again; nothing partial was kept")]
-    Remote { store: String, message: String },
+    Remote {
+        /// The store, as `s3://BUCKET/PREFIX`.
+        store: String,
+        /// The client's or the service's error.
+        message: String,
+    },
 }
 
 impl WriteError {
     pub(super) fn from_io(path: PathBuf, source: io::Error) -> WriteError {
         // ENOSPC (28) and EDQUOT (122) on Linux: say "disk full", the one thing the user can act on.
-        if matches!(source.raw_os_error(), Some(28) | Some(122))
+        if matches!(source.raw_os_error(), Some(28 | 122))
             || source.kind() == io::ErrorKind::StorageFull
         {
             WriteError::DiskFull { path }
@@ -38,12 +55,17 @@ impl WriteError {
 /// A finished, durable object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {
+    /// The SHA-256 of the bytes, 64 lowercase hex digits: the object's name in the store.
     pub sha256: String,
+    /// The object's size in bytes.
     pub bytes: u64,
     /// False when identical bytes were already stored (nothing was written).
     pub newly_written: bool,
 }
 
+/// An object being written: bytes are hashed as they are spooled to a local temp file, and
+/// [`finish`](ObjectWriter::finish) publishes them under their hash. Dropped unfinished, the
+/// temp file is removed.
 pub struct ObjectWriter {
     store: Store,
     temp_path: PathBuf,
@@ -70,6 +92,7 @@ impl ObjectWriter {
         })
     }
 
+    /// Appends `chunk` to the object.
     pub fn write(&mut self, chunk: &[u8]) -> Result<(), WriteError> {
         self.hasher.update(chunk);
         self.bytes += chunk.len() as u64;
@@ -80,6 +103,7 @@ impl ObjectWriter {
         Ok(())
     }
 
+    /// Bytes written so far.
     pub fn bytes_written(&self) -> u64 {
         self.bytes
     }

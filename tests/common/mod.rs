@@ -1,7 +1,9 @@
 //! Shared test fixtures: a real HTTP/1.1 server on 127.0.0.1 with scriptable routes, and a
 //! helper that runs the real `linkvault` binary against a fresh archive and config.
 
-#![allow(dead_code)]
+// Compiled into each test crate as a private `mod common`: what one crate leaves unused is
+// dead code there, and its `pub` items are for the crate's tests, never exported.
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
