@@ -212,19 +212,10 @@ admin_token = "test-admin-token"
 
     /// Keys under `prefix` in `bucket` with their sizes.
     pub fn list(&self, bucket: &str, prefix: &str) -> Vec<(String, u64)> {
-        let client = self.client(bucket);
-        let prefix = Key::from(prefix);
-        rt().block_on(async move {
-            use futures_util::StreamExt;
-            let mut out = Vec::new();
-            let mut items = client.list(Some(&prefix));
-            while let Some(item) = items.next().await {
-                let m = item.expect("list");
-                out.push((m.location.to_string(), m.size));
-            }
-            out.sort();
-            out
-        })
+        self.list_detailed(bucket, prefix)
+            .into_iter()
+            .map(|(key, size, _)| (key, size))
+            .collect()
     }
 
     /// Keys under `prefix` with sizes and last-modified times (a re-upload changes the time).
