@@ -261,6 +261,17 @@ fn export_from_the_bucket_passes_warcio() {
         "{listed}"
     );
 
+    // WACZ from the bucket too, judged by `wacz validate`.
+    let wacz = ws.path().join("out.wacz");
+    ws.ok(&["export", "wacz", "-o", wacz.to_str().unwrap()]);
+    let v = std::process::Command::new("wacz")
+        .args(["validate", "-f"])
+        .arg(&wacz)
+        .output()
+        .expect("wacz is needed: run `bash .ci/run`");
+    let said = format!("{}{}", String::from_utf8_lossy(&v.stdout), stderr(&v));
+    assert!(v.status.success() && said.contains("valid"), "{said}");
+
     // A damaged object is never exported with a digest it does not have.
     g.put(
         &bucket,
@@ -591,4 +602,31 @@ fn repair_on_a_shared_bucket_leaves_the_other_archives_objects_alone() {
     let again = small.ok(&["verify"]);
     assert!(again.contains(&sha256_hex(WEBM)), "{again}");
     assert!(big.ok(&["verify"]).contains("archive is consistent"));
+}
+
+#[test]
+fn remove_purge_deletes_from_the_bucket_only_what_nothing_else_cites() {
+    let g = Garage::start();
+    let bucket = g.bucket("purged");
+    let s = site();
+    s.route("/brief", |_| {
+        Reply::html(
+            "<html><body><article><p>Brief.</p><img src=\"/pic.png\"></article></body></html>",
+        )
+    });
+    let ws = workspace_on(&g, &format!("s3://{bucket}/p"));
+    ws.ok(&["run", &s.url("/article")]);
+    ws.ok(&["run", &s.url("/brief")]);
+    let out = ws.run(&["remove", &s.url("/article"), "--purge"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let held = objects(&g, &bucket, "p");
+    let has = |body: &[u8]| {
+        held.iter()
+            .any(|(k, _)| *k == object_key("p", &sha256_hex(body)))
+    };
+    assert!(has(PNG), "the brief still cites the picture: {held:?}");
+    for gone in [WEBM, OGG, PDF] {
+        assert!(!has(gone), "{held:?}");
+    }
+    assert!(ws.ok(&["verify"]).contains("archive is consistent"));
 }
