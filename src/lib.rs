@@ -28,6 +28,7 @@ pub mod schedule;
 pub mod serve;
 pub mod store;
 pub mod text;
+pub mod timestamp;
 pub mod units;
 pub mod urlkey;
 pub mod verify;

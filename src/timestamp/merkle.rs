@@ -1,0 +1,258 @@
+//! The Merkle tree over a run's captures, as RFC 6962 (Certificate Transparency) defines it, so
+//! one timestamp over its root covers every capture, and a short path proves any one of them.
+//!
+//! - A leaf's hash is `SHA-256(0x00 ‖ data)`, an inner node's `SHA-256(0x01 ‖ left ‖ right)`:
+//!   the prefixes keep a leaf from ever passing for a node (second-preimage safety).
+//! - The tree over `n` leaves splits at the largest power of two below `n` (RFC 6962 §2.1): no
+//!   leaf is duplicated, so the same captures always give the same root.
+//! - A leaf's data ([`Leaf::encode`]) is unambiguous: a version tag, what was captured (a
+//!   reference's snapshot, an article version, a screenshot, a rescued memento), the SHA-256 of
+//!   its bytes, when it was captured, and its URL, each length-delimited.
+
+use sha2::{Digest, Sha256};
+
+/// A SHA-256 digest.
+pub type Hash = [u8; 32];
+
+/// What a leaf stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafKind {
+    /// A reference's body, fetched by linkvault.
+    Snapshot = 1,
+    /// A version of an article page (or saved file) as read.
+    ArticleVersion = 2,
+    /// A browser's screenshot of an article version.
+    Screenshot = 3,
+    /// A memento fetched from a web archive: captured by that archive, kept by linkvault.
+    RescuedMemento = 4,
+}
+
+/// One capture, as a leaf of a run's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaf {
+    /// What the capture is.
+    pub kind: LeafKind,
+    /// SHA-256 of the captured bytes.
+    pub sha256: Hash,
+    /// When it was captured, in Unix seconds.
+    pub captured_at: i64,
+    /// The URL it was captured from (for a memento, the original URL).
+    pub url: String,
+}
+
+/// The tag every leaf's data starts with; a new encoding gets a new tag.
+const LEAF_TAG: &[u8] = b"linkvault-capture-v1";
+
+impl Leaf {
+    /// The leaf's data: tag, kind (one byte), SHA-256 (32 bytes), capture time (8 bytes,
+    /// big-endian, signed), URL length (4 bytes, big-endian) and the URL's UTF-8 bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        let url = self.url.as_bytes();
+        let mut out = Vec::with_capacity(LEAF_TAG.len() + 1 + 32 + 8 + 4 + url.len());
+        out.extend_from_slice(LEAF_TAG);
+        out.push(self.kind as u8);
+        out.extend_from_slice(&self.sha256);
+        out.extend_from_slice(&self.captured_at.to_be_bytes());
+        let len = u32::try_from(url.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&url[..len as usize]);
+        out
+    }
+
+    /// `SHA-256(0x00 ‖ data)`.
+    pub fn hash(&self) -> Hash {
+        leaf_hash(&self.encode())
+    }
+}
+
+/// `SHA-256(0x00 ‖ data)`.
+pub fn leaf_hash(data: &[u8]) -> Hash {
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(data);
+    h.finalize().into()
+}
+
+/// `SHA-256(0x01 ‖ left ‖ right)`.
+pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
+    let mut h = Sha256::new();
+    h.update([1u8]);
+    h.update(left);
+    h.update(right);
+    h.finalize().into()
+}
+
+/// The largest power of two strictly below `n` (`n` ≥ 2).
+fn split(n: usize) -> usize {
+    let mut k = 1;
+    while k << 1 < n {
+        k <<= 1;
+    }
+    k
+}
+
+/// The root over leaf hashes (RFC 6962 MTH); `None` for no leaves.
+pub fn root(leaves: &[Hash]) -> Option<Hash> {
+    match leaves.len() {
+        0 => None,
+        1 => Some(leaves[0]),
+        n => {
+            let k = split(n);
+            Some(node_hash(&root(&leaves[..k])?, &root(&leaves[k..])?))
+        }
+    }
+}
+
+/// The audit path of leaf `index` (RFC 6962 PATH), bottom-up; `None` when out of range.
+pub fn path(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
+    if index >= leaves.len() {
+        return None;
+    }
+    let mut out = Vec::new();
+    collect_path(leaves, index, &mut out)?;
+    Some(out)
+}
+
+fn collect_path(leaves: &[Hash], index: usize, out: &mut Vec<Hash>) -> Option<()> {
+    let n = leaves.len();
+    if n <= 1 {
+        return Some(());
+    }
+    let k = split(n);
+    if index < k {
+        collect_path(&leaves[..k], index, out)?;
+        out.push(root(&leaves[k..])?);
+    } else {
+        collect_path(&leaves[k..], index - k, out)?;
+        out.push(root(&leaves[..k])?);
+    }
+    Some(())
+}
+
+/// Whether `path` proves `leaf` at `index` in a tree of `size` leaves whose root is `root`
+/// (the verification of RFC 9162 §2.1.3.2).
+pub fn verify(leaf: &Hash, index: u64, size: u64, path: &[Hash], root: &Hash) -> bool {
+    if index >= size {
+        return false;
+    }
+    let (mut fn_, mut sn) = (index, size - 1);
+    let mut r = *leaf;
+    for p in path {
+        if sn == 0 {
+            return false;
+        }
+        if fn_ & 1 == 1 || fn_ == sn {
+            r = node_hash(p, &r);
+            if fn_ & 1 == 0 {
+                while fn_ & 1 == 0 && fn_ != 0 {
+                    fn_ >>= 1;
+                    sn >>= 1;
+                }
+            }
+        } else {
+            r = node_hash(&r, p);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    sn == 0 && r == *root
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaves(n: usize) -> Vec<Hash> {
+        (0..n)
+            .map(|i| {
+                Leaf {
+                    kind: LeafKind::Snapshot,
+                    sha256: [i as u8; 32],
+                    captured_at: 1_700_000_000 + i as i64,
+                    url: format!("https://example.org/{i}"),
+                }
+                .hash()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_leaf_of_every_size_proves_and_nothing_else_does() {
+        for n in 1..=33 {
+            let l = leaves(n);
+            let top = root(&l).unwrap();
+            for i in 0..n {
+                let p = path(&l, i).unwrap();
+                assert!(verify(&l[i], i as u64, n as u64, &p, &top), "n={n} i={i}");
+                // Another leaf, index, size or root fails.
+                let other = l[(i + 1) % n];
+                if n > 1 {
+                    assert!(!verify(&other, i as u64, n as u64, &p, &top));
+                    assert!(!verify(&l[i], ((i + 1) % n) as u64, n as u64, &p, &top));
+                }
+                // (A path does not by itself fix the tree's size: the timestamped statement
+                // carries the size with the root.)
+                let mut bad = top;
+                bad[0] ^= 1;
+                assert!(!verify(&l[i], i as u64, n as u64, &p, &bad));
+                if let Some(first) = p.first() {
+                    let mut tampered = p.clone();
+                    tampered[0] = node_hash(first, first);
+                    assert!(!verify(&l[i], i as u64, n as u64, &tampered, &top));
+                }
+            }
+            assert!(path(&l, n).is_none());
+        }
+        assert!(root(&[]).is_none());
+    }
+
+    #[test]
+    fn the_tree_matches_rfc_6962_for_three_leaves() {
+        let l = leaves(3);
+        let expected = node_hash(&node_hash(&l[0], &l[1]), &l[2]);
+        assert_eq!(root(&l), Some(expected));
+        assert_eq!(path(&l, 2).unwrap(), vec![node_hash(&l[0], &l[1])]);
+        assert_eq!(path(&l, 0).unwrap(), vec![l[1], l[2]]);
+    }
+
+    #[test]
+    fn leaves_are_domain_separated_and_unambiguous() {
+        let a = Leaf {
+            kind: LeafKind::Snapshot,
+            sha256: [7; 32],
+            captured_at: 1,
+            url: "https://e.org/a".into(),
+        };
+        // 64 bytes of leaf data never hash like the node of their two halves.
+        let sixty_four = [9u8; 64];
+        let (l, r) = sixty_four.split_at(32);
+        assert_ne!(
+            leaf_hash(&sixty_four),
+            node_hash(l.try_into().unwrap(), r.try_into().unwrap())
+        );
+        let data = a.encode();
+        // Each field changes the leaf.
+        for b in [
+            Leaf {
+                kind: LeafKind::RescuedMemento,
+                ..a.clone()
+            },
+            Leaf {
+                sha256: [8; 32],
+                ..a.clone()
+            },
+            Leaf {
+                captured_at: 2,
+                ..a.clone()
+            },
+            Leaf {
+                url: "https://e.org/b".into(),
+                ..a.clone()
+            },
+        ] {
+            assert_ne!(a.hash(), b.hash());
+        }
+        assert!(data.starts_with(LEAF_TAG));
+        assert_eq!(data.len(), LEAF_TAG.len() + 1 + 32 + 8 + 4 + a.url.len());
+    }
+}
