@@ -17,7 +17,7 @@ const PDF: &[u8] = b"%PDF-1.4 a cited source kept in a bucket";
 const EMBED: &str = "<html><body><p>An embedded player page with enough words to be a page of its own.</p></body></html>";
 
 /// A site whose article cites every kind of reference: picture, video, audio, embed, a cited
-/// document, and a source page.
+/// document, and a source page; and a brief that cites only the picture.
 fn site() -> Server {
     let s = Server::start();
     s.resource("/pic.png", "image/png", PNG);
@@ -27,6 +27,11 @@ fn site() -> Server {
     s.route("/embed", |_| Reply::html(EMBED));
     s.route("/source", |_| {
         Reply::html("<html><body><p>The source of the story, with its own facts and figures.</p></body></html>")
+    });
+    s.route("/brief", |_| {
+        Reply::html(
+            "<html><body><article><p>Brief.</p><img src=\"/pic.png\"></article></body></html>",
+        )
     });
     s.route("/article", |_| {
         Reply::html(
@@ -574,11 +579,6 @@ fn repair_on_a_shared_bucket_leaves_the_other_archives_objects_alone() {
     let g = Garage::start();
     let bucket = g.bucket("commons");
     let s = site();
-    s.route("/brief", |_| {
-        Reply::html(
-            "<html><body><article><p>Brief.</p><img src=\"/pic.png\"></article></body></html>",
-        )
-    });
     let big = workspace_on(&g, &format!("s3://{bucket}/all"));
     big.ok(&["run", &s.url("/article")]);
     let small = workspace_on(&g, &format!("s3://{bucket}/all"));
@@ -609,11 +609,6 @@ fn remove_purge_deletes_from_the_bucket_only_what_nothing_else_cites() {
     let g = Garage::start();
     let bucket = g.bucket("purged");
     let s = site();
-    s.route("/brief", |_| {
-        Reply::html(
-            "<html><body><article><p>Brief.</p><img src=\"/pic.png\"></article></body></html>",
-        )
-    });
     let ws = workspace_on(&g, &format!("s3://{bucket}/p"));
     ws.ok(&["run", &s.url("/article")]);
     ws.ok(&["run", &s.url("/brief")]);
