@@ -206,6 +206,62 @@ mod tests {
         assert!(root(&[]).is_none());
     }
 
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn hash_of(s: &str) -> Hash {
+        unhex(s).try_into().unwrap()
+    }
+
+    /// Certificate Transparency's own test vectors (its merkle_tree tests): the roots of the
+    /// trees over the first 1–8 of these leaves, and two audit paths in the tree of 8.
+    #[test]
+    fn the_tree_gives_certificate_transparency_s_test_vectors() {
+        let data = [
+            "",
+            "00",
+            "10",
+            "2021",
+            "3031",
+            "40414243",
+            "5051525354555657",
+            "606162636465666768696a6b6c6d6e6f",
+        ];
+        let roots = [
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+            "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+            "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+            "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+            "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+            "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+        ];
+        let l: Vec<Hash> = data.iter().map(|x| leaf_hash(&unhex(x))).collect();
+        for n in 1..=8 {
+            assert_eq!(root(&l[..n]), Some(hash_of(roots[n - 1])), "n={n}");
+        }
+        let top = hash_of(roots[7]);
+        let p0 = path(&l, 0).unwrap();
+        assert_eq!(
+            p0,
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+            .map(hash_of)
+        );
+        assert!(verify(&l[0], 0, 8, &p0, &top));
+        let p5 = path(&l, 5).unwrap();
+        assert_eq!(p5[2], hash_of(roots[3]));
+        assert!(verify(&l[5], 5, 8, &p5, &top));
+    }
+
     #[test]
     fn the_tree_matches_rfc_6962_for_three_leaves() {
         let l = leaves(3);
