@@ -47,18 +47,12 @@ pub enum ExportError {
 /// A failure while writing `out`: the store's own error when reading an object failed (a
 /// corrupted or unreachable object), else the output's.
 fn write_error(out: &Path, source: io::Error) -> ExportError {
-    if source.get_ref().is_some_and(|e| e.is::<ReadError>()) {
-        if let Some(Ok(e)) = source.into_inner().map(|e| e.downcast::<ReadError>()) {
-            return ExportError::Object(*e);
-        }
-        return ExportError::Io {
+    match crate::store::carried(source) {
+        Ok(e) => ExportError::Object(e),
+        Err(source) => ExportError::Io {
             path: out.to_path_buf(),
-            source: io::Error::other("unreadable object"),
-        };
-    }
-    ExportError::Io {
-        path: out.to_path_buf(),
-        source,
+            source,
+        },
     }
 }
 

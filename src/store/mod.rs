@@ -31,6 +31,7 @@ use local::LocalObjects;
 use s3::{S3Failure, S3Objects};
 
 pub use copy::{copy_objects, CopyError, CopyReport};
+pub(crate) use read::carried;
 pub use read::{hash_file, ObjectReader, ReadError};
 pub use write::{ObjectWriter, StoredObject, WriteError};
 

@@ -215,21 +215,24 @@ impl Read for ObjectReader {
     }
 }
 
-/// The `ReadError` an object reader's `io::Error` carries, or an `Io` one naming `location`.
-pub(super) fn unwrap_io(e: io::Error, location: &str) -> ReadError {
+/// The store's own error an `io::Error` carries (a verified reader's `Corrupted`, say), or the
+/// `io::Error` back when it carries none.
+pub(crate) fn carried(e: io::Error) -> Result<ReadError, io::Error> {
     if !e.get_ref().is_some_and(|r| r.is::<ReadError>()) {
-        return ReadError::Io {
-            location: location.to_string(),
-            source: e,
-        };
+        return Err(e);
     }
     match e.into_inner().map(|inner| inner.downcast::<ReadError>()) {
-        Some(Ok(r)) => *r,
-        _ => ReadError::Io {
-            location: location.to_string(),
-            source: io::Error::other("unreadable object"),
-        },
+        Some(Ok(r)) => Ok(*r),
+        _ => Err(io::Error::other("unreadable object")),
     }
+}
+
+/// The `ReadError` an object reader's `io::Error` carries, or an `Io` one naming `location`.
+pub(super) fn unwrap_io(e: io::Error, location: &str) -> ReadError {
+    carried(e).unwrap_or_else(|source| ReadError::Io {
+        location: location.to_string(),
+        source,
+    })
 }
 
 /// Copies everything `reader` yields into `out`; the byte count, or why not. The caller must
