@@ -51,6 +51,9 @@ pub(crate) enum Command {
     History(HistoryArgs),
     /// Write a snapshot's exact bytes, verified against its hash.
     Restore(RestoreArgs),
+    /// Write a self-contained proof of when a capture existed (RFC 3161 timestamps over its
+    /// run's Merkle tree), or check one offline with --check.
+    Prove(ProveArgs),
     /// Re-hash every stored object and check the database against the store.
     Verify(VerifyArgs),
     /// Check what can go wrong: the configuration, the archive, the network, the tools.
@@ -192,6 +195,33 @@ pub(crate) struct RestoreArgs {
     /// Output file, or - for standard output.
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ProveArgs {
+    /// SHA-256 of the capture, or a unique prefix of at least 8 hex digits.
+    #[arg(conflicts_with_all = ["url", "check"])]
+    pub hash: Option<String>,
+    /// Prove the copy of this reference (or article) held at --at (the latest without).
+    #[arg(long, conflicts_with = "check")]
+    pub url: Option<String>,
+    /// With --url: the copy held at this time (2024-05-01 or 2024-05-01T12:00:00Z).
+    #[arg(long, requires = "url", value_parser = parse_time)]
+    pub at: Option<i64>,
+    /// Where to write the proof (JSON; the .tsr files and the statement are written beside
+    /// it). Default: proof-HASH12.json in the current folder.
+    #[arg(short = 'o', long = "output", value_name = "PROOF", conflicts_with = "check")]
+    pub output: Option<PathBuf>,
+    /// Check this proof offline instead of writing one.
+    #[arg(long, value_name = "PROOF")]
+    pub check: Option<PathBuf>,
+    /// With --check: also check that these bytes are the capture's.
+    #[arg(long, requires = "check", value_name = "BYTES")]
+    pub file: Option<PathBuf>,
+    /// With --check: the timestamp authority's CA certificate (PEM) the tokens' chains must
+    /// lead to; without it the chain is checked as far as the tokens carry it.
+    #[arg(long, requires = "check", value_name = "PEM")]
+    pub ca: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

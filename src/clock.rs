@@ -22,6 +22,15 @@ pub fn now() -> Timestamp {
         .unwrap_or(0)
 }
 
+/// The real time in Unix seconds, whatever `LINKVAULT_NOW` says: for comparing with clocks
+/// outside linkvault (a timestamp authority's `genTime`).
+pub fn wall() -> Timestamp {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

@@ -12,6 +12,7 @@ use serde::Deserialize;
 pub use crate::fetch::FetchConfig;
 pub use crate::filter::FilterConfig;
 pub use crate::store::{S3Config, StoreConfig};
+pub use crate::timestamp::{HashAlg, TimestampConfig};
 use crate::units::{parse_duration, parse_size};
 
 /// Why a configuration file could not be loaded.
@@ -91,6 +92,8 @@ pub struct Config {
     pub render: RenderConfig,
     /// Where the objects live (`store` and `[s3]`).
     pub store: StoreConfig,
+    /// `[timestamp]`: RFC 3161 timestamps over each run's captures.
+    pub timestamp: TimestampConfig,
 }
 
 /// Whether article pages are rendered in headless Chromium.
@@ -309,6 +312,7 @@ impl Default for Config {
                 max_dom_bytes: 16 << 20,
                 max_screenshot_height: 16_384,
             },
+            timestamp: TimestampConfig::default(),
         }
     }
 }
@@ -329,6 +333,16 @@ struct RawConfig {
     render: Option<RawRender>,
     store: Option<String>,
     s3: Option<RawS3>,
+    timestamp: Option<RawTimestamp>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTimestamp {
+    tsa: Option<Vec<String>>,
+    hash: Option<String>,
+    required: Option<bool>,
+    timeout: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -641,6 +655,19 @@ impl Config {
         set(&mut cr.per_run, r.per_run);
         set(&mut cr.submit_per_run, r.submit_per_run);
 
+        let t = raw.timestamp.unwrap_or_default();
+        let ct = &mut c.timestamp;
+        set(&mut ct.tsa, t.tsa);
+        if let Some(h) = t.hash {
+            ct.hash = HashAlg::parse(&h).ok_or_else(|| {
+                ConfigProblem::Value(format!(
+                    "timestamp.hash: `{h}` is not a hash linkvault asks for: use \"sha256\" or \"sha512\""
+                ))
+            })?;
+        }
+        set(&mut ct.required, t.required);
+        dur(&mut ct.timeout, t.timeout, "timestamp.timeout")?;
+
         let x = raw.filter.unwrap_or_default();
         set(&mut c.filter.exclude, x.exclude);
         set(&mut c.filter.include, x.include);
@@ -764,6 +791,16 @@ impl Config {
                     )));
                 }
             }
+        }
+        for tsa in &self.timestamp.tsa {
+            if crate::input::http_url(tsa).is_none() {
+                return Err(ConfigProblem::Value(format!(
+                    "timestamp.tsa: `{tsa}` is not an http(s) URL (e.g. \"https://freetsa.org/tsr\")"
+                )));
+            }
+        }
+        if self.timestamp.timeout.is_zero() {
+            return Err("timestamp.timeout must be more than 0".into());
         }
         for (name, var) in &self.rescue.submit_headers {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {

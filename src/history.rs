@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::clock;
-use crate::db::{archive_name, ArticleHistory, Db, DbError, HistoryRow, Provenance};
+use crate::db::{archive_name, ArticleHistory, Db, DbError, HistoryRow, Provenance, Stamp};
 use crate::report::link_json;
 
 /// Why `history` could not answer.
@@ -57,6 +57,7 @@ pub fn render_article_json(a: &ArticleHistory) -> String {
                 "http_status": c.http_status,
                 "captured_at": clock::format(c.captured_at),
                 "edited": c.edited,
+                "timestamp": stamp_json(&c.stamp),
                 "screenshot": c.screenshot.as_ref().map(|s| json!({
                     "sha256": s.sha256,
                     "bytes": s.bytes,
@@ -67,6 +68,7 @@ pub fn render_article_json(a: &ArticleHistory) -> String {
                     "height": s.height,
                     "note": s.note,
                     "lost": s.lost_at.is_some(),
+                    "timestamp": stamp_json(&s.stamp),
                 })),
             })
         })
@@ -115,7 +117,7 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
         let _ = writeln!(out, "  none");
     }
     for c in &a.captures {
-        let what = format!(
+        let mut what = format!(
             "{}{}{}",
             c.http_status
                 .map_or("saved file".to_string(), |s| format!("HTTP {s}")),
@@ -126,6 +128,9 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
                 ""
             }
         );
+        if let Some(p) = stamp_phrase(&c.stamp) {
+            what.push_str(&format!("; {p}"));
+        }
         capture_line(
             &mut out,
             c.captured_at,
@@ -135,7 +140,7 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
             &what,
         );
         if let Some(shot) = &c.screenshot {
-            let what = format!(
+            let mut what = format!(
                 "screenshot of this version by {}{}{}",
                 shot.tool.as_deref().unwrap_or("a browser"),
                 shot.note
@@ -148,6 +153,9 @@ pub fn render_article_text(a: &ArticleHistory) -> String {
                     ""
                 }
             );
+            if let Some(p) = stamp_phrase(&shot.stamp) {
+                what.push_str(&format!("; {p}"));
+            }
             capture_line(
                 &mut out,
                 shot.captured_at,
@@ -201,6 +209,7 @@ pub fn render_json(h: &HistoryRow) -> String {
                 "role": s.role,
                 "tool": s.tool,
                 "lost_at": s.lost_at.map(clock::format),
+                "timestamp": stamp_json(&s.stamp),
             });
             crate::report::provenance_json(&mut v, &s.provenance);
             v
@@ -324,6 +333,9 @@ pub fn render_text(h: &HistoryRow) -> String {
                 clock::format(t)
             ));
         }
+        if let Some(p) = stamp_phrase(&s.stamp) {
+            what.push_str(&format!("; {p}"));
+        }
         capture_line(
             &mut out,
             s.captured_at,
@@ -382,6 +394,39 @@ pub fn render_text(h: &HistoryRow) -> String {
     }
     // Titles, URLs and server messages come from the web: no escapes reach a terminal.
     crate::text::printable(&out).into_owned()
+}
+
+/// "timestamped by ‹TSA› at ‹time›" (every authority, earliest first), or that the
+/// capture's tree waits for one; None for a capture in no tree.
+pub fn stamp_phrase(stamp: &Stamp) -> Option<String> {
+    match stamp {
+        Stamp::None => None,
+        Stamp::Pending { tree_id } => Some(format!(
+            "timestamp pending (tree {tree_id}: no authority has answered yet; the next run asks again)"
+        )),
+        Stamp::Stamped { by, .. } => Some(
+            by.iter()
+                .map(|(signer, _, at)| format!("timestamped by {signer} at {}", clock::format(*at)))
+                .collect::<Vec<_>>()
+                .join(" and "),
+        ),
+    }
+}
+
+/// The timestamp as JSON: null, `{"tree", "pending": true}`, or `{"tree", "pending": false,
+/// "by": [{"signer", "tsa", "at"}]}`.
+pub fn stamp_json(stamp: &Stamp) -> serde_json::Value {
+    match stamp {
+        Stamp::None => serde_json::Value::Null,
+        Stamp::Pending { tree_id } => json!({ "tree": tree_id, "pending": true, "by": [] }),
+        Stamp::Stamped { tree_id, by } => json!({
+            "tree": tree_id,
+            "pending": false,
+            "by": by.iter().map(|(signer, tsa, at)| json!({
+                "signer": signer, "tsa": tsa, "at": clock::format(*at)
+            })).collect::<Vec<_>>(),
+        }),
+    }
 }
 
 /// A check's redirects as people read them: `301 → https://b/ → 302 → https://c/ → 200`.

@@ -8,6 +8,7 @@ mod extract;
 mod history;
 mod init;
 mod manual;
+mod prove;
 mod report;
 mod restore;
 mod robustify;
@@ -65,6 +66,8 @@ pub(crate) fn dispatch(args: Cli) -> Result<ExitCode> {
         Command::Init(a) => return init::init(&a),
         // Doctor reports a broken configuration instead of failing on it.
         Command::Doctor => return doctor::doctor(args.config.as_deref(), args.archive, args.store),
+        // A proof is checked offline, from the file alone.
+        Command::Prove(a) if a.check.is_some() => return prove::check(&a),
         _ => {}
     }
     let cfg = load_config(args.config.as_deref(), args.archive, args.store)?;
@@ -77,6 +80,7 @@ pub(crate) fn dispatch(args: Cli) -> Result<ExitCode> {
         Command::Report(a) => report::report(&cfg, a),
         Command::History(a) => history::history(&cfg, &a),
         Command::Restore(a) => restore::restore(&cfg, a),
+        Command::Prove(a) => prove::prove(&cfg, &a),
         Command::Verify(a) => verify::verify(&cfg, &a),
         Command::Serve(a) => serve::serve(&cfg, &a),
         Command::Robustify(a) => robustify::robustify(&cfg, &a),

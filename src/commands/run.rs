@@ -170,6 +170,38 @@ fn print_summary(s: &RunSummary, progress: &Progress) {
         ));
     }
     print_rescue(s, progress);
+    print_timestamps(s, progress);
+}
+
+/// Which trees were timestamped, by whom, and what still waits.
+fn print_timestamps(s: &RunSummary, progress: &Progress) {
+    let t = &s.timestamps;
+    let mut trees: Vec<i64> = t.stamped.iter().map(|x| x.0).collect();
+    trees.dedup();
+    for tree in trees {
+        let by: Vec<String> = t
+            .stamped
+            .iter()
+            .filter(|x| x.0 == tree)
+            .map(|(_, _, signer, _, at)| format!("{signer} at {}", clock::format(*at)))
+            .collect();
+        let size = t.stamped.iter().find(|x| x.0 == tree).map_or(0, |x| x.1);
+        progress.say(&format!(
+            "timestamped {} (tree {tree}) by {}; `linkvault prove HASH -o proof.json` writes a proof for any of them",
+            count(size, "capture", "captures"),
+            by.join(" and ")
+        ));
+    }
+    for (tsa, why) in &t.failures {
+        progress.say(&format!("timestamp authority {tsa} failed: {why}"));
+    }
+    if t.pending > 0 {
+        progress.say(&format!(
+            "{} ({}) not timestamped yet: no authority answered; the next run asks again (`linkvault doctor` checks [timestamp] tsa)",
+            count(t.pending, "tree", "trees"),
+            count(t.pending_captures, "capture", "captures")
+        ));
+    }
 }
 
 /// What the web archives gave back, and what could not be asked.

@@ -7,6 +7,7 @@ mod checks;
 mod refs;
 mod rescue;
 pub mod schema;
+mod timestamps;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use refs::DueRef;
 pub use rescue::{
     LookupRow, NewLookup, NewMemento, NewSubmission, RescueDue, SubmissionRow, SubmitDue,
 };
+pub use timestamps::{LeafRow, Stamp, TokenRow, TreeRow};
 pub use views::{
     archive_name, ArticleCaptureRow, ArticleHistory, CheckRow, ExportPage, ExportSnapshot,
     HistoryRow, LinkFilter, LinkRow, ObjectRow, Provenance, ReportQuery, ScreenshotRow,

@@ -219,6 +219,51 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE article_captures ADD COLUMN height INTEGER;
     ALTER TABLE articles ADD COLUMN rendered_sha256 TEXT;
     "#,
+    // 8: trusted timestamps (RFC 3161). At the end of a run the captures no tree covers yet
+    // become the leaves of a Merkle tree (README "Evidence" defines the hashing); its root is
+    // timestamped by each configured authority and every token kept as received. A tree with no
+    // token is pending: the next run asks again.
+    r#"
+    CREATE TABLE timestamp_trees (
+        id               INTEGER PRIMARY KEY,
+        run_id           INTEGER REFERENCES runs(id),
+        created_at       INTEGER NOT NULL,
+        size             INTEGER NOT NULL,
+        root             BLOB NOT NULL,            -- 32 bytes
+        alg              TEXT NOT NULL,            -- the imprint's hash: sha256 | sha512
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at  INTEGER,
+        last_error       TEXT                      -- why the last request failed
+    );
+    CREATE TABLE timestamp_leaves (
+        tree_id      INTEGER NOT NULL REFERENCES timestamp_trees(id),
+        idx          INTEGER NOT NULL,
+        kind         INTEGER NOT NULL,   -- 1 snapshot, 2 article version, 3 screenshot, 4 memento
+        snapshot_id  INTEGER REFERENCES snapshots(id),
+        capture_id   INTEGER REFERENCES article_captures(id),
+        sha256       TEXT NOT NULL,
+        captured_at  INTEGER NOT NULL,
+        url          TEXT NOT NULL,
+        PRIMARY KEY (tree_id, idx)
+    ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX timestamp_leaves_snapshot ON timestamp_leaves(snapshot_id)
+      WHERE snapshot_id IS NOT NULL;
+    CREATE UNIQUE INDEX timestamp_leaves_capture ON timestamp_leaves(capture_id)
+      WHERE capture_id IS NOT NULL;
+    CREATE INDEX timestamp_leaves_sha ON timestamp_leaves(sha256);
+    CREATE TABLE timestamp_tokens (
+        id             INTEGER PRIMARY KEY,
+        tree_id        INTEGER NOT NULL REFERENCES timestamp_trees(id),
+        tsa            TEXT NOT NULL,      -- the authority's URL as configured
+        requested_at   INTEGER NOT NULL,   -- wall clock
+        gen_time       INTEGER NOT NULL,   -- the token's time, whole seconds
+        gen_time_text  TEXT NOT NULL,      -- as the token writes it (RFC 3339)
+        signer         TEXT NOT NULL,      -- the signing certificate's name
+        serial         TEXT NOT NULL,
+        response       BLOB NOT NULL       -- the TimeStampResp as received (.tsr)
+    );
+    CREATE INDEX timestamp_tokens_tree ON timestamp_tokens(tree_id);
+    "#,
 ];
 
 /// Brings the database up to the latest schema.

@@ -228,6 +228,9 @@ pub struct SnapshotRow {
     pub provenance: Provenance,
     /// When `verify --repair` found its object corrupted or missing (no longer a copy).
     pub lost_at: Option<Timestamp>,
+    /// Its trusted timestamp, if any (filled by [`Db::snapshots_of`] only).
+    #[serde(skip)]
+    pub stamp: super::Stamp,
 }
 
 /// Everything known about one reference, oldest first.
@@ -293,6 +296,8 @@ pub struct ArticleCaptureRow {
     pub lost_at: Option<Timestamp>,
     /// The browser's full-page screenshot of this version (the latest, if rendered again).
     pub screenshot: Option<ScreenshotRow>,
+    /// Its trusted timestamp, if any.
+    pub stamp: super::Stamp,
 }
 
 /// A full-page screenshot of an article version.
@@ -314,6 +319,8 @@ pub struct ScreenshotRow {
     pub height: Option<u32>,
     /// When `verify --repair` found its object corrupted or missing.
     pub lost_at: Option<Timestamp>,
+    /// Its trusted timestamp, if any.
+    pub stamp: super::Stamp,
 }
 
 /// A capture (a reference's snapshot or a version of an article page) with what an export
@@ -425,6 +432,7 @@ fn snapshot_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotRow> {
         tool: r.get(7)?,
         provenance: Provenance::read(r, 8)?,
         lost_at: r.get(13)?,
+        stamp: super::Stamp::None,
     })
 }
 
@@ -847,16 +855,17 @@ impl Db {
                     lost_at: r.get(7)?,
                     id: r.get(8)?,
                     screenshot: None,
+                    stamp: super::Stamp::None,
                 })
             })
             .and_then(|m| m.collect()),
         )?;
         let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT parent_id, sha256, bytes, captured_at, tool, note, width, height, lost_at
+            "SELECT parent_id, sha256, bytes, captured_at, tool, note, width, height, lost_at, id
              FROM article_captures WHERE article_id = ?1 AND role = 'screenshot'
              ORDER BY captured_at, id",
         ))?;
-        let shots: Vec<(Option<i64>, ScreenshotRow)> = self.wrap(
+        let shots: Vec<(Option<i64>, ScreenshotRow, i64)> = self.wrap(
             stmt.query_map([id], |r| {
                 Ok((
                     r.get(0)?,
@@ -869,12 +878,18 @@ impl Db {
                         width: r.get(6)?,
                         height: r.get(7)?,
                         lost_at: r.get(8)?,
+                        stamp: super::Stamp::None,
                     },
+                    r.get(9)?,
                 ))
             })
             .and_then(|m| m.collect()),
         )?;
-        for (parent, shot) in shots {
+        for c in &mut article.captures {
+            c.stamp = self.capture_stamp(c.id)?;
+        }
+        for (parent, mut shot, shot_id) in shots {
+            shot.stamp = self.capture_stamp(shot_id)?;
             if let Some(c) = article.captures.iter_mut().find(|c| Some(c.id) == parent) {
                 c.screenshot = Some(shot);
             }
@@ -885,14 +900,19 @@ impl Db {
     /// Every snapshot of reference `ref_id`, oldest first, lost ones included.
     pub fn snapshots_of(&self, ref_id: i64) -> Result<Vec<SnapshotRow>> {
         let mut stmt = self.wrap(self.conn.prepare_cached(&format!(
-            "SELECT {SNAPSHOT_COLUMNS} FROM snapshots s WHERE s.ref_id = ?1
+            "SELECT {SNAPSHOT_COLUMNS}, s.id FROM snapshots s WHERE s.ref_id = ?1
              ORDER BY s.captured_at, s.id"
         )))?;
-        let rows = self.wrap(
-            stmt.query_map([ref_id], snapshot_row)
+        let rows: Vec<(SnapshotRow, i64)> = self.wrap(
+            stmt.query_map([ref_id], |r| Ok((snapshot_row(r)?, r.get(14)?)))
                 .and_then(|m| m.collect()),
         )?;
-        Ok(rows)
+        rows.into_iter()
+            .map(|(mut row, id)| {
+                row.stamp = self.snapshot_stamp(id)?;
+                Ok(row)
+            })
+            .collect()
     }
 
     /// Captures to export, oldest first (an article before the references it cites): every

@@ -91,6 +91,8 @@ pub struct RunSummary {
     pub rescue: RescueSummary,
     /// What the submissions to save endpoints did.
     pub submitted: SubmitSummary,
+    /// What the timestamp step did (nothing when `[timestamp] tsa` is empty).
+    pub timestamps: crate::timestamp::StampSummary,
     /// The signal that stopped the run early, if one did.
     pub interrupted: Option<Stop>,
 }
@@ -126,6 +128,9 @@ pub enum RunError {
     /// `[filter]` does not compile.
     #[error(transparent)]
     Filter(#[from] crate::filter::FilterError),
+    /// No timestamp authority answered and `[timestamp] required` is set, or the record failed.
+    #[error(transparent)]
+    Timestamp(#[from] crate::timestamp::StampError),
 }
 
 impl RunSummary {
@@ -322,6 +327,14 @@ pub async fn run_pass(
         if outcome.fatal.is_none() && !summary.network_down {
             match rescue::submit_live(&mut db, cfg, fetcher, run_id, progress).await {
                 Ok(s) => summary.submitted = s,
+                Err(e) => outcome.fatal = Some(e.into()),
+            }
+        }
+        // Last: every capture of the run (rescued copies included) under one timestamp.
+        if outcome.fatal.is_none() && !summary.network_down && !cfg.timestamp.tsa.is_empty() {
+            progress.info("timestamping this run's captures");
+            match crate::timestamp::timestamp_run(&cfg.timestamp, &mut db, run_id).await {
+                Ok(t) => summary.timestamps = t,
                 Err(e) => outcome.fatal = Some(e.into()),
             }
         }

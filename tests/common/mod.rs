@@ -22,6 +22,7 @@ pub mod garage;
 pub mod http;
 pub mod pywb;
 pub mod socks;
+pub mod tsa;
 
 /// A request as the server saw it.
 #[derive(Debug, Clone)]

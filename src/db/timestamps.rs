@@ -1,0 +1,336 @@
+//! Trusted timestamps in the record: the captures not yet under any tree, each run's Merkle
+//! tree with its leaves exactly as hashed, and every time-stamp token an authority returned
+//! (the response as received), so a proof can be rebuilt at any time.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{Db, Result, Tx};
+use crate::clock::Timestamp;
+
+/// One capture as a leaf: what it is, the row it stands for, and the data hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafRow {
+    /// 1 snapshot, 2 article version, 3 screenshot, 4 rescued memento (`merkle::LeafKind`).
+    pub kind: u8,
+    /// The snapshot it stands for (kinds 1 and 4).
+    pub snapshot_id: Option<i64>,
+    /// The article capture it stands for (kinds 2 and 3).
+    pub capture_id: Option<i64>,
+    /// SHA-256 of the captured bytes, hex.
+    pub sha256: String,
+    /// When it was captured (Unix seconds).
+    pub captured_at: Timestamp,
+    /// The URL it was captured from.
+    pub url: String,
+}
+
+/// A tree as recorded.
+#[derive(Debug, Clone)]
+pub struct TreeRow {
+    /// Its row id.
+    pub id: i64,
+    /// The run that built it.
+    pub run_id: Option<i64>,
+    /// When it was built (Unix seconds).
+    pub created_at: Timestamp,
+    /// Its number of leaves.
+    pub size: u64,
+    /// Its root (32 bytes).
+    pub root: Vec<u8>,
+    /// The hash of the imprint sent to authorities: `sha256` or `sha512`.
+    pub alg: String,
+    /// Why the last request for a token failed, if one did.
+    pub last_error: Option<String>,
+}
+
+/// A token as recorded.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    /// The authority's URL, as configured when it answered.
+    pub tsa: String,
+    /// The signing certificate's name.
+    pub signer: String,
+    /// The token's time (Unix seconds).
+    pub gen_time: Timestamp,
+    /// The token's time as written in it (RFC 3339, fractions kept).
+    pub gen_time_text: String,
+    /// The token's serial number, hex.
+    pub serial: String,
+    /// The `TimeStampResp` exactly as received (a `.tsr` file).
+    pub response: Vec<u8>,
+}
+
+/// Where a capture stands: not in any tree, in one waiting for a token, or timestamped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Stamp {
+    /// Captured before timestamps were turned on, or since the last run.
+    #[default]
+    None,
+    /// In tree `tree_id`, which no authority has timestamped yet.
+    Pending {
+        /// The tree.
+        tree_id: i64,
+    },
+    /// Timestamped: each authority's name, URL and time, earliest first.
+    Stamped {
+        /// The tree.
+        tree_id: i64,
+        /// (signer, authority URL, genTime), earliest first.
+        by: Vec<(String, String, Timestamp)>,
+    },
+}
+
+impl Db {
+    /// Captures held (not lost) that no tree covers yet, snapshots then article captures, in
+    /// the order they were recorded.
+    pub fn untimestamped_captures(&self) -> Result<Vec<LeafRow>> {
+        let mut stmt = self.wrap(self.conn.prepare(
+            "SELECT CASE WHEN s.origin = 'memento' THEN 4 ELSE 1 END, s.id, NULL, s.sha256,
+                    s.captured_at, r.url
+             FROM snapshots s JOIN refs r ON r.id = s.ref_id
+             WHERE s.lost_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM timestamp_leaves l WHERE l.snapshot_id = s.id)
+             UNION ALL
+             SELECT CASE WHEN c.role = 'screenshot' THEN 3 ELSE 2 END, NULL, c.id, c.sha256,
+                    c.captured_at, c.url
+             FROM article_captures c
+             WHERE c.lost_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM timestamp_leaves l WHERE l.capture_id = c.id)
+             ORDER BY 2, 3",
+        ))?;
+        let rows = stmt
+            .query_map([], leaf_row)
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        self.wrap(rows)
+    }
+
+    /// Trees no authority has timestamped yet, oldest first.
+    pub fn pending_trees(&self) -> Result<Vec<TreeRow>> {
+        let mut stmt = self.wrap(self.conn.prepare(&format!(
+            "SELECT {TREE_COLUMNS} FROM timestamp_trees t
+             WHERE NOT EXISTS (SELECT 1 FROM timestamp_tokens k WHERE k.tree_id = t.id)
+             ORDER BY t.id"
+        )))?;
+        let rows = stmt
+            .query_map([], tree_row)
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        self.wrap(rows)
+    }
+
+    /// Tree `id`.
+    pub fn tree(&self, id: i64) -> Result<Option<TreeRow>> {
+        let r = self
+            .conn
+            .query_row(
+                &format!("SELECT {TREE_COLUMNS} FROM timestamp_trees t WHERE t.id = ?1"),
+                [id],
+                tree_row,
+            )
+            .optional();
+        self.wrap(r)
+    }
+
+    /// Every leaf of tree `id`, in order.
+    pub fn tree_leaves(&self, id: i64) -> Result<Vec<LeafRow>> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url
+             FROM timestamp_leaves WHERE tree_id = ?1 ORDER BY idx",
+        ))?;
+        let rows = stmt
+            .query_map([id], leaf_row)
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        self.wrap(rows)
+    }
+
+    /// Every token of tree `id`, earliest first.
+    pub fn tree_tokens(&self, id: i64) -> Result<Vec<TokenRow>> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT tsa, signer, gen_time, gen_time_text, serial, response
+             FROM timestamp_tokens WHERE tree_id = ?1 ORDER BY gen_time, id",
+        ))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok(TokenRow {
+                    tsa: r.get(0)?,
+                    signer: r.get(1)?,
+                    gen_time: r.get(2)?,
+                    gen_time_text: r.get(3)?,
+                    serial: r.get(4)?,
+                    response: r.get(5)?,
+                })
+            })
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        self.wrap(rows)
+    }
+
+    /// Leaves standing for captures of `sha256` (full hex), with their tree and index, earliest
+    /// capture first.
+    pub fn leaves_of_hash(&self, sha256: &str) -> Result<Vec<(i64, u64, LeafRow)>> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url, tree_id, idx
+             FROM timestamp_leaves WHERE sha256 = ?1 ORDER BY captured_at, tree_id, idx",
+        ))?;
+        let rows = stmt
+            .query_map([sha256], |r| Ok((r.get(6)?, r.get(7)?, leaf_row(r)?)))
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        self.wrap(rows)
+    }
+
+    /// Where snapshot `id` stands (see [`Stamp`]).
+    pub fn snapshot_stamp(&self, id: i64) -> Result<Stamp> {
+        let tree: Option<i64> = self.wrap(
+            self.conn
+                .query_row(
+                    "SELECT tree_id FROM timestamp_leaves WHERE snapshot_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional(),
+        )?;
+        self.stamp_of_tree(tree)
+    }
+
+    /// Where article capture `id` (a version or a screenshot) stands (see [`Stamp`]).
+    pub fn capture_stamp(&self, id: i64) -> Result<Stamp> {
+        let tree: Option<i64> = self.wrap(
+            self.conn
+                .query_row(
+                    "SELECT tree_id FROM timestamp_leaves WHERE capture_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional(),
+        )?;
+        self.stamp_of_tree(tree)
+    }
+
+    fn stamp_of_tree(&self, tree: Option<i64>) -> Result<Stamp> {
+        let Some(tree_id) = tree else {
+            return Ok(Stamp::None);
+        };
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT signer, tsa, gen_time FROM timestamp_tokens WHERE tree_id = ?1
+             ORDER BY gen_time, id",
+        ))?;
+        let by = stmt
+            .query_map([tree_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        let by = self.wrap(by)?;
+        Ok(if by.is_empty() {
+            Stamp::Pending { tree_id }
+        } else {
+            Stamp::Stamped { tree_id, by }
+        })
+    }
+
+    /// How many trees there are, and how many still wait for a token.
+    pub fn tree_counts(&self) -> Result<(u64, u64)> {
+        self.wrap(self.conn.query_row(
+            "SELECT count(*),
+                    count(*) FILTER (WHERE NOT EXISTS
+                      (SELECT 1 FROM timestamp_tokens k WHERE k.tree_id = t.id))
+             FROM timestamp_trees t",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        ))
+    }
+}
+
+impl Tx<'_> {
+    /// Records a tree over `leaves` (in this order) built by `run_id`; returns its id.
+    pub fn insert_tree(
+        &self,
+        run_id: i64,
+        created_at: Timestamp,
+        root: &[u8],
+        alg: &str,
+        leaves: &[LeafRow],
+    ) -> rusqlite::Result<i64> {
+        self.conn().execute(
+            "INSERT INTO timestamp_trees (run_id, created_at, size, root, alg)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![run_id, created_at, leaves.len() as i64, root, alg],
+        )?;
+        let tree_id = self.conn().last_insert_rowid();
+        let mut stmt = self.conn().prepare_cached(
+            "INSERT INTO timestamp_leaves (tree_id, idx, kind, snapshot_id, capture_id, sha256,
+                                           captured_at, url)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for (i, l) in leaves.iter().enumerate() {
+            stmt.execute(params![
+                tree_id,
+                i as i64,
+                l.kind,
+                l.snapshot_id,
+                l.capture_id,
+                l.sha256,
+                l.captured_at,
+                l.url
+            ])?;
+        }
+        Ok(tree_id)
+    }
+
+    /// Records a token an authority returned for tree `tree_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_token(
+        &self,
+        tree_id: i64,
+        tsa: &str,
+        requested_at: Timestamp,
+        token: &TokenRow,
+    ) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "INSERT INTO timestamp_tokens (tree_id, tsa, requested_at, gen_time, gen_time_text,
+                                           signer, serial, response)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                tree_id,
+                tsa,
+                requested_at,
+                token.gen_time,
+                token.gen_time_text,
+                token.signer,
+                token.serial,
+                token.response
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records why asking for tree `tree_id`'s token failed.
+    pub fn tree_failed(&self, tree_id: i64, at: Timestamp, error: &str) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "UPDATE timestamp_trees SET last_error = ?2, last_attempt_at = ?3,
+                    attempts = attempts + 1 WHERE id = ?1",
+            params![tree_id, error, at],
+        )?;
+        Ok(())
+    }
+}
+
+const TREE_COLUMNS: &str = "t.id, t.run_id, t.created_at, t.size, t.root, t.alg, t.last_error";
+
+fn tree_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TreeRow> {
+    Ok(TreeRow {
+        id: r.get(0)?,
+        run_id: r.get(1)?,
+        created_at: r.get(2)?,
+        size: r.get(3)?,
+        root: r.get(4)?,
+        alg: r.get(5)?,
+        last_error: r.get(6)?,
+    })
+}
+
+fn leaf_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LeafRow> {
+    Ok(LeafRow {
+        kind: r.get(0)?,
+        snapshot_id: r.get(1)?,
+        capture_id: r.get(2)?,
+        sha256: r.get(3)?,
+        captured_at: r.get(4)?,
+        url: r.get(5)?,
+    })
+}

@@ -1,0 +1,141 @@
+//! The run's timestamp step: gather the captures no tree covers yet into a new tree, then ask
+//! every configured authority for a token over each tree still waiting for one (this run's and
+//! any an earlier run left pending), keeping every token that verifies.
+
+use super::client::{self, AskError};
+use super::{leaf_of, merkle, statement, TimestampConfig};
+use crate::clock::{self, Timestamp};
+use crate::db::{Db, DbError, TokenRow, TreeRow};
+
+/// What the timestamp step did.
+#[derive(Debug, Clone, Default)]
+pub struct StampSummary {
+    /// The tree built in this run: its id and number of captures.
+    pub tree: Option<(i64, u64)>,
+    /// Tokens received: (tree id, captures in it, authority's name, its URL, genTime).
+    pub stamped: Vec<(i64, u64, String, String, Timestamp)>,
+    /// Authorities that failed, with why (once per authority).
+    pub failures: Vec<(String, String)>,
+    /// Trees still without any token after this step.
+    pub pending: u64,
+    /// Captures in those trees.
+    pub pending_captures: u64,
+}
+
+/// Why the timestamp step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StampError {
+    /// The record could not be read or written.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// `[timestamp] required = true` and some tree got no token.
+    #[error("no timestamp authority answered ({failures}); {pending} tree(s) of captures ({captures} capture(s)) are recorded but not timestamped: check [timestamp] tsa and this machine's network, then run again (the next run timestamps them)")]
+    Required {
+        /// Each authority's failure, joined.
+        failures: String,
+        /// Trees left pending.
+        pending: u64,
+        /// Captures in them.
+        captures: u64,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client for timestamp authorities: {0}")]
+    Client(String),
+}
+
+/// Builds this run's tree and asks for tokens (nothing when `[timestamp] tsa` is empty).
+pub async fn timestamp_run(
+    cfg: &TimestampConfig,
+    db: &mut Db,
+    run_id: i64,
+) -> Result<StampSummary, StampError> {
+    let mut summary = StampSummary::default();
+    if cfg.tsa.is_empty() {
+        return Ok(summary);
+    }
+    let rows: Vec<_> = db
+        .untimestamped_captures()?
+        .into_iter()
+        .filter_map(|r| leaf_of(&r).map(|leaf| (r, leaf.hash())))
+        .collect();
+    if let Some(root) = merkle::root(&rows.iter().map(|(_, h)| *h).collect::<Vec<_>>()) {
+        let leaves: Vec<_> = rows.into_iter().map(|(r, _)| r).collect();
+        let size = leaves.len() as u64;
+        let id = db.transaction(|tx| {
+            tx.insert_tree(run_id, clock::now(), &root, cfg.hash.name(), &leaves)
+        })?;
+        summary.tree = Some((id, size));
+    }
+
+    let client = client::client(cfg.timeout).map_err(|e| StampError::Client(e.to_string()))?;
+    let mut broken: Vec<&str> = Vec::new();
+    for tree in db.pending_trees()? {
+        let Some(message) = tree_statement(&tree) else {
+            continue;
+        };
+        let alg = super::HashAlg::parse(&tree.alg).unwrap_or(cfg.hash);
+        let mut got = false;
+        for url in &cfg.tsa {
+            if broken.contains(&url.as_str()) {
+                continue;
+            }
+            match client::ask(&client, url, alg, &message).await {
+                Ok(answer) => {
+                    let v = &answer.verified;
+                    let token = TokenRow {
+                        tsa: url.clone(),
+                        signer: v.signer.clone(),
+                        gen_time: v.gen_time,
+                        gen_time_text: v.gen_time_text.clone(),
+                        serial: v.serial.clone(),
+                        response: answer.response.clone(),
+                    };
+                    db.transaction(|tx| {
+                        tx.insert_token(tree.id, url, answer.requested_at, &token)
+                    })?;
+                    summary.stamped.push((
+                        tree.id,
+                        tree.size,
+                        v.signer.clone(),
+                        url.clone(),
+                        v.gen_time,
+                    ));
+                    got = true;
+                }
+                Err(e) => {
+                    let text = match &e {
+                        AskError::Http(t) => t.clone(),
+                        AskError::Token(t) => t.to_string(),
+                    };
+                    let error = format!("{url}: {text}");
+                    db.transaction(|tx| tx.tree_failed(tree.id, clock::wall(), &error))?;
+                    summary.failures.push((url.clone(), text));
+                    broken.push(url);
+                }
+            }
+        }
+        if !got {
+            summary.pending += 1;
+            summary.pending_captures += tree.size;
+        }
+    }
+    if cfg.required && summary.pending > 0 {
+        return Err(StampError::Required {
+            failures: summary
+                .failures
+                .iter()
+                .map(|(u, e)| format!("{u}: {e}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            pending: summary.pending,
+            captures: summary.pending_captures,
+        });
+    }
+    Ok(summary)
+}
+
+/// The statement a recorded tree's tokens cover.
+pub(crate) fn tree_statement(tree: &TreeRow) -> Option<Vec<u8>> {
+    let root: merkle::Hash = tree.root.as_slice().try_into().ok()?;
+    Some(statement(tree.size, &root))
+}
