@@ -210,7 +210,12 @@ pub(crate) struct ProveArgs {
     pub at: Option<i64>,
     /// Where to write the proof (JSON; the .tsr files and the statement are written beside
     /// it). Default: proof-HASH12.json in the current folder.
-    #[arg(short = 'o', long = "output", value_name = "PROOF", conflicts_with = "check")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "PROOF",
+        conflicts_with = "check"
+    )]
     pub output: Option<PathBuf>,
     /// Check this proof offline instead of writing one.
     #[arg(long, value_name = "PROOF")]

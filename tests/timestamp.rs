@@ -55,7 +55,10 @@ fn openssl_verify(args: &[&str], dir: &Path) -> (bool, String) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.success() && text.contains("Verification: OK"), text)
+    (
+        out.status.success() && text.contains("Verification: OK"),
+        text,
+    )
 }
 
 fn proof_json(path: &Path) -> serde_json::Value {
@@ -140,10 +143,16 @@ fn a_run_is_timestamped_and_every_capture_proves_with_linkvault_and_openssl() {
         let ca = ca.display().to_string();
         let imprint = p["tree"]["imprint"].as_str().unwrap();
         let tsr = format!("p{i}.1.tsr");
-        let (ok, text) = openssl_verify(&["-digest", imprint, "-in", &tsr, "-CAfile", &ca], ws.path());
+        let (ok, text) = openssl_verify(
+            &["-digest", imprint, "-in", &tsr, "-CAfile", &ca],
+            ws.path(),
+        );
         assert!(ok, "{text}");
         let statement = format!("p{i}.statement");
-        let (ok, text) = openssl_verify(&["-data", &statement, "-in", &tsr, "-CAfile", &ca], ws.path());
+        let (ok, text) = openssl_verify(
+            &["-data", &statement, "-in", &tsr, "-CAfile", &ca],
+            ws.path(),
+        );
         assert!(ok, "{text}");
         // The statement is what the README defines: tag, size, root.
         let stmt = std::fs::read(ws.path().join(&statement)).unwrap();
@@ -159,12 +168,575 @@ fn a_run_is_timestamped_and_every_capture_proves_with_linkvault_and_openssl() {
 
     // history says who timestamped it, and when.
     let text = ws.ok(&["history", &o.url("/img/photo.jpg")]);
-    assert!(text.contains("timestamped by linkvault test TSA at "), "{text}");
+    assert!(
+        text.contains("timestamped by linkvault test TSA at "),
+        "{text}"
+    );
     let text = ws.ok(&["history", &article]);
-    assert!(text.contains("timestamped by linkvault test TSA at "), "{text}");
+    assert!(
+        text.contains("timestamped by linkvault test TSA at "),
+        "{text}"
+    );
+
+    // The web view says it too, on the reference's page and the article's.
+    let served = ws.serve();
+    let enc = |u: &str| url::form_urlencoded::byte_serialize(u.as_bytes()).collect::<String>();
+    for page in [
+        format!("/ref?url={}", enc(&o.url("/img/photo.jpg"))),
+        format!("/article?url={}", enc(&article)),
+    ] {
+        let answer = common::http::get(&format!("http://127.0.0.1:{}{page}", served.port));
+        let html = String::from_utf8_lossy(&answer.body).into_owned();
+        assert_eq!(answer.status, 200, "{page}");
+        assert!(
+            html.contains("<span class=\"stamp\">timestamped by linkvault test TSA at "),
+            "{page}: {html}"
+        );
+    }
+    drop(served);
 
     // A second run with nothing new builds no tree and asks for nothing.
     let out = run(&ws, &["run"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(tsa.served(), 1);
+}
+
+/// The leaf hash a proof's capture must have (README "Evidence"), computed independently.
+fn leaf_hash(kind: u8, sha256_hex: &str, captured_at: i64, url: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let sha: Vec<u8> = (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&sha256_hex[i..i + 2], 16).unwrap())
+        .collect();
+    let mut h = Sha256::new();
+    h.update([0u8]);
+    h.update(b"linkvault-capture-v1");
+    h.update([kind]);
+    h.update(&sha);
+    h.update(captured_at.to_be_bytes());
+    h.update((url.len() as u32).to_be_bytes());
+    h.update(url.as_bytes());
+    common::tsa::hex(&h.finalize())
+}
+
+fn tsr_of(p: &serde_json::Value, n: usize) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(p["timestamps"][n]["tsr"].as_str().unwrap())
+        .unwrap()
+}
+
+fn set_tsr(p: &mut serde_json::Value, n: usize, bytes: &[u8]) {
+    use base64::Engine as _;
+    p["timestamps"][n]["tsr"] = base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into();
+}
+
+fn fails_with(ws: &Workspace, proof: &Path, extra: &[&str], needle: &str) {
+    let c = check(ws, proof, extra);
+    let text = format!("{}{}", String::from_utf8_lossy(&c.stdout), stderr(&c));
+    assert!(!c.status.success(), "a tampered proof passed:\n{text}");
+    assert!(
+        text.contains("does NOT hold") || text.contains("not a linkvault proof"),
+        "{text}"
+    );
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+    assert!(!text.contains("PROOF HOLDS"), "{text}");
+}
+
+#[test]
+fn tampered_proofs_and_wrong_files_fail() {
+    let tsa = Tsa::start("linkvault test TSA");
+    let o = origin();
+    let ws = workspace(&[&tsa], "");
+    ws.ok(&["run", &o.url("/article")]);
+    let photo = sha256_hex(PHOTO);
+    let proof = prove(&ws, &photo, "photo");
+    let good = proof_json(&proof);
+    let photo_file = ws.write("photo.jpg", "");
+    std::fs::write(&photo_file, PHOTO).unwrap();
+    let clip_file = restore(&ws, &sha256_hex(CLIP));
+    let c = check(&ws, &proof, &["--file", photo_file.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", stderr(&c));
+
+    let bad = ws.path().join("bad.json");
+    let tamper = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut p = good.clone();
+        f(&mut p);
+        write_json(&bad, &p);
+    };
+
+    // Another file: refused, whatever the proof says.
+    fails_with(
+        &ws,
+        &proof,
+        &["--file", clip_file.to_str().unwrap()],
+        "not the captured",
+    );
+
+    // Another hash for the capture (leaf hash recomputed to match): the path no longer leads
+    // to the timestamped root.
+    tamper(&|p| {
+        let sha = sha256_hex(CLIP);
+        let (t, url) = (
+            p["capture"]["captured_at_unix"].as_i64().unwrap(),
+            p["capture"]["url"].as_str().unwrap().to_string(),
+        );
+        p["capture"]["leaf_hash"] = leaf_hash(1, &sha, t, &url).into();
+        p["capture"]["sha256"] = sha.into();
+    });
+    fails_with(&ws, &bad, &[], "Merkle path does not lead");
+    // The same, with the leaf hash left as it was.
+    tamper(&|p| p["capture"]["sha256"] = sha256_hex(CLIP).into());
+    fails_with(&ws, &bad, &[], "leaf_hash is not the hash");
+    // An earlier capture time, consistently written.
+    tamper(&|p| {
+        let t = p["capture"]["captured_at_unix"].as_i64().unwrap() - 86_400 * 365;
+        let (sha, url) = (
+            p["capture"]["sha256"].as_str().unwrap().to_string(),
+            p["capture"]["url"].as_str().unwrap().to_string(),
+        );
+        p["capture"]["captured_at_unix"] = t.into();
+        p["capture"]["captured_at"] = linkvault::clock::format(t).into();
+        p["capture"]["leaf_hash"] = leaf_hash(1, &sha, t, &url).into();
+    });
+    fails_with(&ws, &bad, &[], "Merkle path does not lead");
+    // Another URL.
+    tamper(&|p| {
+        let (sha, t) = (
+            p["capture"]["sha256"].as_str().unwrap().to_string(),
+            p["capture"]["captured_at_unix"].as_i64().unwrap(),
+        );
+        let url = "https://elsewhere.example/photo.jpg";
+        p["capture"]["url"] = url.into();
+        p["capture"]["leaf_hash"] = leaf_hash(1, &sha, t, url).into();
+    });
+    fails_with(&ws, &bad, &[], "Merkle path does not lead");
+    // One hash of the path changed.
+    tamper(&|p| {
+        let h = p["tree"]["path"][0].as_str().unwrap().to_string();
+        let first = if h.starts_with('0') { '1' } else { '0' };
+        let flipped = format!("{first}{}", &h[1..]);
+        p["tree"]["path"][0] = flipped.into();
+    });
+    fails_with(&ws, &bad, &[], "Merkle path does not lead");
+    // A path for a bigger tree (the size is timestamped with the root).
+    tamper(&|p| p["tree"]["size"] = 5.into());
+    fails_with(&ws, &bad, &[], "does NOT hold");
+
+    // The token: a changed genTime (the signed digest no longer matches), a changed signature,
+    // a token dropped, another token in its place.
+    let tsr = tsr_of(&good, 0);
+    let year = tsr
+        .windows(4)
+        .rposition(|w| w == b"2026" || w == b"2027")
+        .expect("genTime in the token");
+    let mut altered = tsr.clone();
+    altered[year + 3] = if altered[year + 3] == b'0' {
+        b'1'
+    } else {
+        b'0'
+    };
+    tamper(&|p| set_tsr(p, 0, &altered));
+    fails_with(&ws, &bad, &[], "TSTInfo does not match the signed digest");
+    let mut resigned = tsr.clone();
+    let last = resigned.len() - 1;
+    resigned[last] ^= 0x01;
+    tamper(&|p| set_tsr(p, 0, &resigned));
+    fails_with(&ws, &bad, &[], "signature does not match");
+    tamper(&|p| p["timestamps"] = serde_json::json!([]));
+    fails_with(&ws, &bad, &[], "holds no timestamp token");
+    // A genuine token for another tree (a later run's) does not cover this one's root.
+    o.resource(
+        "/img/later.jpg",
+        "image/jpeg",
+        b"\xff\xd8 later \xff\xd9".to_vec(),
+    );
+    o.route("/article2", |_| {
+        Reply::html(r#"<img src="/img/later.jpg">"#)
+    });
+    ws.ok(&["run", &o.url("/article2")]);
+    let later = proof_json(&prove(
+        &ws,
+        &sha256_hex(b"\xff\xd8 later \xff\xd9"),
+        "later",
+    ));
+    assert_ne!(later["tree"]["root"], good["tree"]["root"]);
+    tamper(&|p| set_tsr(p, 0, &tsr_of(&later, 0)));
+    fails_with(&ws, &bad, &[], "the token covers");
+
+    // OpenSSL agrees about the altered token.
+    std::fs::write(ws.path().join("altered.tsr"), &altered).unwrap();
+    let ca = tsa.ca_pem().display().to_string();
+    let (ok, _) = openssl_verify(
+        &[
+            "-data",
+            "photo.statement",
+            "-in",
+            "altered.tsr",
+            "-CAfile",
+            &ca,
+        ],
+        ws.path(),
+    );
+    assert!(!ok, "openssl accepted an altered token");
+
+    // The right CA pinned passes; another authority's CA does not.
+    let other = Tsa::start("another TSA");
+    let c = check(&ws, &proof, &["--ca", other.ca_pem().to_str().unwrap()]);
+    assert!(
+        !c.status.success(),
+        "a token passed with another authority's CA"
+    );
+    assert!(stderr(&c).contains("chain does not hold"), "{}", stderr(&c));
+    // Not a proof at all.
+    let junk = ws.write("junk.json", "{\"format\": \"something else\"}");
+    let c = check(&ws, &junk, &[]);
+    assert!(!c.status.success());
+    assert!(
+        stderr(&c).contains("not a linkvault proof"),
+        "{}",
+        stderr(&c)
+    );
+}
+
+#[test]
+fn an_authority_that_is_down_leaves_the_tree_pending_and_the_next_run_completes_it() {
+    let tsa = Tsa::start("linkvault test TSA");
+    tsa.set_mode(Mode::Down);
+    let o = origin();
+    let ws = workspace(&[&tsa], "");
+    let out = run(&ws, &["run", &o.url("/article")]);
+    let err = stderr(&out);
+    assert!(
+        out.status.success(),
+        "not required: the run succeeds\n{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "timestamp authority {} failed: answered HTTP 503",
+            tsa.url()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 tree (4 captures) not timestamped yet"),
+        "{err}"
+    );
+    let photo = sha256_hex(PHOTO);
+    let p = ws.run(&["prove", &photo, "-o", "p.json"]);
+    assert!(!p.status.success());
+    assert!(
+        stderr(&p).contains("no timestamp authority has answered for yet"),
+        "{}",
+        stderr(&p)
+    );
+    let text = ws.ok(&["history", &o.url("/img/photo.jpg")]);
+    assert!(text.contains("timestamp pending (tree 1"), "{text}");
+
+    // Back up: the next run (nothing due, nothing new) timestamps the waiting tree.
+    tsa.set_mode(Mode::Honest);
+    let out = run(&ws, &["run"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("timestamped 4 captures (tree 1) by linkvault test TSA"),
+        "{err}"
+    );
+    let proof = prove(&ws, &photo, "photo");
+    let c = check(&ws, &proof, &[]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let ca = tsa.ca_pem().display().to_string();
+    let (ok, text) = openssl_verify(
+        &[
+            "-data",
+            "photo.statement",
+            "-in",
+            "photo.1.tsr",
+            "-CAfile",
+            &ca,
+        ],
+        ws.path(),
+    );
+    assert!(ok, "{text}");
+
+    // With `required`, a run that gets no token fails, says why, and keeps its captures.
+    let ws = workspace(&[&tsa], "required = true");
+    tsa.set_mode(Mode::Down);
+    let out = run(&ws, &["run", &o.url("/article")]);
+    let err = stderr(&out);
+    assert!(!out.status.success(), "required: the run fails\n{err}");
+    assert!(err.contains("no timestamp authority answered"), "{err}");
+    assert!(err.contains("the next run timestamps them"), "{err}");
+    restore(&ws, &photo);
+    tsa.set_mode(Mode::Honest);
+    let out = run(&ws, &["run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    prove(&ws, &photo, "photo");
+}
+
+#[test]
+fn two_authorities_are_both_recorded_and_each_token_verifies() {
+    let a = Tsa::start("first TSA");
+    let b = Tsa::start("second TSA");
+    let o = origin();
+    let ws = workspace(&[&a, &b], "hash = \"sha512\"");
+    let out = run(&ws, &["run", &o.url("/article")]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("by first TSA at "), "{err}");
+    assert!(err.contains(" and second TSA at "), "{err}");
+    let proof = prove(&ws, &sha256_hex(CLIP), "clip");
+    let p = proof_json(&proof);
+    assert_eq!(p["tree"]["hash"], "sha512");
+    assert_eq!(p["tree"]["imprint"].as_str().unwrap().len(), 128);
+    let signers: Vec<&str> = p["timestamps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["signer"].as_str().unwrap())
+        .collect();
+    let mut sorted = signers.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["first TSA", "second TSA"]);
+    let c = check(&ws, &proof, &[]);
+    let said = String::from_utf8_lossy(&c.stdout).into_owned();
+    assert!(c.status.success(), "{}", stderr(&c));
+    assert!(
+        said.contains("timestamp 1: valid") && said.contains("timestamp 2: valid"),
+        "{said}"
+    );
+    // Each token with its own authority's CA, by OpenSSL, over the sha512 imprint.
+    for (n, signer) in signers.iter().enumerate() {
+        let tsa = if *signer == "first TSA" { &a } else { &b };
+        let ca = tsa.ca_pem().display().to_string();
+        let tsr = format!("clip.{}.tsr", n + 1);
+        let imprint = p["tree"]["imprint"].as_str().unwrap();
+        let (ok, text) = openssl_verify(
+            &["-digest", imprint, "-sha512", "-in", &tsr, "-CAfile", &ca],
+            ws.path(),
+        );
+        assert!(ok, "{text}");
+        let (ok, text) = openssl_verify(
+            &["-data", "clip.statement", "-in", &tsr, "-CAfile", &ca],
+            ws.path(),
+        );
+        assert!(ok, "{text}");
+    }
+    // Pinning one CA fails the other's token; both CAs pass.
+    let c = check(&ws, &proof, &["--ca", a.ca_pem().to_str().unwrap()]);
+    assert!(!c.status.success());
+    let both = ws.path().join("both.pem");
+    let mut pem = std::fs::read(a.ca_pem()).unwrap();
+    pem.extend(std::fs::read(b.ca_pem()).unwrap());
+    std::fs::write(&both, pem).unwrap();
+    let c = check(&ws, &proof, &["--ca", both.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let text = ws.ok(&["history", &o.url("/media/clip.mp4")]);
+    assert!(
+        text.contains("timestamped by first TSA at ")
+            || text.contains("timestamped by second TSA at "),
+        "{text}"
+    );
+    assert!(text.contains(" and timestamped by "), "{text}");
+}
+
+#[test]
+fn a_token_over_another_imprint_is_rejected() {
+    let liar = Tsa::start("lying TSA");
+    liar.set_mode(Mode::WrongImprint);
+    let o = origin();
+    let ws = workspace(&[&liar], "");
+    let out = run(&ws, &["run", &o.url("/article")]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(liar.served(), 1, "the authority answered");
+    assert!(err.contains("the token covers sha256"), "{err}");
+    assert!(err.contains("not the sha256"), "{err}");
+    assert!(err.contains("not timestamped yet"), "{err}");
+    let p = ws.run(&["prove", &sha256_hex(PHOTO), "-o", "p.json"]);
+    assert!(!p.status.success(), "no token was kept");
+
+    // Beside an honest authority, the honest token is kept and the other refused.
+    let honest = Tsa::start("honest TSA");
+    let ws = workspace(&[&liar, &honest], "");
+    let out = run(&ws, &["run", &o.url("/article")]);
+    let err = stderr(&out);
+    assert!(err.contains("by honest TSA at "), "{err}");
+    assert!(!err.contains("by lying TSA"), "{err}");
+    let proof = proof_json(&prove(&ws, &sha256_hex(PHOTO), "photo"));
+    assert_eq!(proof["timestamps"].as_array().unwrap().len(), 1);
+    assert_eq!(proof["timestamps"][0]["signer"], "honest TSA");
+}
+
+#[test]
+fn an_exported_warc_carries_each_captures_proof_in_a_metadata_record_referring_to_it() {
+    let tsa = Tsa::start("linkvault test TSA");
+    let o = origin();
+    let ws = workspace(&[&tsa], "");
+    ws.ok(&["run", &o.url("/article")]);
+    let warc = ws.path().join("out.warc.gz");
+    let out = ws.run(&["export", "warc", "-o", warc.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(4 of them timestamp proofs)"),
+        "{}",
+        stderr(&out)
+    );
+    let checked = Command::new("warcio")
+        .args(["check"])
+        .arg(&warc)
+        .output()
+        .expect("warcio (installed by .ci/run)");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stdout)
+    );
+
+    // Read back with warcio: every record's id, type and digest; each proof written to a file.
+    let dir = ws.path().join("proofs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "import sys, os\nfrom warcio.archiveiterator import ArchiveIterator\n\
+        n = 0\n\
+        for r in ArchiveIterator(open(sys.argv[1], 'rb')):\n\
+        \x20   h = r.rec_headers\n\
+        \x20   refers = h.get_header('WARC-Refers-To') or ''\n\
+        \x20   body = r.content_stream().read()\n\
+        \x20   if r.rec_type == 'metadata' and refers:\n\
+        \x20       n += 1\n\
+        \x20       open(os.path.join(sys.argv[2], 'proof-%d.json' % n), 'wb').write(body)\n\
+        \x20   print(r.rec_type, h.get_header('WARC-Record-ID'), refers, h.get_header('WARC-Payload-Digest') or '', 'proof-%d.json' % n if refers else '', sep='|')";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&warc)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let records: Vec<Vec<&str>> = text.lines().map(|l| l.split('|').collect()).collect();
+    let proofs: Vec<&Vec<&str>> = records
+        .iter()
+        .filter(|r| r[0] == "metadata" && !r[2].is_empty())
+        .collect();
+    assert_eq!(proofs.len(), 4, "one proof per capture:\n{text}");
+    let mut proved = Vec::new();
+    for p in proofs {
+        let target = records
+            .iter()
+            .find(|r| r[1] == p[2])
+            .unwrap_or_else(|| panic!("{} refers to no record:\n{text}", p[2]));
+        assert!(
+            ["response", "revisit", "resource"].contains(&target[0]),
+            "{target:?}"
+        );
+        let file = dir.join(p[4]);
+        let json = proof_json(&file);
+        let sha = json["capture"]["sha256"].as_str().unwrap().to_string();
+        assert_eq!(
+            target[3],
+            format!("sha256:{sha}"),
+            "the proof is about the record it refers to"
+        );
+        // The record's proof is a whole proof: `prove --check` takes it as it is.
+        let bytes = restore(&ws, &sha);
+        let c = check(
+            &ws,
+            &file,
+            &[
+                "--file",
+                bytes.to_str().unwrap(),
+                "--ca",
+                tsa.ca_pem().to_str().unwrap(),
+            ],
+        );
+        assert!(
+            c.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&c.stdout),
+            stderr(&c)
+        );
+        proved.push(sha);
+    }
+    proved.sort();
+    proved.dedup();
+    assert_eq!(proved.len(), 4);
+}
+
+#[test]
+fn rescued_mementos_and_screenshots_are_leaves_of_their_own_kind() {
+    const RESCUED: &[u8] = b"\xff\xd8 the photo as an archive kept it \xff\xd9";
+    let tsa = Tsa::start("linkvault test TSA");
+    let o = Server::start();
+    o.route("/article", |_| {
+        Reply::html(r#"<html><body><h1>A story</h1><img src="/img/gone.jpg"></body></html>"#)
+    });
+    o.route("/img/gone.jpg", |_| Reply::status(404));
+    let archive = Server::start();
+    archive.route("/tg/*", |_| Reply::redirect(302, "/mementos/1"));
+    archive.route("/mementos/1", |_| {
+        Reply::new(200, "image/jpeg", RESCUED)
+            .with_header("Memento-Datetime", "Sat, 15 Sep 2018 06:00:00 GMT")
+    });
+    let ws = workspace(
+        &[&tsa],
+        &format!(
+            "[rescue]\ntimegates = [\"{}\"]\n[render]\nenabled = true\ntimeout = \"20s\"\n",
+            archive.url("/tg/")
+        ),
+    );
+    let out = run(&ws, &["run", &o.url("/article")]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    // The article version, its screenshot, the error page and the rescued copy.
+    assert!(err.contains("timestamped 4 captures (tree 1)"), "{err}");
+
+    let memento = prove(&ws, &sha256_hex(RESCUED), "memento");
+    let p = proof_json(&memento);
+    assert_eq!(p["capture"]["kind"], "rescued-memento");
+    assert_eq!(
+        p["capture"]["url"],
+        o.url("/img/gone.jpg"),
+        "the original URL"
+    );
+    let bytes = restore(&ws, &sha256_hex(RESCUED));
+    let c = check(&ws, &memento, &["--file", bytes.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&c.stdout);
+    assert!(c.status.success(), "{said}{}", stderr(&c));
+    assert!(said.contains("capture: rescued memento of "), "{said}");
+
+    let h = ws.history_json(&o.url("/article"));
+    let shot = h["versions"][0]["screenshot"]["sha256"]
+        .as_str()
+        .expect("a screenshot")
+        .to_string();
+    assert_eq!(
+        h["versions"][0]["screenshot"]["timestamp"]["pending"], false,
+        "{h:#}"
+    );
+    let proof = prove(&ws, &shot, "shot");
+    let p = proof_json(&proof);
+    assert_eq!(p["capture"]["kind"], "screenshot");
+    assert_eq!(p["capture"]["url"], o.url("/article"));
+    let bytes = restore(&ws, &shot);
+    let c = check(&ws, &proof, &["--file", bytes.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let (ok, text) = openssl_verify(
+        &[
+            "-data",
+            "shot.statement",
+            "-in",
+            "shot.1.tsr",
+            "-CAfile",
+            &tsa.ca_pem().display().to_string(),
+        ],
+        ws.path(),
+    );
+    assert!(ok, "{text}");
 }

@@ -58,8 +58,16 @@ pub(crate) fn export(cfg: &Config, format: ExportFormat) -> Result<ExitCode> {
         }
     };
     eprint_line(&format!(
-        "exported {} response, {} revisit, {} resource and {} metadata record(s) to {what}",
-        summary.responses, summary.revisits, summary.resources, summary.metadata
+        "exported {} response, {} revisit, {} resource and {} metadata record(s){} to {what}",
+        summary.responses,
+        summary.revisits,
+        summary.resources,
+        summary.metadata,
+        if summary.proofs > 0 {
+            format!(" ({} of them timestamp proofs)", summary.proofs)
+        } else {
+            String::new()
+        }
     ));
     if !summary.missing.is_empty() {
         eprint_line(&format!(

@@ -353,6 +353,8 @@ pub struct ExportSnapshot {
     pub rescued_at: Option<Timestamp>,
     /// The Content-Encoding the body arrived in; the object holds it decoded.
     pub decoded_from: Option<String>,
+    /// Its leaf in a timestamp tree, if any: (tree id, leaf index).
+    pub leaf: Option<(i64, u64)>,
 }
 
 /// An article as `pages.jsonl` lists it.
@@ -451,6 +453,10 @@ fn export_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExportSnapshot> {
         provenance: Provenance::read(r, 10)?,
         rescued_at: r.get(15)?,
         decoded_from: r.get(16)?,
+        leaf: match (r.get::<_, Option<i64>>(17)?, r.get::<_, Option<u64>>(18)?) {
+            (Some(tree), Some(idx)) => Some((tree, idx)),
+            _ => None,
+        },
     })
 }
 
@@ -927,28 +933,32 @@ impl Db {
         let mut stmt = self.wrap(self.conn.prepare(
             "SELECT url, sha256, bytes, content_type, http_status, captured_at, role, headers,
                     http_version, reason_phrase, origin, archive, memento_url, memento_datetime,
-                    rewritten, rescued_at, decoded_from
+                    rewritten, rescued_at, decoded_from, tree_id, idx
              FROM (
                SELECT r.url, s.sha256, s.bytes, s.content_type, s.http_status, s.captured_at, s.role,
                       s.headers, s.http_version, s.reason_phrase, s.origin, s.archive,
                       s.memento_url, s.memento_datetime, s.rewritten, s.rescued_at, s.decoded_from,
-                      1 AS source, s.id
+                      1 AS source, s.id, l.tree_id, l.idx
                FROM snapshots s JOIN refs r ON r.id = s.ref_id
+               LEFT JOIN timestamp_leaves l ON l.snapshot_id = s.id
                WHERE (?1 IS NULL OR s.ref_id IN (SELECT ref_id FROM citations WHERE article_id = ?1))
                  AND (?2 IS NULL OR s.captured_at >= ?2) AND s.lost_at IS NULL
                UNION ALL
                SELECT c.url, c.sha256, c.bytes, c.content_type, c.http_status, c.captured_at, 'body',
                       c.headers, c.http_version, c.reason_phrase, 'self', NULL, NULL, NULL, 0, NULL,
-                      c.decoded_from, 0 AS source, c.id
+                      c.decoded_from, 0 AS source, c.id, l.tree_id, l.idx
                FROM article_captures c
+               LEFT JOIN timestamp_leaves l ON l.capture_id = c.id
                WHERE c.http_status IS NOT NULL -- pages from the web; saved files have no response
                  AND c.role = 'page' AND c.lost_at IS NULL
                  AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
                UNION ALL
                -- The browser's screenshots of article versions (of saved files too).
                SELECT c.url, c.sha256, c.bytes, c.content_type, 0, c.captured_at, 'screenshot',
-                      NULL, NULL, NULL, 'self', NULL, NULL, NULL, 0, NULL, NULL, 0 AS source, c.id
+                      NULL, NULL, NULL, 'self', NULL, NULL, NULL, 0, NULL, NULL, 0 AS source, c.id,
+                      l.tree_id, l.idx
                FROM article_captures c
+               LEFT JOIN timestamp_leaves l ON l.capture_id = c.id
                WHERE c.role = 'screenshot' AND c.lost_at IS NULL
                  AND (?1 IS NULL OR c.article_id = ?1) AND (?2 IS NULL OR c.captured_at >= ?2)
              )

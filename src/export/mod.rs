@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, DbError, ExportSnapshot};
 use crate::store::{ReadError, Store};
+use crate::timestamp::proof::{ProofError, Stamped};
 use warc::{Block, WarcWriter};
 
 pub use wacz::write_wacz;
@@ -79,9 +80,11 @@ pub struct ExportSummary {
     pub revisits: u64,
     /// `resource` records written: tool captures (yt-dlp's media and info JSON, screenshots).
     pub resources: u64,
-    /// `metadata` records written: provenance of rescued copies, and each captured reference's
-    /// history.
+    /// `metadata` records written: provenance of rescued copies, each captured reference's
+    /// history, and timestamp proofs.
     pub metadata: u64,
+    /// Of those, timestamp proofs: one per capture in a timestamped tree.
+    pub proofs: u64,
     /// The CDXJ index, one line per indexed record, sorted.
     pub cdxj_lines: Vec<String>,
     /// The articles to list as pages (WACZ `pages.jsonl`).
@@ -136,6 +139,8 @@ pub fn export_warc(
     // The URLs captured, in order of first capture: each reference's history goes in once.
     let mut urls_seen: Vec<String> = Vec::new();
     let mut urls_known: HashSet<String> = HashSet::new();
+    // Timestamped trees loaded for the proofs (a few at a time: captures come run by run).
+    let mut trees: HashMap<i64, Option<Stamped>> = HashMap::new();
     db.for_each_export_snapshot(article, since, |s| {
         if store.size(&s.sha256)?.is_none() {
             if opts.skip_missing {
@@ -148,8 +153,9 @@ pub fn export_warc(
             urls_seen.push(s.url.clone());
         }
         if s.role != "body" {
-            let (offset, length) = write_resource(&mut w, &s, store).map_err(io_err)?;
+            let (offset, length, id, target) = write_resource(&mut w, &s, store).map_err(io_err)?;
             summary.resources += 1;
+            write_proof(db, &mut w, &mut trees, &s, &id, &target, &mut summary, out)?;
             // Screenshots are looked up by their URN, as replay tools show them.
             if s.role == "screenshot" {
                 let urn = screenshot_urn(&s.url);
@@ -212,6 +218,16 @@ pub fn export_warc(
         let (offset, length) = w
             .write_record(&fields, block, s.content_type.as_deref())
             .map_err(io_err)?;
+        write_proof(
+            db,
+            &mut w,
+            &mut trees,
+            &s,
+            &record_id,
+            &s.url,
+            &mut summary,
+            out,
+        )?;
         if let Some(fields) = provenance_fields(&s) {
             w.write_record(
                 &[
@@ -340,18 +356,19 @@ fn write_resource<W: Write>(
     w: &mut WarcWriter<W>,
     s: &ExportSnapshot,
     store: &Store,
-) -> io::Result<(u64, u64)> {
+) -> io::Result<(u64, u64, String, String)> {
     let target = if s.role == "screenshot" {
         screenshot_urn(&s.url)
     } else {
         format!("urn:linkvault:{}:{}", s.role, s.sha256)
     };
-    w.write_record(
+    let id = warc::record_id();
+    let (offset, length) = w.write_record(
         &[
             ("WARC-Type", "resource".into()),
-            ("WARC-Record-ID", warc::record_id()),
+            ("WARC-Record-ID", id.clone()),
             ("WARC-Date", clock::format(s.captured_at)),
-            ("WARC-Target-URI", target),
+            ("WARC-Target-URI", target.clone()),
             ("WARC-Source-URI", s.url.clone()),
             (
                 "Content-Type",
@@ -367,7 +384,63 @@ fn write_resource<W: Write>(
             sha256: &s.sha256,
         },
         s.content_type.as_deref(),
+    )?;
+    Ok((offset, length, id, target))
+}
+
+/// For a capture in a timestamped tree, its proof (the JSON `linkvault prove` writes: leaf,
+/// Merkle path, root, every token) as a `metadata` record that refers to the capture's record.
+#[allow(clippy::too_many_arguments)]
+fn write_proof<W: Write>(
+    db: &Db,
+    w: &mut WarcWriter<W>,
+    trees: &mut HashMap<i64, Option<Stamped>>,
+    s: &ExportSnapshot,
+    refers_to: &str,
+    target: &str,
+    summary: &mut ExportSummary,
+    out: &Path,
+) -> Result<(), ExportError> {
+    let Some((tree_id, index)) = s.leaf else {
+        return Ok(());
+    };
+    if !trees.contains_key(&tree_id) {
+        if trees.len() >= 4 {
+            trees.clear();
+        }
+        let loaded = match Stamped::load(db, tree_id) {
+            Ok(t) => t,
+            Err(ProofError::Db(e)) => return Err(e.into()),
+            // A tree whose record does not hold together proves nothing: no proof is written
+            // (`prove` says why for any of its captures).
+            Err(_) => None,
+        };
+        trees.insert(tree_id, loaded);
+    }
+    let Some(Some(tree)) = trees.get(&tree_id) else {
+        return Ok(());
+    };
+    let Ok(proof) = tree.proof(index) else {
+        return Ok(());
+    };
+    let mut body = serde_json::to_string_pretty(&proof).unwrap_or_default();
+    body.push('\n');
+    w.write_record(
+        &[
+            ("WARC-Type", "metadata".into()),
+            ("WARC-Record-ID", warc::record_id()),
+            ("WARC-Date", clock::format(s.captured_at)),
+            ("WARC-Target-URI", target.to_string()),
+            ("WARC-Refers-To", refers_to.to_string()),
+            ("Content-Type", "application/json".into()),
+        ],
+        Block::Bytes(body.as_bytes()),
+        Some("application/json"),
     )
+    .map_err(|e| write_error(out, e))?;
+    summary.metadata += 1;
+    summary.proofs += 1;
+    Ok(())
 }
 
 /// The protocol as `WARC-Protocol` names it (its ALPN identifier, as the IIPC proposal for

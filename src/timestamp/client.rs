@@ -36,7 +36,11 @@ pub(super) struct Answer {
 /// A client for authorities: plain HTTP(S), no politeness delays (one request per tree).
 pub(super) fn client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
-        .user_agent(concat!("linkvault/", env!("CARGO_PKG_VERSION"), " (RFC 3161 client)"))
+        .user_agent(concat!(
+            "linkvault/",
+            env!("CARGO_PKG_VERSION"),
+            " (RFC 3161 client)"
+        ))
         .connect_timeout(timeout.min(Duration::from_secs(15)))
         .timeout(timeout)
         .build()
@@ -65,7 +69,11 @@ pub(super) async fn ask(
     }
     let mut body = Vec::new();
     let mut resp = resp;
-    while let Some(chunk) = resp.chunk().await.map_err(|e| AskError::Http(describe(&e)))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| AskError::Http(describe(&e)))?
+    {
         if body.len() + chunk.len() > MAX_RESPONSE {
             return Err(AskError::Http(format!(
                 "answered more than {} KiB: not a timestamp reply",

@@ -129,6 +129,63 @@ fn collect_path(leaves: &[Hash], index: usize, out: &mut Vec<Hash>) -> Option<()
     Some(())
 }
 
+/// Every level of a tree, built once, for many paths: the RFC 6962 tree is the one built
+/// bottom-up pairing nodes left to right, an unpaired last node carried up unchanged. `path` is
+/// then O(log n), where [`path`] is O(n) per call.
+#[derive(Debug, Clone)]
+pub struct Levels {
+    levels: Vec<Vec<Hash>>,
+}
+
+impl Levels {
+    /// Builds the levels over leaf hashes; `None` for no leaves.
+    pub fn new(leaves: Vec<Hash>) -> Option<Levels> {
+        if leaves.is_empty() {
+            return None;
+        }
+        let mut levels = vec![leaves];
+        while let Some(below) = levels.last().filter(|l| l.len() > 1) {
+            let up: Vec<Hash> = below
+                .chunks(2)
+                .map(|pair| match pair {
+                    [l, r] => node_hash(l, r),
+                    [single] => *single,
+                    _ => unreachable!("chunks(2) yields one or two"),
+                })
+                .collect();
+            levels.push(up);
+        }
+        Some(Levels { levels })
+    }
+
+    /// The number of leaves.
+    pub fn size(&self) -> usize {
+        self.levels[0].len()
+    }
+
+    /// The root.
+    pub fn root(&self) -> Hash {
+        self.levels[self.levels.len() - 1][0]
+    }
+
+    /// The audit path of leaf `index`, bottom-up (the same as [`path`]); `None` out of range.
+    pub fn path(&self, index: usize) -> Option<Vec<Hash>> {
+        if index >= self.size() {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut i = index;
+        for level in &self.levels[..self.levels.len() - 1] {
+            let sibling = i ^ 1;
+            if let Some(h) = level.get(sibling) {
+                out.push(*h);
+            }
+            i >>= 1;
+        }
+        Some(out)
+    }
+}
+
 /// Whether `path` proves `leaf` at `index` in a tree of `size` leaves whose root is `root`
 /// (the verification of RFC 9162 §2.1.3.2).
 pub fn verify(leaf: &Hash, index: u64, size: u64, path: &[Hash], root: &Hash) -> bool {
@@ -174,6 +231,20 @@ mod tests {
                 .hash()
             })
             .collect()
+    }
+
+    #[test]
+    fn levels_give_the_same_root_and_paths_as_the_definition() {
+        assert!(Levels::new(Vec::new()).is_none());
+        for n in 1..=70 {
+            let l = leaves(n);
+            let levels = Levels::new(l.clone()).unwrap();
+            assert_eq!(levels.root(), root(&l).unwrap(), "n={n}");
+            for i in 0..n {
+                assert_eq!(levels.path(i), path(&l, i), "n={n} i={i}");
+            }
+            assert_eq!(levels.path(n), None);
+        }
     }
 
     #[test]

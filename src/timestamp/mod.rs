@@ -96,7 +96,7 @@ pub fn hash_from_hex(hex: &str) -> Option<Hash> {
 
 /// Bytes from hex digits (either case).
 pub fn from_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
@@ -108,10 +108,12 @@ pub fn from_hex(hex: &str) -> Option<Vec<u8>> {
 /// Lowercase hex.
 pub fn to_hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// The leaf a recorded row stands for; None when the row is not one (an unknown kind, a hash

@@ -184,17 +184,13 @@ pub fn build(db: &Db, target: &Target<'_>) -> Result<Proof, ProofError> {
     }
     // The earliest capture in a timestamped tree; else say which tree waits.
     let mut pending = None;
-    for (tree_id, index, leaf) in &leaves {
-        let tokens = db.tree_tokens(*tree_id)?;
-        if tokens.is_empty() {
-            pending.get_or_insert(*tree_id);
-            continue;
+    for (tree_id, index, _) in &leaves {
+        match Stamped::load(db, *tree_id)? {
+            Some(tree) => return tree.proof(*index),
+            None => {
+                pending.get_or_insert(*tree_id);
+            }
         }
-        let tree = db
-            .tree(*tree_id)?
-            .ok_or_else(|| ProofError::Malformed(format!("tree {tree_id} is not recorded")))?;
-        let rows = db.tree_leaves(*tree_id)?;
-        return assemble(&tree, &rows, *index, leaf, &tokens);
     }
     let tree_id = pending.unwrap_or_default();
     let tree = db.tree(tree_id)?;
@@ -211,71 +207,108 @@ pub fn build(db: &Db, target: &Target<'_>) -> Result<Proof, ProofError> {
     })
 }
 
-fn assemble(
-    tree: &crate::db::TreeRow,
-    rows: &[LeafRow],
-    index: u64,
-    leaf_row: &LeafRow,
-    tokens: &[crate::db::TokenRow],
-) -> Result<Proof, ProofError> {
-    let bad = |what: &str| ProofError::Malformed(format!("tree {}: {what}", tree.id));
-    let hashes: Vec<Hash> = rows
-        .iter()
-        .map(|r| leaf_of(r).map(|l| l.hash()))
-        .collect::<Option<_>>()
-        .ok_or_else(|| bad("a leaf cannot be read"))?;
-    let root = merkle::root(&hashes).ok_or_else(|| bad("no leaves"))?;
-    if root.as_slice() != tree.root.as_slice() || hashes.len() as u64 != tree.size {
-        return Err(bad("its leaves no longer give its root (the record was altered)"));
+/// A timestamped tree loaded once (leaves, levels, tokens), to prove any of its captures
+/// (`export warc` writes a proof for each).
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    tree: crate::db::TreeRow,
+    rows: Vec<LeafRow>,
+    levels: merkle::Levels,
+    tokens: Vec<crate::db::TokenRow>,
+}
+
+impl Stamped {
+    /// Tree `tree_id` with its tokens; `None` while no authority has timestamped it.
+    pub fn load(db: &Db, tree_id: i64) -> Result<Option<Stamped>, ProofError> {
+        let tokens = db.tree_tokens(tree_id)?;
+        if tokens.is_empty() {
+            return Ok(None);
+        }
+        let tree = db
+            .tree(tree_id)?
+            .ok_or_else(|| ProofError::Malformed(format!("tree {tree_id} is not recorded")))?;
+        let bad = |what: &str| ProofError::Malformed(format!("tree {tree_id}: {what}"));
+        let rows = db.tree_leaves(tree_id)?;
+        let hashes: Vec<Hash> = rows
+            .iter()
+            .map(|r| leaf_of(r).map(|l| l.hash()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("a leaf cannot be read"))?;
+        let levels = merkle::Levels::new(hashes).ok_or_else(|| bad("no leaves"))?;
+        if levels.root().as_slice() != tree.root.as_slice() || levels.size() as u64 != tree.size {
+            return Err(bad(
+                "its leaves no longer give its root (the record was altered)",
+            ));
+        }
+        Ok(Some(Stamped {
+            tree,
+            rows,
+            levels,
+            tokens,
+        }))
     }
-    let leaf = leaf_of(leaf_row).ok_or_else(|| bad("the leaf cannot be read"))?;
-    let path = usize::try_from(index)
-        .ok()
-        .and_then(|i| merkle::path(&hashes, i))
-        .ok_or_else(|| bad("no path for the leaf"))?;
-    let alg = HashAlg::parse(&tree.alg).ok_or_else(|| bad("unknown hash"))?;
-    let stmt = statement(tree.size, &root);
-    let timestamps = tokens
-        .iter()
-        .map(|t| TokenProof {
-            tsa: t.tsa.clone(),
-            signer: t.signer.clone(),
-            gen_time: t.gen_time_text.clone(),
-            tsr: base64::engine::general_purpose::STANDARD.encode(&t.response),
-            file: None,
+
+    /// The proof of leaf `index`.
+    pub fn proof(&self, index: u64) -> Result<Proof, ProofError> {
+        let tree = &self.tree;
+        let bad = |what: &str| ProofError::Malformed(format!("tree {}: {what}", tree.id));
+        let i = usize::try_from(index).map_err(|_| bad("leaf index out of range"))?;
+        let leaf_row = self.rows.get(i).ok_or_else(|| bad("no such leaf"))?;
+        let leaf = leaf_of(leaf_row).ok_or_else(|| bad("the leaf cannot be read"))?;
+        let path = self
+            .levels
+            .path(i)
+            .ok_or_else(|| bad("no path for the leaf"))?;
+        let root = self.levels.root();
+        let alg = HashAlg::parse(&tree.alg).ok_or_else(|| bad("unknown hash"))?;
+        let stmt = statement(tree.size, &root);
+        let timestamps = self
+            .tokens
+            .iter()
+            .map(|t| TokenProof {
+                tsa: t.tsa.clone(),
+                signer: t.signer.clone(),
+                gen_time: t.gen_time_text.clone(),
+                tsr: base64::engine::general_purpose::STANDARD.encode(&t.response),
+                file: None,
+            })
+            .collect();
+        let first = self
+            .tokens
+            .first()
+            .map(|t| t.gen_time_text.clone())
+            .unwrap_or_default();
+        Ok(Proof {
+            format: FORMAT.into(),
+            claim: format!(
+                "The {} of {} with SHA-256 {}, which linkvault records as captured at {}, existed no later than {first}, the earliest time a timestamp authority signed for the tree that holds it.",
+                kind_name(leaf.kind).replace('-', " "),
+                leaf.url,
+                leaf_row.sha256,
+                clock::format(leaf.captured_at)
+            ),
+            capture: Capture {
+                kind: kind_name(leaf.kind).into(),
+                sha256: leaf_row.sha256.clone(),
+                captured_at: clock::format(leaf.captured_at),
+                captured_at_unix: leaf.captured_at,
+                url: leaf.url.clone(),
+                leaf_hash: to_hex(&leaf.hash()),
+            },
+            tree: TreeProof {
+                size: tree.size,
+                index,
+                path: path.iter().map(|h| to_hex(h)).collect(),
+                root: to_hex(&root),
+                statement: to_hex(&stmt),
+                hash: alg.name().into(),
+                imprint: to_hex(&alg.digest(&stmt)),
+                run: tree.run_id,
+            },
+            timestamps,
+            openssl: Vec::new(),
         })
-        .collect();
-    let first = tokens.first().map(|t| t.gen_time_text.clone()).unwrap_or_default();
-    Ok(Proof {
-        format: FORMAT.into(),
-        claim: format!(
-            "The {} of {} with SHA-256 {}, which linkvault records as captured at {}, existed no later than {first}, the earliest time a timestamp authority signed for the tree that holds it.",
-            kind_name(leaf.kind).replace('-', " "),
-            leaf.url,
-            leaf_row.sha256,
-            clock::format(leaf.captured_at)
-        ),
-        capture: Capture {
-            kind: kind_name(leaf.kind).into(),
-            sha256: leaf_row.sha256.clone(),
-            captured_at: clock::format(leaf.captured_at),
-            captured_at_unix: leaf.captured_at,
-            url: leaf.url.clone(),
-            leaf_hash: to_hex(&leaf.hash()),
-        },
-        tree: TreeProof {
-            size: tree.size,
-            index,
-            path: path.iter().map(|h| to_hex(h)).collect(),
-            root: to_hex(&root),
-            statement: to_hex(&stmt),
-            hash: alg.name().into(),
-            imprint: to_hex(&alg.digest(&stmt)),
-            run: tree.run_id,
-        },
-        timestamps,
-        openssl: Vec::new(),
-    })
+    }
 }
 
 /// Writes the proof to `path` (JSON) with, beside it, `STEM.statement` (the timestamped bytes)
@@ -326,8 +359,8 @@ pub fn write(proof: &mut Proof, path: &Path) -> Result<Vec<PathBuf>, ProofError>
         t.file = Some(tsr_name);
     }
     proof.openssl = commands;
-    let mut json = serde_json::to_string_pretty(proof)
-        .map_err(|e| ProofError::Malformed(e.to_string()))?;
+    let mut json =
+        serde_json::to_string_pretty(proof).map_err(|e| ProofError::Malformed(e.to_string()))?;
     json.push('\n');
     std::fs::write(path, json).map_err(io(path))?;
     written.insert(0, path.to_path_buf());
@@ -361,11 +394,7 @@ pub struct Checked {
 
 /// Checks the proof in `path` offline; with `file`, also that its bytes are the capture's;
 /// with `anchors` (DER CA certificates), that every token's chain leads to one of them.
-pub fn check(
-    path: &Path,
-    file: Option<&Path>,
-    anchors: &[Vec<u8>],
-) -> Result<Checked, ProofError> {
+pub fn check(path: &Path, file: Option<&Path>, anchors: &[Vec<u8>]) -> Result<Checked, ProofError> {
     let text = std::fs::read(path).map_err(io(path))?;
     let proof: Proof =
         serde_json::from_slice(&text).map_err(|e| ProofError::Malformed(e.to_string()))?;
@@ -419,7 +448,9 @@ pub fn check(
         .iter()
         .map(|h| hash_from_hex(h))
         .collect::<Option<_>>()
-        .ok_or_else(|| ProofError::Malformed("tree.path holds a value that is not a hash".into()))?;
+        .ok_or_else(|| {
+            ProofError::Malformed("tree.path holds a value that is not a hash".into())
+        })?;
     let root = hash_from_hex(&t.root)
         .ok_or_else(|| ProofError::Malformed("tree.root is not a hash".into()))?;
     if !merkle::verify(&leaf_hash, t.index, t.size, &path_hashes, &root) {
@@ -438,7 +469,10 @@ pub fn check(
         .ok_or_else(|| ProofError::Malformed(format!("unknown hash `{}`", t.hash)))?;
     let imprint = alg.digest(&stmt);
     if from_hex(&t.imprint).as_deref() != Some(imprint.as_slice()) {
-        return Err(fails(format!("tree.imprint is not {}(statement)", alg.name())));
+        return Err(fails(format!(
+            "tree.imprint is not {}(statement)",
+            alg.name()
+        )));
     }
     if proof.timestamps.is_empty() {
         return Err(fails("it holds no timestamp token".into()));

@@ -255,7 +255,11 @@ impl FixedTag for GenTime {
 impl<'a> DecodeValue<'a> for GenTime {
     fn decode_value<R: Reader<'a>>(r: &mut R, h: Header) -> der::Result<Self> {
         let raw = r.read_vec(h.length)?;
-        let bad = || der::Error::from(der::ErrorKind::Value { tag: Tag::GeneralizedTime });
+        let bad = || {
+            der::Error::from(der::ErrorKind::Value {
+                tag: Tag::GeneralizedTime,
+            })
+        };
         // YYYYMMDDHHMMSS[.f{1,9}]Z; DER: '.' only, no trailing zeros in the fraction.
         if raw.len() < 15 || raw.last() != Some(&b'Z') {
             return Err(bad());
@@ -392,7 +396,9 @@ struct Parts {
 fn walk(token: &[u8]) -> Result<Parts, TokenError> {
     let ci: Vec<AnyRef<'_>> = Vec::from_der(token).map_err(malformed("ContentInfo"))?;
     let [content_type, content] = ci.as_slice() else {
-        return Err(TokenError::Malformed("ContentInfo has not two fields".into()));
+        return Err(TokenError::Malformed(
+            "ContentInfo has not two fields".into(),
+        ));
     };
     let content_type: ObjectIdentifier = content_type
         .decode_as()
@@ -410,7 +416,8 @@ fn walk(token: &[u8]) -> Result<Parts, TokenError> {
             Tag::Sequence if encap.is_none() => {
                 let der = field.to_der().map_err(malformed("encapContentInfo"))?;
                 encap = Some(
-                    EncapsulatedContentInfo::from_der(&der).map_err(malformed("encapContentInfo"))?,
+                    EncapsulatedContentInfo::from_der(&der)
+                        .map_err(malformed("encapContentInfo"))?,
                 );
             }
             Tag::ContextSpecific {
@@ -615,11 +622,18 @@ pub fn verify_token(token: &[u8], expect: &Expect<'_>) -> Result<Verified, Token
     let certs: Vec<(Vec<u8>, Certificate)> = parts
         .certs
         .iter()
-        .map(|der| Ok((der.clone(), Certificate::from_der(der).map_err(malformed("certificate"))?)))
+        .map(|der| {
+            Ok((
+                der.clone(),
+                Certificate::from_der(der).map_err(malformed("certificate"))?,
+            ))
+        })
         .collect::<Result<_, TokenError>>()?;
     let si = &parts.signer_info;
     let (signer_der, signer) = find_signer(&certs, &si.sid).ok_or_else(|| {
-        invalid("the token does not carry its signer's certificate (ask the authority with certReq)")
+        invalid(
+            "the token does not carry its signer's certificate (ask the authority with certReq)",
+        )
     })?;
 
     // Signed attributes: content type and the digest of the TSTInfo.
@@ -659,11 +673,15 @@ pub fn verify_token(token: &[u8], expect: &Expect<'_>) -> Result<Verified, Token
             .as_ref()
             .map_or(rfc5912::ID_SHA_256, |a| a.oid);
         if id.cert_hash.as_bytes() != digest_oid(alg, signer_der)? {
-            return Err(invalid("the signing-certificate attribute names another certificate"));
+            return Err(invalid(
+                "the signing-certificate attribute names another certificate",
+            ));
         }
         if let Some(is) = &id.issuer_serial {
             if is.serial_number != signer.tbs_certificate.serial_number {
-                return Err(invalid("the signing-certificate attribute names another serial"));
+                return Err(invalid(
+                    "the signing-certificate attribute names another serial",
+                ));
             }
         }
     } else if let Some(v1) = attr(si, rfc5911::ID_AA_SIGNING_CERTIFICATE)? {
@@ -673,10 +691,14 @@ pub fn verify_token(token: &[u8], expect: &Expect<'_>) -> Result<Verified, Token
             .first()
             .ok_or_else(|| invalid("SigningCertificate names no certificate"))?;
         if id.cert_hash.as_bytes() != digest_oid(rfc5912::ID_SHA_1, signer_der)? {
-            return Err(invalid("the signing-certificate attribute names another certificate"));
+            return Err(invalid(
+                "the signing-certificate attribute names another certificate",
+            ));
         }
     } else {
-        return Err(invalid("no signing-certificate attribute (RFC 3161 §2.4.1)"));
+        return Err(invalid(
+            "no signing-certificate attribute (RFC 3161 §2.4.1)",
+        ));
     }
 
     // TSTInfo: imprint, nonce, time.
@@ -702,7 +724,11 @@ pub fn verify_token(token: &[u8], expect: &Expect<'_>) -> Result<Verified, Token
         let sent = positive_int(nonce).map_err(malformed("nonce"))?;
         match &tst.nonce {
             Some(n) if magnitude(n) == magnitude(&sent) => {}
-            Some(_) => return Err(invalid("the token's nonce is not the one sent (a replayed answer?)")),
+            Some(_) => {
+                return Err(invalid(
+                    "the token's nonce is not the one sent (a replayed answer?)",
+                ))
+            }
             None => return Err(invalid("the token carries no nonce, one was sent")),
         }
     }
@@ -742,7 +768,12 @@ pub fn verify_token(token: &[u8], expect: &Expect<'_>) -> Result<Verified, Token
     let anchor = check_chain(&certs, signer_der, signer, gen_time, expect.anchors)?;
 
     let mut ordered = vec![signer_der.clone()];
-    ordered.extend(certs.iter().filter(|(d, _)| d != signer_der).map(|(d, _)| d.clone()));
+    ordered.extend(
+        certs
+            .iter()
+            .filter(|(d, _)| d != signer_der)
+            .map(|(d, _)| d.clone()),
+    );
     Ok(Verified {
         gen_time,
         gen_time_text: gen_time_text(&tst.gen_time.raw).unwrap_or_else(|| clock::format(gen_time)),
@@ -795,7 +826,10 @@ fn check_chain(
     if !trusted.is_empty() {
         let anchors: Vec<_> = trusted
             .iter()
-            .map(|d| webpki::anchor_from_trusted_cert(&CertificateDer::from(d.as_slice())).map(|a| a.to_owned()))
+            .map(|d| {
+                webpki::anchor_from_trusted_cert(&CertificateDer::from(d.as_slice()))
+                    .map(|a| a.to_owned())
+            })
             .collect::<Result<_, _>>()
             .map_err(|e| invalid(format!("a trusted CA certificate cannot be read: {e}")))?;
         let inter: Vec<CertificateDer<'_>> = certs
@@ -944,11 +978,23 @@ mod tests {
         let der = [&[0x18, 18][..], b"20261126231501.25Z"].concat();
         let t = GenTime::from_der(&der).unwrap();
         assert_eq!(gen_time_text(&t.raw).unwrap(), "2026-11-26T23:15:01.25Z");
-        assert_eq!(clock::format(t.secs.to_unix_duration().as_secs() as i64), "2026-11-26T23:15:01Z");
+        assert_eq!(
+            clock::format(t.secs.to_unix_duration().as_secs() as i64),
+            "2026-11-26T23:15:01Z"
+        );
         assert_eq!(t.to_der().unwrap(), der, "encoded back as received");
-        for bad in [&b"20261126231501.Z"[..], b"20261126231501.50Z", b"20261126231501", b"2026112623150Z"] {
+        for bad in [
+            &b"20261126231501.Z"[..],
+            b"20261126231501.50Z",
+            b"20261126231501",
+            b"2026112623150Z",
+        ] {
             let der = [&[0x18, bad.len() as u8][..], bad].concat();
-            assert!(GenTime::from_der(&der).is_err(), "{}", String::from_utf8_lossy(bad));
+            assert!(
+                GenTime::from_der(&der).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -957,14 +1003,25 @@ mod tests {
         let r = request(HashAlg::Sha512, b"statement", 0xF1E2_D3C4_B5A6_9788).unwrap();
         let back = TimeStampReq::from_der(&r.der).unwrap();
         assert_eq!(back.message_imprint.hash_algorithm.oid, rfc5912::ID_SHA_512);
-        assert_eq!(back.message_imprint.hashed_message.as_bytes(), HashAlg::Sha512.digest(b"statement"));
+        assert_eq!(
+            back.message_imprint.hashed_message.as_bytes(),
+            HashAlg::Sha512.digest(b"statement")
+        );
         assert!(back.cert_req);
-        assert_eq!(magnitude(back.nonce.as_ref().unwrap()), 0xF1E2_D3C4_B5A6_9788u64.to_be_bytes());
+        assert_eq!(
+            magnitude(back.nonce.as_ref().unwrap()),
+            0xF1E2_D3C4_B5A6_9788u64.to_be_bytes()
+        );
     }
 
     #[test]
     fn garbage_is_malformed_not_a_panic() {
-        for bytes in [&b""[..], b"\x30\x00", b"\x30\x03\x02\x01\x00", b"not der at all"] {
+        for bytes in [
+            &b""[..],
+            b"\x30\x00",
+            b"\x30\x03\x02\x01\x00",
+            b"not der at all",
+        ] {
             assert!(matches!(
                 verify_response(bytes, &Expect::default()),
                 Err(TokenError::Malformed(_))
@@ -975,6 +1032,9 @@ mod tests {
     #[test]
     fn pem_round_trip_and_refusal() {
         assert!(read_pem_certificates("hello").is_err());
-        assert!(read_pem_certificates("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").is_err());
+        assert!(read_pem_certificates(
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
+        )
+        .is_err());
     }
 }

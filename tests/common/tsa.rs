@@ -52,18 +52,40 @@ impl Tsa {
         openssl(
             d,
             &[
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650", "-subj",
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-subj",
                 &format!("/CN={name} CA"),
-                "-addext", "basicConstraints=critical,CA:TRUE",
-                "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
             ],
         );
         openssl(
             d,
             &[
-                "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr",
-                "-subj", &format!("/CN={name}"),
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "tsa.key",
+                "-out",
+                "tsa.csr",
+                "-subj",
+                &format!("/CN={name}"),
             ],
         );
         std::fs::write(
@@ -74,8 +96,21 @@ impl Tsa {
         openssl(
             d,
             &[
-                "x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-CAcreateserial", "-days", "3650", "-extfile", "tsa.ext", "-out", "tsa.pem",
+                "x509",
+                "-req",
+                "-in",
+                "tsa.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "3650",
+                "-extfile",
+                "tsa.ext",
+                "-out",
+                "tsa.pem",
             ],
         );
         std::fs::write(d.join("tsa.serial"), "00\n").unwrap();
@@ -107,8 +142,12 @@ impl Tsa {
                         break;
                     }
                     let Ok(conn) = conn else { continue };
-                    let (cnf, mode, lock, served) =
-                        (cnf.clone(), mode.clone(), serial_lock.clone(), served.clone());
+                    let (cnf, mode, lock, served) = (
+                        cnf.clone(),
+                        mode.clone(),
+                        serial_lock.clone(),
+                        served.clone(),
+                    );
                     std::thread::spawn(move || {
                         let _ = answer(conn, &cnf, &mode, &lock, &served);
                     });
@@ -190,9 +229,7 @@ fn answer(
         reader.read_exact(&mut body)?;
         let mode = *mode.lock().unwrap();
         if mode == Mode::Down {
-            conn.write_all(
-                b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
-            )?;
+            conn.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n")?;
             continue;
         }
         if mode == Mode::WrongImprint {

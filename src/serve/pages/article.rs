@@ -92,9 +92,15 @@ pub(crate) fn article_page(db: &Db, a: &ArticleHistory) -> Result<String, DbErro
                 (true, false) => "<b>text edited</b> since the version before",
                 (false, false) => "",
             };
+            let stamp = crate::history::stamp_phrase(&c.stamp)
+                .map(|p| {
+                    let br = if note.is_empty() { "" } else { "<br>" };
+                    format!("{br}<span class=\"stamp\">{}</span>", esc(&p))
+                })
+                .unwrap_or_default();
             let _ = write!(
                 b,
-                "<tr><td class=\"date\">{}</td><td>{}</td><td>{}</td><td>{note}</td><td>{}</td></tr>",
+                "<tr><td class=\"date\">{}</td><td>{}</td><td>{}</td><td class=\"wrap\">{note}{stamp}</td><td>{}</td></tr>",
                 datetime(c.captured_at),
                 c.http_status
                     .map(|s| format!("HTTP {s}"))

@@ -41,7 +41,7 @@ td.wrap{white-space:normal;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:.08rem .5rem;border-radius:999px;color:#fff;font-size:.76rem;font-weight:600;white-space:nowrap}
 .alive{background:#2e7d32}.dead{background:#c62828}.blocked{background:#6a1b9a}.transient{background:#f9a825;color:#222}.unchecked{background:#777}
 .new{display:inline-block;margin-left:.3rem;padding:0 .35rem;border-radius:4px;background:#fde2e1;color:#a50e0e;font-size:.7rem;font-weight:700}
-.rescued{color:#2e7d32}.lost{color:#a50e0e;font-weight:600}.muted{color:var(--muted)}
+.rescued{color:#2e7d32}.stamp{color:#1a5fb4;font-size:.8rem}.lost{color:#a50e0e;font-weight:600}.muted{color:var(--muted)}
 td.sub{font-size:.8rem;color:var(--muted)}
 code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,monospace}
 form.filters{display:flex;flex-wrap:wrap;gap:.7rem;align-items:flex-end;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:.7rem .9rem;margin:.8rem 0}

@@ -66,6 +66,17 @@ pub(crate) fn reference_page(h: &HistoryRow, titles: &HashMap<String, String>) -
                 Some(r) => format!("<span class=\"rescued\">{}</span>", esc(&r)),
                 None => format!("captured {}", date(s.captured_at)),
             };
+            // The kept copy's trusted timestamp, from its row in the snapshot history.
+            let origin = match h
+                .snapshots
+                .iter()
+                .rev()
+                .find(|x| x.sha256 == s.sha256)
+                .and_then(|x| crate::history::stamp_phrase(&x.stamp))
+            {
+                Some(p) => format!("{origin} · <span class=\"stamp\">{}</span>", esc(&p)),
+                None => origin,
+            };
             let _ = write!(
                 b,
                 "<div class=\"preview\">{preview}<p class=\"meta\">{origin} · {} · {} · {}</p></div>",
@@ -136,9 +147,12 @@ pub(crate) fn reference_page(h: &HistoryRow, titles: &HashMap<String, String>) -
                 what.push_str(" · LOST (found damaged by verify)");
             }
             let what = esc(&what);
+            let stamp = crate::history::stamp_phrase(&s.stamp)
+                .map(|p| format!("<br><span class=\"stamp\">{}</span>", esc(&p)))
+                .unwrap_or_default();
             let _ = write!(
                 b,
-                "<tr><td class=\"date\">{}</td><td title=\"{what}\">{what}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"date\">{}</td><td class=\"wrap\" title=\"{what}\">{what}{stamp}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 datetime(s.captured_at),
                 esc(s.content_type.as_deref().unwrap_or("")),
                 size(s.bytes),
