@@ -16,10 +16,7 @@ pub fn now() -> Timestamp {
             return t;
         }
     }
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    wall()
 }
 
 /// The real time in Unix seconds, whatever `LINKVAULT_NOW` says: for comparing with clocks

@@ -882,6 +882,37 @@ mod tests {
     }
 
     #[test]
+    fn timestamp_defaults_and_validation() {
+        let c = Config::parse("", Path::new("")).unwrap();
+        assert!(c.timestamp.tsa.is_empty(), "off by default");
+        assert_eq!(c.timestamp.hash, HashAlg::Sha256);
+        assert!(!c.timestamp.required);
+        let c = Config::parse(
+            "[timestamp]\ntsa = [\"https://freetsa.org/tsr\"]\nhash = \"sha512\"\nrequired = true\ntimeout = \"5s\"\n",
+            Path::new(""),
+        )
+        .unwrap();
+        assert_eq!(c.timestamp.tsa, ["https://freetsa.org/tsr"]);
+        assert_eq!(c.timestamp.hash, HashAlg::Sha512);
+        assert!(c.timestamp.required);
+        assert_eq!(c.timestamp.timeout, Duration::from_secs(5));
+        for (text, key) in [
+            ("[timestamp]\nhash = \"md5\"\n", "timestamp.hash"),
+            (
+                "[timestamp]\ntsa = [\"freetsa.org/tsr\"]\n",
+                "timestamp.tsa",
+            ),
+            ("[timestamp]\ntimeout = \"0s\"\n", "timestamp.timeout"),
+            ("[timestamp]\nauthority = []\n", "authority"),
+        ] {
+            let err = Config::parse(text, Path::new(""))
+                .and_then(|c| c.validate().map(|()| c))
+                .unwrap_err();
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
     fn rescue_defaults_and_validation() {
         let c = Config::parse("", Path::new("")).unwrap();
         assert!(c.rescue.enabled);

@@ -434,9 +434,27 @@ fn an_authority_that_is_down_leaves_the_tree_pending_and_the_next_run_completes_
     );
     let text = ws.ok(&["history", &o.url("/img/photo.jpg")]);
     assert!(text.contains("timestamp pending (tree 1"), "{text}");
+    // doctor asks the authority as a run would, and says what it means.
+    let text = ws.ok(&["doctor"]);
+    assert!(
+        text.contains(&format!(
+            "{} gives no token (answered HTTP 503 Service Unavailable): trees wait",
+            tsa.url()
+        )),
+        "{text}"
+    );
 
     // Back up: the next run (nothing due, nothing new) timestamps the waiting tree.
     tsa.set_mode(Mode::Honest);
+    let text = ws.ok(&["doctor"]);
+    assert!(
+        text.contains("token signed by linkvault test TSA at "),
+        "{text}"
+    );
+    assert!(
+        text.contains("verified (chain ends at the root CN=linkvault test TSA CA"),
+        "{text}"
+    );
     let out = run(&ws, &["run"]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
@@ -469,6 +487,13 @@ fn an_authority_that_is_down_leaves_the_tree_pending_and_the_next_run_completes_
     assert!(!out.status.success(), "required: the run fails\n{err}");
     assert!(err.contains("no timestamp authority answered"), "{err}");
     assert!(err.contains("the next run timestamps them"), "{err}");
+    let d = ws.run(&["doctor"]);
+    let text = String::from_utf8_lossy(&d.stdout);
+    assert!(!d.status.success(), "{text}");
+    assert!(
+        text.contains("PROBLEM: ") && text.contains("with required = true, runs fail"),
+        "{text}"
+    );
     restore(&ws, &photo);
     tsa.set_mode(Mode::Honest);
     let out = run(&ws, &["run"]);

@@ -185,6 +185,31 @@ async fn network_state(cfg: &Config) -> Vec<(bool, &'static str, String)> {
         let answers = fetcher.answers(&url).await;
         lines.push((true, label, if answers { yes } else { no }));
     }
+    // Timestamp authorities: a real request, and the token checked as a run would.
+    if cfg.timestamp.tsa.is_empty() {
+        lines.push((
+            true,
+            "timestamp",
+            "off ([timestamp] tsa = []): captures are hashed but not timestamped; README \"Evidence\" says how to turn it on".to_string(),
+        ));
+    }
+    let probes = linkvault::timestamp::probe_authorities(&cfg.timestamp).await;
+    let none_answer = !probes.is_empty() && probes.iter().all(|(_, r)| r.is_err());
+    for (tsa, result) in probes {
+        lines.push(match result {
+            Ok(text) => (true, "timestamp", format!("{tsa}: {text}")),
+            Err(why) if cfg.timestamp.required && none_answer => (
+                false,
+                "timestamp",
+                format!("PROBLEM: {tsa} gives no token ({why}); with required = true, runs fail until one authority does"),
+            ),
+            Err(why) => (
+                true,
+                "timestamp",
+                format!("{tsa} gives no token ({why}): trees wait for a run where an authority answers"),
+            ),
+        });
+    }
     lines
 }
 

@@ -47,7 +47,7 @@ pub(crate) fn prove(cfg: &Config, a: &ProveArgs) -> Result<ExitCode> {
         names.join(", ")
     );
     println!(
-        "leaf {} of {} in tree {}, timestamped by {}",
+        "leaf {} of {} under root {}, timestamped by {}",
         p.tree.index,
         p.tree.size,
         p.tree.root,

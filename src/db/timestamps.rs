@@ -273,7 +273,6 @@ impl Tx<'_> {
     }
 
     /// Records a token an authority returned for tree `tree_id`.
-    #[allow(clippy::too_many_arguments)]
     pub fn insert_token(
         &self,
         tree_id: i64,

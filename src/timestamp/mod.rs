@@ -12,7 +12,7 @@ pub mod token;
 
 use std::time::Duration;
 
-pub use stamp::{timestamp_run, StampError, StampSummary};
+pub use stamp::{probe_authorities, timestamp_run, StampError, StampSummary};
 pub use token::HashAlg;
 
 use crate::db::LeafRow;

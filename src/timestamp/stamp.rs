@@ -139,3 +139,31 @@ pub(crate) fn tree_statement(tree: &TreeRow) -> Option<Vec<u8>> {
     let root: merkle::Hash = tree.root.as_slice().try_into().ok()?;
     Some(statement(tree.size, &root))
 }
+
+/// Asks each configured authority for a token over a probe statement and checks it (for
+/// `doctor`): per authority, who signed and how far its chain goes, or why it failed.
+pub async fn probe_authorities(cfg: &TimestampConfig) -> Vec<(String, Result<String, String>)> {
+    let client = match client::client(cfg.timeout) {
+        Ok(c) => c,
+        Err(e) => return vec![(String::new(), Err(e.to_string()))],
+    };
+    let mut out = Vec::new();
+    for url in &cfg.tsa {
+        let answer = client::ask(&client, url, cfg.hash, b"linkvault doctor: a probe").await;
+        out.push((
+            url.clone(),
+            answer
+                .map(|a| {
+                    format!(
+                        "token signed by {} at {} verified ({})",
+                        a.verified.signer, a.verified.gen_time_text, a.verified.anchor
+                    )
+                })
+                .map_err(|e| match e {
+                    AskError::Http(t) => t,
+                    AskError::Token(t) => t.to_string(),
+                }),
+        ));
+    }
+    out
+}

@@ -24,6 +24,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
+use super::to_hex as hex;
 use crate::clock::{self, Timestamp};
 
 /// id-ct-TSTInfo (RFC 3161 §2.4.2), the content type of a time-stamp token.
@@ -595,14 +596,6 @@ fn common_name(cert: &Certificate) -> String {
     subject.to_string()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Checks a response (`.tsr`) as received from an authority.
 pub fn verify_response(response: &[u8], expect: &Expect<'_>) -> Result<Verified, TokenError> {
     verify_token(&token_of(response)?, expect)
@@ -817,11 +810,6 @@ fn check_chain(
     let ee_der = CertificateDer::from(signer_der);
     let ee = webpki::EndEntityCert::try_from(&ee_der)
         .map_err(|e| invalid(format!("the signer's certificate cannot be read: {e}")))?;
-    let chain_err = |e: webpki::Error| {
-        invalid(format!(
-            "the signer's certificate chain does not hold at genTime: {e}"
-        ))
-    };
 
     if !trusted.is_empty() {
         let anchors: Vec<_> = trusted
@@ -837,16 +825,7 @@ fn check_chain(
             .filter(|(d, _)| d != signer_der)
             .map(|(d, _)| CertificateDer::from(d.as_slice()))
             .collect();
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &anchors,
-            &inter,
-            at,
-            webpki::KeyUsage::required(TIME_STAMPING_EKU),
-            None,
-            None,
-        )
-        .map_err(chain_err)?;
+        verify_path(&ee, &anchors, &inter, at)?;
         let names: Vec<String> = trusted
             .iter()
             .filter_map(|d| Certificate::from_der(d).ok())
@@ -893,16 +872,7 @@ fn check_chain(
         .iter()
         .map(|(d, _)| CertificateDer::from(d.as_slice()))
         .collect();
-    ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &[anchor],
-        &inter,
-        at,
-        webpki::KeyUsage::required(TIME_STAMPING_EKU),
-        None,
-        None,
-    )
-    .map_err(chain_err)?;
+    verify_path(&ee, &[anchor], &inter, at)?;
     if top.tbs_certificate.issuer == top.tbs_certificate.subject {
         use sha2::Digest as _;
         Ok(Anchor::Root {
@@ -912,6 +882,48 @@ fn check_chain(
     } else {
         Ok(Anchor::Issuer(top.tbs_certificate.issuer.to_string()))
     }
+}
+
+/// The signer's certificate chains to one of `anchors` through `intermediates`, every
+/// certificate valid at `at`, the signer's usage timeStamping.
+fn verify_path(
+    ee: &webpki::EndEntityCert<'_>,
+    anchors: &[rustls_pki_types::TrustAnchor<'_>],
+    intermediates: &[rustls_pki_types::CertificateDer<'_>],
+    at: rustls_pki_types::UnixTime,
+) -> Result<(), TokenError> {
+    ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        anchors,
+        intermediates,
+        at,
+        webpki::KeyUsage::required(TIME_STAMPING_EKU),
+        None,
+        None,
+    )
+    .map(|_| ())
+    .map_err(|e| {
+        use webpki::Error as E;
+        let why = match e {
+            E::UnknownIssuer => {
+                "no chain leads from the signer's certificate to the CA given".to_string()
+            }
+            E::CertExpired { .. } | E::CertNotValidYet { .. } => {
+                "a certificate in the chain was not valid at genTime".to_string()
+            }
+            E::RequiredEkuNotFoundContext(_) => {
+                "a certificate in the chain does not allow timestamping (extended key usage)"
+                    .to_string()
+            }
+            E::InvalidSignatureForPublicKey => {
+                "a certificate's signature does not match its issuer's key".to_string()
+            }
+            other => format!("{other:?}"),
+        };
+        invalid(format!(
+            "the signer's certificate chain does not hold at genTime: {why}"
+        ))
+    })
 }
 
 /// PEM text of DER certificates, for `openssl ts -verify -untrusted`.

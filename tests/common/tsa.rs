@@ -118,7 +118,7 @@ impl Tsa {
         std::fs::write(
             d.join("tsa.cnf"),
             format!(
-                "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = {}\ncrypto_device = builtin\nsigner_cert = {}\nsigner_key = {}\ncerts = {}\nsigner_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\nother_policies = 1.3.6.1.4.1.99999.2\ndigests = sha256, sha384, sha512\naccuracy = secs:1\nclock_precision_digits = 0\nordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+                "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\nserial = {}\ncrypto_device = builtin\nsigner_cert = {}\nsigner_key = {}\ncerts = {}\nsigner_digest = sha256\ndefault_policy = 1.3.6.1.4.1.99999.1\nother_policies = 1.3.6.1.4.1.99999.2\ndigests = sha256, sha384, sha512\naccuracy = secs:1\nclock_precision_digits = 3\nordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
                 abs("tsa.serial"),
                 abs("tsa.pem"),
                 abs("tsa.key"),
