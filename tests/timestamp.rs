@@ -765,3 +765,45 @@ fn rescued_mementos_and_screenshots_are_leaves_of_their_own_kind() {
     );
     assert!(ok, "{text}");
 }
+
+#[test]
+fn purging_an_article_leaves_its_tree_whole_and_the_other_captures_provable() {
+    let tsa = Tsa::start("linkvault test TSA");
+    let o = origin();
+    const OTHER: &[u8] = b"\xff\xd8 only the second article cites this \xff\xd9";
+    o.resource("/img/other.jpg", "image/jpeg", OTHER);
+    o.route("/second", |_| Reply::html(r#"<img src="/img/other.jpg">"#));
+    let ws = workspace(&[&tsa], "");
+    let out = run(&ws, &["run", &o.url("/article"), &o.url("/second")]);
+    assert!(
+        stderr(&out).contains("timestamped 6 captures (tree 1)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ws.run(&["remove", &o.url("/second"), "--purge"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let c = ws.run(&["restore", &sha256_hex(OTHER), "-o", "x"]);
+    assert!(!c.status.success(), "purged");
+    // The tree still holds six leaves and its root: the photo's proof is as before.
+    let proof = prove(&ws, &sha256_hex(PHOTO), "photo");
+    assert_eq!(proof_json(&proof)["tree"]["size"], 6);
+    let bytes = ws.path().join("photo.jpg");
+    std::fs::write(&bytes, PHOTO).unwrap();
+    let c = check(&ws, &proof, &["--file", bytes.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let (ok, text) = openssl_verify(
+        &[
+            "-data",
+            "photo.statement",
+            "-in",
+            "photo.1.tsr",
+            "-CAfile",
+            &tsa.ca_pem().display().to_string(),
+        ],
+        ws.path(),
+    );
+    assert!(ok, "{text}");
+    // Nothing is left over for the next run to timestamp twice.
+    let out = run(&ws, &["run"]);
+    assert!(!stderr(&out).contains("timestamped"), "{}", stderr(&out));
+}

@@ -489,6 +489,12 @@ impl Tx<'_> {
         )?;
         c.execute_batch(
             "UPDATE refs SET good_snapshot = NULL WHERE id IN (SELECT id FROM orphans);
+             -- A timestamp tree is never changed: its leaves keep their data (so every other
+             -- capture under the same root stays provable) and lose only the link to the row.
+             UPDATE timestamp_leaves SET snapshot_id = NULL WHERE snapshot_id IN
+               (SELECT id FROM snapshots WHERE ref_id IN (SELECT id FROM orphans));
+             UPDATE timestamp_leaves SET capture_id = NULL WHERE capture_id IN
+               (SELECT id FROM article_captures WHERE article_id IN (SELECT id FROM removing));
              DELETE FROM lookups WHERE ref_id IN (SELECT id FROM orphans);
              DELETE FROM submissions WHERE ref_id IN (SELECT id FROM orphans);
              DELETE FROM snapshots WHERE ref_id IN (SELECT id FROM orphans);
