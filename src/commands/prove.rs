@@ -1,6 +1,7 @@
 //! `linkvault prove`: write the proof that a capture existed by a timestamp authority's time,
 //! or check one offline (`--check PROOF [--file BYTES] [--ca PEM]`).
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use linkvault::db::Db;
 use linkvault::timestamp::proof::{self, Target};
 use linkvault::timestamp::{kind_name, token};
 
-use super::UsageError;
+use super::{emit, UsageError};
 use crate::cli::ProveArgs;
 
 pub(crate) fn prove(cfg: &Config, a: &ProveArgs) -> Result<ExitCode> {
@@ -32,13 +33,15 @@ pub(crate) fn prove(cfg: &Config, a: &ProveArgs) -> Result<ExitCode> {
         ))
     });
     let written = proof::write(&mut p, &out)?;
+    let mut text = String::new();
     let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     let by: Vec<String> = p
         .timestamps
         .iter()
         .map(|t| format!("{} at {}", t.signer, t.gen_time))
         .collect();
-    println!(
+    let _ = writeln!(
+        text,
         "proof of the {} of {} (sha256 {}, captured {}) written: {}",
         p.capture.kind.replace('-', " "),
         p.capture.url,
@@ -46,18 +49,21 @@ pub(crate) fn prove(cfg: &Config, a: &ProveArgs) -> Result<ExitCode> {
         p.capture.captured_at,
         names.join(", ")
     );
-    println!(
+    let _ = writeln!(
+        text,
         "leaf {} of {} under root {}, timestamped by {}",
         p.tree.index,
         p.tree.size,
         p.tree.root,
         by.join(" and ")
     );
-    println!(
+    let _ = writeln!(
+        text,
         "check it offline: linkvault prove --check {} --file THE-BYTES [--ca TSA-CA.pem]; or with OpenSSL alone: {}",
         out.display(),
         p.openssl.get(1).map_or("", String::as_str)
     );
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -74,7 +80,9 @@ pub(crate) fn check(a: &ProveArgs) -> Result<ExitCode> {
         None => Vec::new(),
     };
     let c = proof::check(path, a.file.as_deref(), &anchors)?;
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "capture: {} of {} captured {} (sha256 {})",
         kind_name(c.leaf.kind).replace('-', " "),
         c.leaf.url,
@@ -82,15 +90,19 @@ pub(crate) fn check(a: &ProveArgs) -> Result<ExitCode> {
         c.sha256
     );
     match &a.file {
-        Some(f) => println!("file: {} matches the capture's SHA-256", f.display()),
-        None => println!("file: not checked (add --file BYTES to check a copy)"),
+        Some(f) => {
+            let _ = writeln!(text, "file: {} matches the capture's SHA-256", f.display());
+        }
+        None => text.push_str("file: not checked (add --file BYTES to check a copy)\n"),
     }
-    println!(
+    let _ = writeln!(
+        text,
         "tree: leaf {} of {} leads to root {}",
         c.index, c.size, c.root
     );
     for (i, (tsa, v)) in c.tokens.iter().enumerate() {
-        println!(
+        let _ = writeln!(
+            text,
             "timestamp {}: valid, signed by {} ({tsa}) at {}, serial {}, policy {}; {}",
             i + 1,
             v.signer,
@@ -101,9 +113,17 @@ pub(crate) fn check(a: &ProveArgs) -> Result<ExitCode> {
         );
     }
     let earliest = c.tokens.iter().map(|(_, v)| v.gen_time).min().unwrap_or(0);
-    println!(
+    if c.leaf.captured_at > earliest + linkvault::timestamp::token::CLOCK_SKEW {
+        let _ = writeln!(
+            text,
+            "warning: the recorded capture time is after the timestamp: the capturing machine's clock was wrong, so the capture time is not to be relied on (the timestamp still bounds when the bytes existed)"
+        );
+    }
+    let _ = writeln!(
+        text,
         "PROOF HOLDS: these bytes, with this URL and capture time, existed no later than {}",
         clock::format(earliest)
     );
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
