@@ -81,29 +81,6 @@ pub enum Stamp {
 }
 
 impl Db {
-    /// Captures held (not lost) that no tree covers yet, snapshots then article captures, in
-    /// the order they were recorded.
-    pub fn untimestamped_captures(&self) -> Result<Vec<LeafRow>> {
-        let mut stmt = self.wrap(self.conn.prepare(
-            "SELECT CASE WHEN s.origin = 'memento' THEN 4 ELSE 1 END, s.id, NULL, s.sha256,
-                    s.captured_at, r.url
-             FROM snapshots s JOIN refs r ON r.id = s.ref_id
-             WHERE s.lost_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM timestamp_leaves l WHERE l.snapshot_id = s.id)
-             UNION ALL
-             SELECT CASE WHEN c.role = 'screenshot' THEN 3 ELSE 2 END, NULL, c.id, c.sha256,
-                    c.captured_at, c.url
-             FROM article_captures c
-             WHERE c.lost_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM timestamp_leaves l WHERE l.capture_id = c.id)
-             ORDER BY 2, 3",
-        ))?;
-        let rows = stmt
-            .query_map([], leaf_row)
-            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
-        self.wrap(rows)
-    }
-
     /// Trees no authority has timestamped yet, oldest first.
     pub fn pending_trees(&self) -> Result<Vec<TreeRow>> {
         let mut stmt = self.wrap(self.conn.prepare(&format!(
@@ -130,16 +107,34 @@ impl Db {
         self.wrap(r)
     }
 
-    /// Every leaf of tree `id`, in order.
-    pub fn tree_leaves(&self, id: i64) -> Result<Vec<LeafRow>> {
-        let mut stmt = self.wrap(self.conn.prepare_cached(
-            "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url
-             FROM timestamp_leaves WHERE tree_id = ?1 ORDER BY idx",
-        ))?;
-        let rows = stmt
-            .query_map([id], leaf_row)
-            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
-        self.wrap(rows)
+    /// Calls `f` with every leaf of tree `id`, in order (streamed: a tree may hold millions).
+    pub fn for_each_tree_leaf<E: From<super::DbError>>(
+        &self,
+        id: i64,
+        f: impl FnMut(LeafRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        match each_leaf(&self.conn, id, f) {
+            Ok(()) => Ok(()),
+            Err(Stop::Caller(e)) => Err(e),
+            Err(Stop::Sql(source)) => Err(E::from(super::DbError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })),
+        }
+    }
+
+    /// Leaf `idx` of tree `id`.
+    pub fn tree_leaf(&self, id: i64, idx: u64) -> Result<Option<LeafRow>> {
+        let r = self
+            .conn
+            .query_row(
+                "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url
+                 FROM timestamp_leaves WHERE tree_id = ?1 AND idx = ?2",
+                params![id, idx],
+                leaf_row,
+            )
+            .optional();
+        self.wrap(r)
     }
 
     /// Every token of tree `id`, earliest first.
@@ -237,39 +232,83 @@ impl Db {
 }
 
 impl Tx<'_> {
-    /// Records a tree over `leaves` (in this order) built by `run_id`; returns its id.
-    pub fn insert_tree(
+    /// Gathers every capture held (not lost) that no tree covers yet as the leaves of a new
+    /// tree built by `run_id`: snapshots then article captures, in the order they were
+    /// recorded. Captures are only ever added with higher ids (one writer), so only those past
+    /// the highest already covered are looked at: a run with nothing new costs two index
+    /// lookups, whatever the archive's size. Its root is set by [`Tx::set_tree_root`] in the same transaction. Returns the
+    /// tree's id and size; None (and no tree) when there is nothing to cover.
+    pub fn insert_tree_of_untimestamped(
         &self,
         run_id: i64,
         created_at: Timestamp,
-        root: &[u8],
         alg: &str,
-        leaves: &[LeafRow],
-    ) -> rusqlite::Result<i64> {
+    ) -> rusqlite::Result<Option<(i64, u64)>> {
         self.conn().execute(
             "INSERT INTO timestamp_trees (run_id, created_at, size, root, alg)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![run_id, created_at, leaves.len() as i64, root, alg],
+             VALUES (?1, ?2, 0, X'', ?3)",
+            params![run_id, created_at, alg],
         )?;
         let tree_id = self.conn().last_insert_rowid();
-        let mut stmt = self.conn().prepare_cached(
+        // Numbering the leaves sorts every capture not yet covered (the first tree of an old
+        // archive: millions): let SQLite spill that sort to a file instead of holding it in
+        // memory (900,000 captures: 21 MiB instead of 169). A hash that is not 64 lowercase hex
+        // digits is no leaf (none is ever recorded so).
+        self.conn().execute_batch("PRAGMA temp_store = FILE")?;
+        let size = self.conn().execute(
             "INSERT INTO timestamp_leaves (tree_id, idx, kind, snapshot_id, capture_id, sha256,
                                            captured_at, url)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for (i, l) in leaves.iter().enumerate() {
-            stmt.execute(params![
-                tree_id,
-                i as i64,
-                l.kind,
-                l.snapshot_id,
-                l.capture_id,
-                l.sha256,
-                l.captured_at,
-                l.url
-            ])?;
+             SELECT ?1, row_number() OVER (ORDER BY source, id) - 1, kind, snapshot_id,
+                    capture_id, sha256, captured_at, url
+             FROM (
+               SELECT 0 AS source, s.id AS id,
+                      CASE WHEN s.origin = 'memento' THEN 4 ELSE 1 END AS kind,
+                      s.id AS snapshot_id, NULL AS capture_id, s.sha256, s.captured_at, r.url
+               FROM snapshots s JOIN refs r ON r.id = s.ref_id
+               WHERE s.id > (SELECT coalesce(max(snapshot_id), 0) FROM timestamp_leaves
+                             WHERE snapshot_id IS NOT NULL)
+                 AND s.lost_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM timestamp_leaves l WHERE l.snapshot_id = s.id)
+               UNION ALL
+               SELECT 1, c.id, CASE WHEN c.role = 'screenshot' THEN 3 ELSE 2 END,
+                      NULL, c.id, c.sha256, c.captured_at, c.url
+               FROM article_captures c
+               WHERE c.id > (SELECT coalesce(max(capture_id), 0) FROM timestamp_leaves
+                             WHERE capture_id IS NOT NULL)
+                 AND c.lost_at IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM timestamp_leaves l WHERE l.capture_id = c.id)
+             )
+             WHERE length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'",
+            [tree_id],
+        );
+        self.conn().execute_batch("PRAGMA temp_store = MEMORY")?;
+        let size = size?;
+        if size == 0 {
+            self.conn()
+                .execute("DELETE FROM timestamp_trees WHERE id = ?1", [tree_id])?;
+            return Ok(None);
         }
-        Ok(tree_id)
+        Ok(Some((tree_id, size as u64)))
+    }
+
+    /// Calls `f` with every leaf of tree `id`, in order, inside this transaction.
+    pub fn for_each_tree_leaf(
+        &self,
+        id: i64,
+        f: impl FnMut(LeafRow) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<()> {
+        each_leaf(self.conn(), id, f).map_err(|stop| match stop {
+            Stop::Sql(e) | Stop::Caller(e) => e,
+        })
+    }
+
+    /// Sets the size and root of tree `id`, built by [`Tx::insert_tree_of_untimestamped`].
+    pub fn set_tree_root(&self, id: i64, size: u64, root: &[u8]) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "UPDATE timestamp_trees SET size = ?2, root = ?3 WHERE id = ?1",
+            params![id, size as i64, root],
+        )?;
+        Ok(())
     }
 
     /// Records a token an authority returned for tree `tree_id`.
@@ -309,6 +348,30 @@ impl Tx<'_> {
     }
 }
 
+/// Why a walk over leaves stopped: SQLite failed, or the caller's function did.
+enum Stop<E> {
+    Sql(rusqlite::Error),
+    Caller(E),
+}
+
+fn each_leaf<E>(
+    conn: &rusqlite::Connection,
+    id: i64,
+    mut f: impl FnMut(LeafRow) -> std::result::Result<(), E>,
+) -> std::result::Result<(), Stop<E>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url
+             FROM timestamp_leaves WHERE tree_id = ?1 ORDER BY idx",
+        )
+        .map_err(Stop::Sql)?;
+    let mut rows = stmt.query([id]).map_err(Stop::Sql)?;
+    while let Some(r) = rows.next().map_err(Stop::Sql)? {
+        f(leaf_row(r).map_err(Stop::Sql)?).map_err(Stop::Caller)?;
+    }
+    Ok(())
+}
+
 const TREE_COLUMNS: &str = "t.id, t.run_id, t.created_at, t.size, t.root, t.alg, t.last_error";
 
 fn tree_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TreeRow> {
@@ -332,4 +395,86 @@ fn leaf_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LeafRow> {
         captured_at: r.get(4)?,
         url: r.get(5)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(db: &Db, id: i64, sha: char, origin: &str, lost: bool) {
+        db.conn
+            .execute(
+                "INSERT INTO snapshots (id, ref_id, check_id, sha256, bytes, http_status,
+                   captured_at, good, origin, lost_at)
+                 VALUES (?1, 1, 1, ?2, 1, 200, ?1, 1, ?3, ?4)",
+                params![id, sha.to_string().repeat(64), origin, lost.then_some(5)],
+            )
+            .unwrap();
+    }
+
+    /// (kind, snapshot, capture) of a leaf.
+    type Gathered = (u8, Option<i64>, Option<i64>);
+
+    fn gather(db: &mut Db) -> Option<(i64, Vec<Gathered>)> {
+        let (id, size) = db
+            .transaction(|tx| tx.insert_tree_of_untimestamped(1, 10, "sha256"))
+            .unwrap()?;
+        let mut leaves = Vec::new();
+        db.for_each_tree_leaf(id, |l| {
+            leaves.push((l.kind, l.snapshot_id, l.capture_id));
+            Ok::<(), DbError>(())
+        })
+        .unwrap();
+        assert_eq!(leaves.len() as u64, size);
+        Some((id, leaves))
+    }
+
+    use super::super::DbError;
+
+    #[test]
+    fn each_capture_is_gathered_once_in_recorded_order_lost_ones_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(dir.path()).unwrap();
+        db.conn
+            .execute_batch(
+                "PRAGMA foreign_keys = OFF;
+                 INSERT INTO refs (id, url, host, kind, first_seen)
+                   VALUES (1, 'https://a.example/x.jpg', 'a.example', 'image', 1);",
+            )
+            .unwrap();
+        db.conn
+            .execute(
+                "INSERT INTO article_captures (id, article_id, url, sha256, bytes, captured_at, role)
+                 VALUES (1, 1, 'https://a.example/', ?1, 1, 3, 'screenshot')",
+                [&"c".repeat(64)],
+            )
+            .unwrap();
+        snapshot(&db, 1, 'a', "self", false);
+        snapshot(&db, 2, 'b', "self", true);
+        snapshot(&db, 3, 'd', "memento", false);
+        // Not a hash: never a leaf.
+        db.conn
+            .execute(
+                "INSERT INTO snapshots (id, ref_id, check_id, sha256, bytes, http_status, captured_at, good)
+                 VALUES (4, 1, 1, 'not-a-hash', 1, 200, 4, 1)",
+                [],
+            )
+            .unwrap();
+        let (first, leaves) = gather(&mut db).unwrap();
+        assert_eq!(
+            leaves,
+            [(1, Some(1), None), (4, Some(3), None), (3, None, Some(1))],
+            "snapshots by id (the lost one left out, the memento marked), then captures"
+        );
+        assert!(gather(&mut db).is_none(), "nothing new: no tree");
+        snapshot(&db, 5, 'e', "self", false);
+        let (second, leaves) = gather(&mut db).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(leaves, [(1, Some(5), None)]);
+        let tree = db.tree(first).unwrap().unwrap();
+        assert_eq!(
+            (tree.run_id, tree.created_at, tree.alg.as_str()),
+            (Some(1), 10, "sha256")
+        );
+    }
 }

@@ -405,7 +405,9 @@ fn write_proof<W: Write>(
         return Ok(());
     };
     if !trees.contains_key(&tree_id) {
-        if trees.len() >= 4 {
+        // Captures come in time order, so run by run: two trees at a time is plenty (a tree of
+        // a million leaves holds 64 MiB of hashes).
+        if trees.len() >= 2 {
             trees.clear();
         }
         let loaded = match Stamped::load(db, tree_id) {
@@ -420,8 +422,10 @@ fn write_proof<W: Write>(
     let Some(Some(tree)) = trees.get(&tree_id) else {
         return Ok(());
     };
-    let Ok(proof) = tree.proof(index) else {
-        return Ok(());
+    let proof = match tree.proof(db, index) {
+        Ok(p) => p,
+        Err(ProofError::Db(e)) => return Err(e.into()),
+        Err(_) => return Ok(()),
     };
     let mut body = serde_json::to_string_pretty(&proof).unwrap_or_default();
     body.push('\n');

@@ -13,7 +13,7 @@ use super::merkle::{self, Hash, Leaf};
 use super::token::{self, Expect, HashAlg, TokenError, Verified};
 use super::{from_hex, hash_from_hex, kind_from_name, kind_name, leaf_of, statement, to_hex};
 use crate::clock::{self, Timestamp};
-use crate::db::{Db, DbError, LeafRow};
+use crate::db::{Db, DbError};
 use crate::restore::{self, RestoreError};
 
 /// The `format` a proof file declares.
@@ -186,7 +186,7 @@ pub fn build(db: &Db, target: &Target<'_>) -> Result<Proof, ProofError> {
     let mut pending = None;
     for (tree_id, index, _) in &leaves {
         match Stamped::load(db, *tree_id)? {
-            Some(tree) => return tree.proof(*index),
+            Some(tree) => return tree.proof(db, *index),
             None => {
                 pending.get_or_insert(*tree_id);
             }
@@ -212,13 +212,13 @@ pub fn build(db: &Db, target: &Target<'_>) -> Result<Proof, ProofError> {
 #[derive(Debug, Clone)]
 pub struct Stamped {
     tree: crate::db::TreeRow,
-    rows: Vec<LeafRow>,
     levels: merkle::Levels,
     tokens: Vec<crate::db::TokenRow>,
 }
 
 impl Stamped {
-    /// Tree `tree_id` with its tokens; `None` while no authority has timestamped it.
+    /// Tree `tree_id` with its tokens; `None` while no authority has timestamped it. Holds
+    /// the leaves' hashes only (32 bytes each); a leaf's data is read when it is proved.
     pub fn load(db: &Db, tree_id: i64) -> Result<Option<Stamped>, ProofError> {
         let tokens = db.tree_tokens(tree_id)?;
         if tokens.is_empty() {
@@ -228,12 +228,12 @@ impl Stamped {
             .tree(tree_id)?
             .ok_or_else(|| ProofError::Malformed(format!("tree {tree_id} is not recorded")))?;
         let bad = |what: &str| ProofError::Malformed(format!("tree {tree_id}: {what}"));
-        let rows = db.tree_leaves(tree_id)?;
-        let hashes: Vec<Hash> = rows
-            .iter()
-            .map(|r| leaf_of(r).map(|l| l.hash()))
-            .collect::<Option<_>>()
-            .ok_or_else(|| bad("a leaf cannot be read"))?;
+        let mut hashes: Vec<Hash> = Vec::with_capacity(usize::try_from(tree.size).unwrap_or(0));
+        db.for_each_tree_leaf(tree_id, |r| {
+            let leaf = leaf_of(&r).ok_or_else(|| bad("a leaf cannot be read"))?;
+            hashes.push(leaf.hash());
+            Ok::<(), ProofError>(())
+        })?;
         let levels = merkle::Levels::new(hashes).ok_or_else(|| bad("no leaves"))?;
         if levels.root().as_slice() != tree.root.as_slice() || levels.size() as u64 != tree.size {
             return Err(bad(
@@ -242,18 +242,19 @@ impl Stamped {
         }
         Ok(Some(Stamped {
             tree,
-            rows,
             levels,
             tokens,
         }))
     }
 
     /// The proof of leaf `index`.
-    pub fn proof(&self, index: u64) -> Result<Proof, ProofError> {
+    pub fn proof(&self, db: &Db, index: u64) -> Result<Proof, ProofError> {
         let tree = &self.tree;
         let bad = |what: &str| ProofError::Malformed(format!("tree {}: {what}", tree.id));
         let i = usize::try_from(index).map_err(|_| bad("leaf index out of range"))?;
-        let leaf_row = self.rows.get(i).ok_or_else(|| bad("no such leaf"))?;
+        let leaf_row = &db
+            .tree_leaf(tree.id, index)?
+            .ok_or_else(|| bad("no such leaf"))?;
         let leaf = leaf_of(leaf_row).ok_or_else(|| bad("the leaf cannot be read"))?;
         let path = self
             .levels

@@ -53,19 +53,26 @@ pub async fn timestamp_run(
     if cfg.tsa.is_empty() {
         return Ok(summary);
     }
-    let rows: Vec<_> = db
-        .untimestamped_captures()?
-        .into_iter()
-        .filter_map(|r| leaf_of(&r).map(|leaf| (r, leaf.hash())))
-        .collect();
-    if let Some(root) = merkle::root(&rows.iter().map(|(_, h)| *h).collect::<Vec<_>>()) {
-        let leaves: Vec<_> = rows.into_iter().map(|(r, _)| r).collect();
-        let size = leaves.len() as u64;
-        let id = db.transaction(|tx| {
-            tx.insert_tree(run_id, clock::now(), &root, cfg.hash.name(), &leaves)
+    // One transaction: the leaves, their hashes (32 bytes each in memory, nothing else) and
+    // the root. A crash leaves either no tree or a whole one.
+    summary.tree = db.transaction(|tx| {
+        let Some((id, size)) =
+            tx.insert_tree_of_untimestamped(run_id, clock::now(), cfg.hash.name())?
+        else {
+            return Ok(None);
+        };
+        let mut hashes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        tx.for_each_tree_leaf(id, |row| {
+            let leaf = leaf_of(&row).ok_or_else(|| unreadable(&row))?;
+            hashes.push(leaf.hash());
+            Ok(())
         })?;
-        summary.tree = Some((id, size));
-    }
+        let root = merkle::root(&hashes).ok_or_else(|| {
+            rusqlite::Error::ToSqlConversionFailure("a tree without leaves".into())
+        })?;
+        tx.set_tree_root(id, hashes.len() as u64, &root)?;
+        Ok(Some((id, hashes.len() as u64)))
+    })?;
 
     let client = client::client(cfg.timeout).map_err(|e| StampError::Client(e.to_string()))?;
     let mut broken: Vec<&str> = Vec::new();
@@ -132,6 +139,17 @@ pub async fn timestamp_run(
         });
     }
     Ok(summary)
+}
+
+/// A recorded leaf that cannot be hashed: the record is damaged (the SQL never gathers one).
+fn unreadable(row: &crate::db::LeafRow) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(
+        format!(
+            "leaf of {} ({}) cannot be read: kind {}, sha256 `{}`",
+            row.url, row.captured_at, row.kind, row.sha256
+        )
+        .into(),
+    )
 }
 
 /// The statement a recorded tree's tokens cover.
