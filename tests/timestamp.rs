@@ -163,6 +163,29 @@ fn a_run_is_timestamped_and_every_capture_proves_with_linkvault_and_openssl() {
             p["tree"]["root"].as_str().unwrap()
         );
     }
+    // By URL (and time) as well as by hash.
+    let by_url = ws.path().join("by-url.json");
+    let photo_url = o.url("/img/photo.jpg");
+    ws.ok(&["prove", "--url", &photo_url, "-o", by_url.to_str().unwrap()]);
+    assert_eq!(
+        proof_json(&by_url)["capture"]["sha256"],
+        sha256_hex(PHOTO).as_str()
+    );
+    let early = ws.run(&[
+        "prove",
+        "--url",
+        &photo_url,
+        "--at",
+        "2001-01-01",
+        "-o",
+        "early.json",
+    ]);
+    assert!(!early.status.success());
+    assert!(
+        stderr(&early).contains("at or before 2001-01-01"),
+        "{}",
+        stderr(&early)
+    );
     indexes.sort_unstable();
     assert_eq!(indexes, [0, 1, 2, 3], "each capture its own leaf");
 
