@@ -31,12 +31,17 @@ pub struct VerifyReport {
     pub unreferenced_sizes: Vec<(String, u64)>,
     /// Leftover temporary files (removed by the next run).
     pub temp_files: u64,
+    /// The timestamp trees and tokens in the record, re-checked.
+    pub timestamps: crate::timestamp::audit::Audit,
 }
 
 impl VerifyReport {
     /// Nothing corrupted, missing or dangling (unreferenced objects and temp files are harmless).
     pub fn is_consistent(&self) -> bool {
-        self.corrupted.is_empty() && self.missing.is_empty() && self.dangling.is_empty()
+        self.corrupted.is_empty()
+            && self.missing.is_empty()
+            && self.dangling.is_empty()
+            && self.timestamps.problems.is_empty()
     }
 
     /// The findings as text, one line per finding and a summary line last.
@@ -71,6 +76,28 @@ impl VerifyReport {
                 self.unreferenced.len() - NOTES_SHOWN
             );
         }
+        for p in &self.timestamps.problems {
+            let _ = writeln!(out, "TIMESTAMP  {p}");
+        }
+        let t = &self.timestamps;
+        if t.trees > 0 {
+            let pending: u64 = t.pending.iter().map(|(_, n)| n).sum();
+            let _ = writeln!(
+                out,
+                "timestamps {} tree(s) of {} capture(s) re-hashed to their roots, {} token(s) verified{}",
+                t.trees,
+                t.leaves,
+                t.tokens,
+                if t.pending.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} tree(s) ({pending} capture(s)) wait for an authority (the next run with [timestamp] tsa asks)",
+                        t.pending.len()
+                    )
+                }
+            );
+        }
         if self.temp_files > 0 {
             let _ = writeln!(
                 out,
@@ -80,12 +107,17 @@ impl VerifyReport {
         }
         let _ = writeln!(
             out,
-            "{} objects ({}) re-hashed: {} corrupted, {} missing, {} dangling{}",
+            "{} objects ({}) re-hashed: {} corrupted, {} missing, {} dangling{}{}",
             self.objects_checked,
             crate::units::format_size(self.bytes_checked),
             self.corrupted.len(),
             self.missing.len(),
             self.dangling.len(),
+            if self.timestamps.problems.is_empty() {
+                String::new()
+            } else {
+                format!(", {} timestamp problem(s)", self.timestamps.problems.len())
+            },
             if self.is_consistent() {
                 " — archive is consistent"
             } else {
@@ -283,5 +315,6 @@ pub fn verify(db: &Db, store: &Store) -> Result<VerifyReport, VerifyError> {
     }
     r.dangling = db.dangling_hashes()?;
     r.temp_files = store.list_temp_files().map(|v| v.len() as u64).unwrap_or(0);
+    r.timestamps = crate::timestamp::audit::audit(db)?;
     Ok(r)
 }

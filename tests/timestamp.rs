@@ -830,3 +830,73 @@ fn purging_an_article_leaves_its_tree_whole_and_the_other_captures_provable() {
     let out = run(&ws, &["run"]);
     assert!(!stderr(&out).contains("timestamped"), "{}", stderr(&out));
 }
+
+#[test]
+fn verify_rechecks_every_tree_and_token_and_names_an_altered_record() {
+    let tsa = Tsa::start("linkvault test TSA");
+    let o = origin();
+    let ws = workspace(&[&tsa], "");
+    ws.ok(&["run", &o.url("/article")]);
+    let text = ws.ok(&["verify"]);
+    assert!(
+        text.contains(
+            "timestamps 1 tree(s) of 4 capture(s) re-hashed to their roots, 1 token(s) verified"
+        ),
+        "{text}"
+    );
+    let db = rusqlite::Connection::open(ws.archive().join("linkvault.db")).unwrap();
+    // A capture back-dated in the record: its tree no longer adds up.
+    db.execute(
+        "UPDATE timestamp_leaves SET captured_at = captured_at - 86400 WHERE idx = 1",
+        [],
+    )
+    .unwrap();
+    let out = ws.run(&["verify"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("TIMESTAMP  tree 1: its leaves no longer give its recorded root"),
+        "{text}"
+    );
+    assert!(text.contains("archive is NOT consistent"), "{text}");
+    db.execute(
+        "UPDATE timestamp_leaves SET captured_at = captured_at + 86400 WHERE idx = 1",
+        [],
+    )
+    .unwrap();
+    ws.ok(&["verify"]);
+    // A token altered in the record.
+    let tsr: Vec<u8> = db
+        .query_row("SELECT response FROM timestamp_tokens", [], |r| r.get(0))
+        .unwrap();
+    let mut altered = tsr.clone();
+    let last = altered.len() - 1;
+    altered[last] ^= 1;
+    db.execute("UPDATE timestamp_tokens SET response = ?1", [&altered])
+        .unwrap();
+    let out = ws.run(&["verify"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "no longer verifies: the timestamp token does not verify: the signature does not match"
+        ),
+        "{text}"
+    );
+    // And a tree waiting for an authority is counted, not a problem.
+    db.execute("UPDATE timestamp_tokens SET response = ?1", [&tsr])
+        .unwrap();
+    tsa.set_mode(Mode::Down);
+    o.resource(
+        "/img/late.jpg",
+        "image/jpeg",
+        b"\xff\xd8 late \xff\xd9".to_vec(),
+    );
+    o.route("/late", |_| Reply::html(r#"<img src="/img/late.jpg">"#));
+    ws.ok(&["run", &o.url("/late")]);
+    let text = ws.ok(&["verify"]);
+    assert!(
+        text.contains("1 tree(s) (2 capture(s)) wait for an authority"),
+        "{text}"
+    );
+}

@@ -94,6 +94,17 @@ impl Db {
         self.wrap(rows)
     }
 
+    /// Every tree, oldest first.
+    pub fn all_trees(&self) -> Result<Vec<TreeRow>> {
+        let mut stmt = self.wrap(self.conn.prepare(&format!(
+            "SELECT {TREE_COLUMNS} FROM timestamp_trees t ORDER BY t.id"
+        )))?;
+        let rows = stmt
+            .query_map([], tree_row)
+            .and_then(|m| m.collect::<rusqlite::Result<Vec<_>>>());
+        self.wrap(rows)
+    }
+
     /// Tree `id`.
     pub fn tree(&self, id: i64) -> Result<Option<TreeRow>> {
         let r = self

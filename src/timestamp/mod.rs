@@ -4,6 +4,7 @@
 //! record ([`stamp`]). A self-contained proof for any single capture — its leaf, the path to the
 //! root and the tokens — is written and checked offline by [`proof`].
 
+pub mod audit;
 mod client;
 pub mod merkle;
 pub mod proof;
