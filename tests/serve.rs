@@ -717,3 +717,34 @@ fn a_slow_download_is_not_taken_for_an_idle_connection() {
     assert_eq!(first.len() - split, big.len(), "the whole object arrived");
     assert!(first[split..] == big[..]);
 }
+
+#[test]
+fn a_running_server_sees_what_a_later_run_records() {
+    let s = Server::start();
+    s.resource("/first.png", "image/png", b"\x89PNG first".to_vec());
+    s.resource("/later.png", "image/png", b"\x89PNG later".to_vec());
+    s.route("/a", |_| Reply::html(r#"<img src="/first.png">"#));
+    s.route("/b", |_| Reply::html(r#"<img src="/later.png">"#));
+    let ws = Workspace::new();
+    ws.ok(&["run", &s.url("/a")]);
+    let served = ws.serve();
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let later = s.url("/later.png");
+    let timemap = format!("{base}/timemap/link/{later}");
+    // Several requests, so pooled connections are warm before the run.
+    for _ in 0..4 {
+        assert_eq!(get(&format!("{base}/report?all=1")).status, 200);
+        assert_eq!(get(&timemap).status, 404);
+    }
+    ws.ok(&["run", &s.url("/b")]);
+    let answer = get(&timemap);
+    assert_eq!(
+        answer.status, 200,
+        "the new capture is served without a restart"
+    );
+    let sha = sha256_hex(b"\x89PNG later");
+    let object = get(&format!("{base}/objects/{sha}"));
+    assert_eq!(object.body, b"\x89PNG later");
+    let page = String::from_utf8_lossy(&get(&format!("{base}/report?all=1")).body).into_owned();
+    assert!(page.contains("later.png"), "{page}");
+}

@@ -6,7 +6,6 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,7 +25,7 @@ type ResponseBody = UnsyncBoxBody<Bytes, std::io::Error>;
 /// What every request is answered from: the archive folder (its record) and its objects.
 #[derive(Clone)]
 pub(super) struct Site {
-    pub archive: PathBuf,
+    pub db: Arc<super::pool::DbPool>,
     pub store: crate::store::Store,
 }
 
@@ -132,7 +131,7 @@ fn request(
 async fn answer(request: Request, site: Site, busy: Busy) -> hyper::Response<ResponseBody> {
     let head_only = request.method == "HEAD";
     let routed =
-        tokio::task::spawn_blocking(move || routes::route(&site.archive, &site.store, &request))
+        tokio::task::spawn_blocking(move || routes::route(&site.db, &site.store, &request))
             .await
             .unwrap_or_else(|_| Response::text(500, "internal error"));
     into_hyper(routed, head_only, busy).await

@@ -9,6 +9,7 @@ mod conns;
 mod http;
 mod memento;
 mod pages;
+mod pool;
 mod routes;
 
 use std::net::SocketAddr;
@@ -169,6 +170,7 @@ pub async fn serve(
         .take()
         .unwrap_or_else(|| crate::store::Store::local(&archive));
     let opts = std::sync::Arc::new(opts);
+    let db = std::sync::Arc::new(pool::DbPool::new(archive));
     loop {
         let (conn, remote) = match listener.accept().await {
             Ok(c) => c,
@@ -186,7 +188,7 @@ pub async fn serve(
             continue;
         };
         let site = http::Site {
-            archive: archive.clone(),
+            db: db.clone(),
             store: store.clone(),
         };
         let opts = opts.clone();

@@ -1,9 +1,8 @@
-//! Which page answers which path. Every request opens the database read-only: `serve` never
-//! changes the archive.
-
-use std::path::Path;
+//! Which page answers which path. Every request borrows a read-only connection to the record
+//! from the pool: `serve` never changes the archive.
 
 use super::pages::{self, STYLE};
+use super::pool::DbPool;
 use super::{memento, Body, Request, Response};
 use crate::db::Db;
 use crate::model::{Kind, State};
@@ -15,7 +14,7 @@ use crate::urlkey::url_keys;
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; \
                         form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-pub(super) fn route(archive: &Path, store: &Store, req: &Request) -> Response {
+pub(super) fn route(pool: &DbPool, store: &Store, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::text(405, "read-only: GET and HEAD only").header("Allow", "GET, HEAD");
     }
@@ -25,7 +24,7 @@ pub(super) fn route(archive: &Path, store: &Store, req: &Request) -> Response {
         return Response::new(200, "text/css; charset=utf-8", STYLE.as_bytes().to_vec())
             .header("Cache-Control", "public, max-age=3600");
     }
-    let db = match Db::open_read_only(archive) {
+    let db = match pool.get() {
         Ok(db) => db,
         Err(e) => return Response::text(500, &e.to_string()),
     };
@@ -173,12 +172,7 @@ pub(super) fn stored_bytes(
             ("ETag".into(), etag.clone()),
             ("Content-Security-Policy".into(), "sandbox".into()),
         ],
-        body: Body::Object {
-            store: store.clone(),
-            sha256: sha.to_string(),
-            start,
-            len,
-        },
+        body: body_of(store, sha, start, len),
     };
     if req
         .if_none_match
@@ -202,6 +196,26 @@ pub(super) fn stored_bytes(
             .header("Content-Range", format!("bytes {start}-{end}/{size}")),
         Some(RangeAnswer::Unsatisfiable) => Response::text(416, "range not satisfiable")
             .header("Content-Range", format!("bytes */{size}")),
+    }
+}
+
+/// Answers up to this size from a folder store are read whole on the request's (blocking)
+/// thread; larger ones, and a bucket's, are streamed.
+const READ_WHOLE: u64 = 256 << 10;
+
+/// The bytes of an answer: read at once when small and local, else a stream.
+fn body_of(store: &Store, sha: &str, start: u64, len: u64) -> Body {
+    let whole = (len <= READ_WHOLE)
+        .then(|| store.local_range(sha, start, len))
+        .flatten();
+    match whole {
+        Some(bytes) => Body::Bytes(bytes),
+        None => Body::Object {
+            store: store.clone(),
+            sha256: sha.to_string(),
+            start,
+            len,
+        },
     }
 }
 
