@@ -2,7 +2,8 @@
 //! Merkle root ([`merkle`]), a statement naming that root is sent to each configured RFC 3161
 //! Time-Stamp Authority ([`client`], [`token`]), and the tree and the tokens are kept in the
 //! record ([`stamp`]). A self-contained proof for any single capture — its leaf, the path to the
-//! root and the tokens — is written and checked offline by [`proof`].
+//! root and the tokens — is written and checked offline by [`proof`]; `verify` re-checks every
+//! tree and token in the record ([`audit`]).
 
 pub mod audit;
 mod client;
