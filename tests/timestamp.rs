@@ -61,6 +61,17 @@ fn openssl_verify(args: &[&str], dir: &Path) -> (bool, String) {
     )
 }
 
+/// `openssl ts -verify -data STEM.statement -in STEM.1.tsr -CAfile` the authority's CA.
+fn openssl_accepts(ws: &Workspace, stem: &str, tsa: &Tsa) {
+    let (statement, tsr) = (format!("{stem}.statement"), format!("{stem}.1.tsr"));
+    let ca = tsa.ca_pem().display().to_string();
+    let (ok, text) = openssl_verify(
+        &["-data", &statement, "-in", &tsr, "-CAfile", &ca],
+        ws.path(),
+    );
+    assert!(ok, "{text}");
+}
+
 fn proof_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -488,19 +499,7 @@ fn an_authority_that_is_down_leaves_the_tree_pending_and_the_next_run_completes_
     let proof = prove(&ws, &photo, "photo");
     let c = check(&ws, &proof, &[]);
     assert!(c.status.success(), "{}", stderr(&c));
-    let ca = tsa.ca_pem().display().to_string();
-    let (ok, text) = openssl_verify(
-        &[
-            "-data",
-            "photo.statement",
-            "-in",
-            "photo.1.tsr",
-            "-CAfile",
-            &ca,
-        ],
-        ws.path(),
-    );
-    assert!(ok, "{text}");
+    openssl_accepts(&ws, "photo", &tsa);
 
     // With `required`, a run that gets no token fails, says why, and keeps its captures.
     let ws = workspace(&[&tsa], "required = true");
@@ -775,18 +774,7 @@ fn rescued_mementos_and_screenshots_are_leaves_of_their_own_kind() {
     let bytes = restore(&ws, &shot);
     let c = check(&ws, &proof, &["--file", bytes.to_str().unwrap()]);
     assert!(c.status.success(), "{}", stderr(&c));
-    let (ok, text) = openssl_verify(
-        &[
-            "-data",
-            "shot.statement",
-            "-in",
-            "shot.1.tsr",
-            "-CAfile",
-            &tsa.ca_pem().display().to_string(),
-        ],
-        ws.path(),
-    );
-    assert!(ok, "{text}");
+    openssl_accepts(&ws, "shot", &tsa);
 }
 
 #[test]
@@ -814,18 +802,7 @@ fn purging_an_article_leaves_its_tree_whole_and_the_other_captures_provable() {
     std::fs::write(&bytes, PHOTO).unwrap();
     let c = check(&ws, &proof, &["--file", bytes.to_str().unwrap()]);
     assert!(c.status.success(), "{}", stderr(&c));
-    let (ok, text) = openssl_verify(
-        &[
-            "-data",
-            "photo.statement",
-            "-in",
-            "photo.1.tsr",
-            "-CAfile",
-            &tsa.ca_pem().display().to_string(),
-        ],
-        ws.path(),
-    );
-    assert!(ok, "{text}");
+    openssl_accepts(&ws, "photo", &tsa);
     // Nothing is left over for the next run to timestamp twice.
     let out = run(&ws, &["run"]);
     assert!(!stderr(&out).contains("timestamped"), "{}", stderr(&out));
