@@ -1017,18 +1017,14 @@ impl Db {
 
     /// The content type an object was captured with (for serving it).
     pub fn object_content_type(&self, sha256: &str) -> Result<Option<String>> {
-        self.wrap(
-            self.conn
-                .query_row(
-                    "SELECT content_type FROM snapshots WHERE sha256 = ?1 AND content_type IS NOT NULL
-                     UNION ALL
-                     SELECT content_type FROM article_captures
-                     WHERE sha256 = ?1 AND content_type IS NOT NULL LIMIT 1",
-                    [sha256],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )
+        // Cached: `serve` asks this for every object it sends, on pooled connections.
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT content_type FROM snapshots WHERE sha256 = ?1 AND content_type IS NOT NULL
+             UNION ALL
+             SELECT content_type FROM article_captures
+             WHERE sha256 = ?1 AND content_type IS NOT NULL LIMIT 1",
+        ))?;
+        self.wrap(stmt.query_row([sha256], |r| r.get(0)).optional())
     }
 
     /// Full hashes of known objects starting with `prefix` (at most `limit`).

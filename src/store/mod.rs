@@ -442,10 +442,13 @@ impl Store {
             return None;
         };
         let mut f = std::fs::File::open(l.path(sha256)).ok()?;
-        f.seek(io::SeekFrom::Start(start)).ok()?;
-        let mut buf = vec![0u8; usize::try_from(len).ok()?];
-        f.read_exact(&mut buf).ok()?;
-        Some(buf)
+        if start > 0 {
+            f.seek(io::SeekFrom::Start(start)).ok()?;
+        }
+        // Not zeroed first: read_to_end fills what it reserves.
+        let mut buf = Vec::with_capacity(usize::try_from(len).ok()?);
+        f.take(len).read_to_end(&mut buf).ok()?;
+        (buf.len() as u64 == len).then_some(buf)
     }
 
     /// Every object in the store, sorted by name; names that are not hashes come back too.
