@@ -136,16 +136,12 @@ impl Db {
 
     /// Leaf `idx` of tree `id`.
     pub fn tree_leaf(&self, id: i64, idx: u64) -> Result<Option<LeafRow>> {
-        let r = self
-            .conn
-            .query_row(
-                "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url
-                 FROM timestamp_leaves WHERE tree_id = ?1 AND idx = ?2",
-                params![id, idx],
-                leaf_row,
-            )
-            .optional();
-        self.wrap(r)
+        // Cached: `export warc` asks this for every capture it proves.
+        let mut stmt = self.wrap(self.conn.prepare_cached(
+            "SELECT kind, snapshot_id, capture_id, sha256, captured_at, url
+             FROM timestamp_leaves WHERE tree_id = ?1 AND idx = ?2",
+        ))?;
+        self.wrap(stmt.query_row(params![id, idx], leaf_row).optional())
     }
 
     /// Every token of tree `id`, earliest first.
@@ -184,29 +180,24 @@ impl Db {
 
     /// Where snapshot `id` stands (see [`Stamp`]).
     pub fn snapshot_stamp(&self, id: i64) -> Result<Stamp> {
-        let tree: Option<i64> = self.wrap(
-            self.conn
-                .query_row(
-                    "SELECT tree_id FROM timestamp_leaves WHERE snapshot_id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )?;
-        self.stamp_of_tree(tree)
+        self.stamp_of_leaf(
+            "SELECT tree_id FROM timestamp_leaves WHERE snapshot_id = ?1",
+            id,
+        )
     }
 
     /// Where article capture `id` (a version or a screenshot) stands (see [`Stamp`]).
     pub fn capture_stamp(&self, id: i64) -> Result<Stamp> {
-        let tree: Option<i64> = self.wrap(
-            self.conn
-                .query_row(
-                    "SELECT tree_id FROM timestamp_leaves WHERE capture_id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .optional(),
-        )?;
+        self.stamp_of_leaf(
+            "SELECT tree_id FROM timestamp_leaves WHERE capture_id = ?1",
+            id,
+        )
+    }
+
+    /// The stamp of the tree `tree_sql` finds for row `id`.
+    fn stamp_of_leaf(&self, tree_sql: &str, id: i64) -> Result<Stamp> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(tree_sql))?;
+        let tree: Option<i64> = self.wrap(stmt.query_row([id], |r| r.get(0)).optional())?;
         self.stamp_of_tree(tree)
     }
 

@@ -3,7 +3,6 @@
 //! JSON file (tokens embedded as base64) with the raw `.tsr` files and the statement beside it
 //! for OpenSSL. Checking a proof needs nothing but the file: no record, no network.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -11,10 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::merkle::{self, Hash, Leaf};
 use super::token::{self, Expect, HashAlg, TokenError, Verified};
-use super::{from_hex, hash_from_hex, kind_from_name, kind_name, leaf_of, statement, to_hex};
+use super::{from_hex, hash_from_hex, kind_from_name, kind_name, leaf_of, statement};
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, DbError};
 use crate::restore::{self, RestoreError};
+use crate::store::hex_digest as to_hex;
 
 /// The `format` a proof file declares.
 pub const FORMAT: &str = "linkvault-proof-v1";
@@ -381,7 +381,7 @@ pub struct Checked {
     pub leaf: Leaf,
     /// The capture's hash, hex.
     pub sha256: String,
-    /// The tree's size and the leaf's index.
+    /// The tree's size.
     pub size: u64,
     /// The leaf's index.
     pub index: u64,
@@ -389,12 +389,11 @@ pub struct Checked {
     pub root: String,
     /// Each token: the authority's URL and what the token says.
     pub tokens: Vec<(String, Verified)>,
-    /// `--file` was given and its bytes hash to the capture's SHA-256.
-    pub file_matches: bool,
 }
 
-/// Checks the proof in `path` offline; with `file`, also that its bytes are the capture's;
-/// with `anchors` (DER CA certificates), that every token's chain leads to one of them.
+/// Checks the proof in `path` offline; with `file`, also that its bytes are the capture's (a
+/// mismatch is an error); with `anchors` (DER CA certificates), that every token's chain leads
+/// to one of them.
 pub fn check(path: &Path, file: Option<&Path>, anchors: &[Vec<u8>]) -> Result<Checked, ProofError> {
     let text = std::fs::read(path).map_err(io(path))?;
     let proof: Proof =
@@ -430,18 +429,15 @@ pub fn check(path: &Path, file: Option<&Path>, anchors: &[Vec<u8>]) -> Result<Ch
             "leaf_hash is not the hash of the capture's hash, time and URL".into(),
         ));
     }
-    let mut file_matches = false;
     if let Some(f) = file {
-        let got = sha256_file(f)?;
-        if got != sha {
+        let (got, _) = crate::store::hash_file(f).map_err(io(f))?;
+        if got != to_hex(&sha) {
             return Err(fails(format!(
-                "{} has SHA-256 {}, not the captured {}",
+                "{} has SHA-256 {got}, not the captured {}",
                 f.display(),
-                to_hex(&got),
                 c.sha256
             )));
         }
-        file_matches = true;
     }
     let t = &proof.tree;
     let path_hashes: Vec<Hash> = t
@@ -514,21 +510,5 @@ pub fn check(path: &Path, file: Option<&Path>, anchors: &[Vec<u8>]) -> Result<Ch
         index: t.index,
         root: t.root.to_ascii_lowercase(),
         tokens,
-        file_matches,
     })
-}
-
-fn sha256_file(path: &Path) -> Result<Hash, ProofError> {
-    use sha2::{Digest, Sha256};
-    let mut f = std::fs::File::open(path).map_err(io(path))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().into())
 }

@@ -2,7 +2,7 @@
 //! every configured authority for a token over each tree still waiting for one (this run's and
 //! any an earlier run left pending), keeping every token that verifies.
 
-use super::client::{self, AskError};
+use super::client;
 use super::{leaf_of, merkle, statement, TimestampConfig};
 use crate::clock::{self, Timestamp};
 use crate::db::{Db, DbError, TokenRow, TreeRow};
@@ -110,10 +110,7 @@ pub async fn timestamp_run(
                     got = true;
                 }
                 Err(e) => {
-                    let text = match &e {
-                        AskError::Http(t) => t.clone(),
-                        AskError::Token(t) => t.to_string(),
-                    };
+                    let text = e.to_string();
                     let error = format!("{url}: {text}");
                     db.transaction(|tx| tx.tree_failed(tree.id, clock::wall(), &error))?;
                     summary.failures.push((url.clone(), text));
@@ -177,10 +174,7 @@ pub async fn probe_authorities(cfg: &TimestampConfig) -> Vec<(String, Result<Str
                         a.verified.signer, a.verified.gen_time_text, a.verified.anchor
                     )
                 })
-                .map_err(|e| match e {
-                    AskError::Http(t) => t,
-                    AskError::Token(t) => t.to_string(),
-                }),
+                .map_err(|e| e.to_string()),
         ));
     }
     out

@@ -24,8 +24,8 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
 use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
-use super::to_hex as hex;
 use crate::clock::{self, Timestamp};
+use crate::store::hex_digest as hex;
 
 /// id-ct-TSTInfo (RFC 3161 §2.4.2), the content type of a time-stamp token.
 const ID_CT_TST_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.1.4");
@@ -486,10 +486,11 @@ fn walk(token: &[u8]) -> Result<Parts, TokenError> {
 
 fn digest_oid(oid: ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, TokenError> {
     use sha2::Digest as _;
+    if let Some(alg) = HashAlg::from_oid(oid) {
+        return Ok(alg.digest(data));
+    }
     Ok(match oid {
-        rfc5912::ID_SHA_256 => sha2::Sha256::digest(data).to_vec(),
         rfc5912::ID_SHA_384 => sha2::Sha384::digest(data).to_vec(),
-        rfc5912::ID_SHA_512 => sha2::Sha512::digest(data).to_vec(),
         rfc5912::ID_SHA_1 => ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, data)
             .as_ref()
             .to_vec(),
