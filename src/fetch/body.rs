@@ -89,7 +89,7 @@ impl Fetcher {
             return Ok(answer);
         }
         let mut memory = Vec::new();
-        let pipe = if stored {
+        let mut pipe = if stored {
             Some(BodyPipe::start(
                 self.store.writer().map_err(|e| store_failure(e, &answer))?,
             ))
@@ -100,7 +100,7 @@ impl Fetcher {
             .receive(
                 &mut resp,
                 &mut answer,
-                pipe.as_ref(),
+                pipe.as_mut(),
                 &mut memory,
                 cap,
                 success,
@@ -122,7 +122,13 @@ impl Fetcher {
                 answer.body = early;
             }
             (Ok(None), Some(p)) => {
-                let obj = p.finish().await.map_err(|e| store_failure(e, &answer))?;
+                // A reference's check (`Sink::Store`) is recorded by the run's writer, which
+                // makes its object durable in a group commit first; the rest are durable now.
+                let later = matches!(sink, Sink::Store);
+                let obj = p
+                    .finish(later)
+                    .await
+                    .map_err(|e| store_failure(e, &answer))?;
                 answer.body = match sink {
                     Sink::Document { .. } => Body::Document(obj, memory),
                     _ => Body::Stored(obj),
@@ -141,7 +147,7 @@ impl Fetcher {
         &self,
         resp: &mut reqwest::Response,
         answer: &mut Answer,
-        pipe: Option<&BodyPipe>,
+        mut pipe: Option<&mut BodyPipe>,
         memory: &mut Vec<u8>,
         cap: u64,
         success: bool,
@@ -190,11 +196,11 @@ impl Fetcher {
                 }
                 Ok(Ok(None)) => {
                     if let Some(mut d) = decoder.take() {
-                        if let Some(end) = keep.decoded(&mut d, &[], pipe, memory).await {
+                        if let Some(end) = keep.decoded(&mut d, &[], pipe.as_deref_mut(), memory).await {
                             return end.map_err(|e| broken(answer, e));
                         }
                         let rest = d.finish().map_err(|e| broken(answer, e))?;
-                        if let Step::Stop(end) = keep.piece(rest.into(), pipe, memory).await {
+                        if let Step::Stop(end) = keep.piece(rest.into(), pipe.as_deref_mut(), memory).await {
                             return Ok(end);
                         }
                     }
@@ -222,12 +228,12 @@ impl Fetcher {
             }
             match decoder.as_mut() {
                 None => {
-                    if let Step::Stop(end) = keep.piece(chunk, pipe, memory).await {
+                    if let Step::Stop(end) = keep.piece(chunk, pipe.as_deref_mut(), memory).await {
                         return Ok(end);
                     }
                 }
                 Some(d) => {
-                    if let Some(end) = keep.decoded(d, &chunk, pipe, memory).await {
+                    if let Some(end) = keep.decoded(d, &chunk, pipe.as_deref_mut(), memory).await {
                         return end.map_err(|e| broken(answer, e));
                     }
                 }
@@ -269,7 +275,7 @@ impl Keep {
         &mut self,
         d: &mut super::decode::Decoder,
         mut input: &[u8],
-        pipe: Option<&BodyPipe>,
+        mut pipe: Option<&mut BodyPipe>,
         memory: &mut Vec<u8>,
     ) -> Option<std::io::Result<Option<Body>>> {
         loop {
@@ -282,7 +288,7 @@ impl Keep {
                 return None;
             }
             if !out.is_empty() {
-                if let Step::Stop(end) = self.piece(out.into(), pipe, memory).await {
+                if let Step::Stop(end) = self.piece(out.into(), pipe.as_deref_mut(), memory).await {
                     return Some(Ok(end));
                 }
             }
@@ -292,7 +298,7 @@ impl Keep {
     async fn piece(
         &mut self,
         piece: bytes::Bytes,
-        pipe: Option<&BodyPipe>,
+        pipe: Option<&mut BodyPipe>,
         memory: &mut Vec<u8>,
     ) -> Step {
         self.kept += piece.len() as u64;

@@ -59,7 +59,7 @@ pub(super) async fn settle(
         }
     }
     if let Err(e) = record_batch(ctx, db, &held, down, out) {
-        out.fatal.get_or_insert(RunError::Db(e));
+        out.fatal.get_or_insert(e);
     }
     down
 }

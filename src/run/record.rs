@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::context::RunContext;
 use super::outcome::CheckOutcome;
 use super::RunError;
-use crate::db::{Db, DbError, NewCheck, NewSnapshot, Tx};
+use crate::db::{Db, NewCheck, NewSnapshot, Tx};
 use crate::fetch::CheckResult;
 use crate::model::State;
 use crate::schedule::{apply_check, Observed};
@@ -67,7 +67,7 @@ pub(super) fn write_results(
         }
         if let Err(e) = record_batch(ctx, &mut db, &ready, false, &mut out) {
             stop.store(true, Ordering::Relaxed);
-            out.fatal.get_or_insert(RunError::Db(e));
+            out.fatal.get_or_insert(e);
             break;
         }
     }
@@ -83,10 +83,17 @@ pub(super) fn record_batch(
     results: &[CheckResult],
     network_down: bool,
     out: &mut CheckOutcome,
-) -> Result<(), DbError> {
+) -> Result<(), RunError> {
     if results.is_empty() {
         return Ok(());
     }
+    // Group commit: the batch's new objects are made durable together, before any row refers
+    // to them; if that fails, nothing of this batch is recorded.
+    let pending: Vec<_> = results
+        .iter()
+        .filter_map(|r| r.body.as_ref().and_then(|b| b.pending.clone()))
+        .collect();
+    ctx.store.make_durable(&pending)?;
     let (states, snapshots) = db.transaction(|tx| {
         let mut states = Vec::with_capacity(results.len());
         let mut snapshots = 0;

@@ -1,24 +1,28 @@
 //! The folder backend: objects as files `objects/ab/cdef…` under the store's root (the archive
 //! folder by default), the layout every archive has had, so existing archives open unchanged.
-//! Publishing is fsync → rename → directory fsync; a crash never leaves a partial file under a
-//! hash.
+//! Publishing is a group commit ([`super::durable`]): bytes flushed, then renamed under the
+//! hash, then the names flushed; a crash never leaves a partial file under a hash.
 
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use super::durable::{unnamed_file, GroupCommit, PendingObject};
 use super::write::WriteError;
 use super::Listed;
 
 #[derive(Debug, Clone)]
 pub(super) struct LocalObjects {
     root: PathBuf,
+    batches: Arc<GroupCommit>,
 }
 
 impl LocalObjects {
     pub(super) fn new(root: &Path) -> LocalObjects {
         LocalObjects {
             root: root.to_path_buf(),
+            batches: Arc::default(),
         }
     }
 
@@ -43,32 +47,82 @@ impl LocalObjects {
         }
     }
 
-    /// Makes the finished temp file `temp` (whose handle is `file`) the object `sha256`:
-    /// fsync, rename, directory fsync. False when the object was already there (the temp file
-    /// is removed and nothing is written).
+    /// Makes the finished temp file `temp` (whose handle is `file`) the object `sha256`,
+    /// durably, in the next group commit. False when the object was already there (the temp
+    /// file is removed and nothing is written).
     pub(super) fn publish(
         &self,
         temp: &Path,
         file: File,
         sha256: &str,
     ) -> Result<bool, WriteError> {
-        let io_err = |e| WriteError::from_io(temp.to_path_buf(), e);
         let dest = self.path(sha256);
         if dest.is_file() {
             drop(file);
             let _ = fs::remove_file(temp);
             return Ok(false);
         }
-        file.sync_all().map_err(io_err)?;
-        drop(file);
+        self.batches.publish(Some(temp), file, dest)
+    }
+
+    /// Makes `bytes` (whose hash is `sha256`) an object without a spool file: written to an
+    /// unnamed file in its fan-out folder, named once durable, in the next group commit.
+    /// `None` where unnamed files are not available (the caller spools instead).
+    pub(super) fn publish_bytes(
+        &self,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Option<Result<bool, WriteError>> {
+        let dest = self.path(sha256);
         let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
-        fs::create_dir_all(&dir).map_err(|e| WriteError::from_io(dir.clone(), e))?;
-        fs::rename(temp, &dest).map_err(io_err)?;
-        // The rename is only durable once the directory entry is.
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| WriteError::from_io(dir.clone(), e))?;
-        Ok(true)
+        if let Err(e) = fs::create_dir_all(&dir) {
+            return Some(Err(WriteError::from_io(dir, e)));
+        }
+        let mut file = unnamed_file(&dir)?;
+        if let Err(e) = io::Write::write_all(&mut file, bytes) {
+            return Some(Err(WriteError::from_io(dest, e)));
+        }
+        Some(self.batches.publish(None, file, dest))
+    }
+
+    /// Writes `bytes` (hash `sha256`) to an unnamed file in its fan-out folder and registers
+    /// it as pending; `None` where unnamed files are not available.
+    pub(super) fn defer_bytes(
+        &self,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Option<Result<Arc<PendingObject>, WriteError>> {
+        let dest = self.path(sha256);
+        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+        if let Err(e) = fs::create_dir_all(&dir) {
+            return Some(Err(WriteError::from_io(dir, e)));
+        }
+        let mut file = unnamed_file(&dir)?;
+        if let Err(e) = io::Write::write_all(&mut file, bytes) {
+            return Some(Err(WriteError::from_io(dest, e)));
+        }
+        Some(Ok(self.batches.defer(sha256, None, file, dest)))
+    }
+
+    /// Registers the finished spool file `temp` as the pending object `sha256`.
+    pub(super) fn defer_file(&self, sha256: &str, temp: PathBuf, file: File) -> Arc<PendingObject> {
+        self.batches
+            .defer(sha256, Some(temp), file, self.path(sha256))
+    }
+
+    /// The pending object with this hash, if one is waiting.
+    pub(super) fn pending(&self, sha256: &str) -> Option<Arc<PendingObject>> {
+        self.batches.pending(sha256)
+    }
+
+    /// Makes pending objects durable, in one group commit.
+    pub(super) fn make_durable(&self, objects: &[Arc<PendingObject>]) -> Result<(), WriteError> {
+        self.batches.make_durable(objects)
+    }
+
+    /// The first `max` bytes of a pending object, `None` when none with that hash is waiting.
+    pub(super) fn read_pending_prefix(&self, sha256: &str, max: u64) -> Option<Vec<u8>> {
+        self.batches.read_pending_prefix(sha256, max)
     }
 
     /// Files in the fan-out folders, counted up to about `limit`.
