@@ -60,6 +60,12 @@ impl BodyPipe {
     /// in one group commit ([`ObjectWriter::finish_later`]).
     pub(super) async fn finish(self, later: bool) -> Result<StoredObject, WriteError> {
         let (writer, held) = match (self.gathering, self.streaming) {
+            // Small and left pending: hashing it and writing it to an unnamed file takes a few
+            // microseconds, less than handing it to a blocking thread and back.
+            (Some((mut writer, held)), _) if later => {
+                writer.write(&held)?;
+                return writer.finish_later();
+            }
             (Some((writer, held)), _) => (writer, held),
             (None, Some(s)) => {
                 drop(s.tx);

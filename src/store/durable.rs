@@ -436,6 +436,18 @@ pub(super) fn raise_open_file_limit() {
 #[cfg(not(target_os = "linux"))]
 pub(super) fn raise_open_file_limit() {}
 
+/// Starts writing what the file holds so far to the disk, without waiting for it
+/// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`); pages already on their way are skipped.
+#[cfg(target_os = "linux")]
+pub(super) fn start_writeback(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: sync_file_range only reads the descriptor, which `file` keeps open.
+    let _ = unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(super) fn start_writeback(_file: &File) {}
+
 /// Flushes everything written to the file system holding `file` (data, inodes, directories)
 /// and the disk's cache: `syncfs(2)`, which reports write-back errors since Linux 5.8.
 #[cfg(target_os = "linux")]

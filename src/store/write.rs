@@ -61,6 +61,9 @@ impl WriteError {
 /// flight); bigger ones go to a spool file as they arrive.
 pub const IN_MEMORY: usize = 256 * 1024;
 
+/// A spooled body's bytes are handed to the disk every this many bytes as they arrive.
+const WRITE_BACK_EVERY: u64 = 8 * 1024 * 1024;
+
 /// A finished object: durable, unless `pending` says it still waits for its group commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredObject {
@@ -131,9 +134,17 @@ impl ObjectWriter {
                 self.spool = Spool::File { path, file };
                 result.map_err(|e| WriteError::from_io(err_path, e))
             }
-            Spool::File { path, file } => file
-                .write_all(chunk)
-                .map_err(|e| WriteError::from_io(path.clone(), e)),
+            Spool::File { path, file } => {
+                file.write_all(chunk)
+                    .map_err(|e| WriteError::from_io(path.clone(), e))?;
+                // A big body goes to the disk while it is still arriving, so the flush at its
+                // group commit has little left to write (what `dd conv=fsync` pays at the end).
+                let before = self.bytes - chunk.len() as u64;
+                if before / WRITE_BACK_EVERY != self.bytes / WRITE_BACK_EVERY {
+                    super::durable::start_writeback(file.get_ref());
+                }
+                Ok(())
+            }
             Spool::Finished => Err(WriteError::from_io(
                 PathBuf::new(),
                 io::Error::other("writer already finished"),
