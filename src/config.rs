@@ -36,6 +36,27 @@ pub enum ConfigError {
     },
 }
 
+/// The parser's error on one line — "line 3, column 2: invalid array; expected `]`" — instead
+/// of its multi-line drawing, which an error line cannot show.
+fn toml_problem(text: &str, e: &toml::de::Error) -> String {
+    let message = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 /// What is wrong inside a configuration, naming the key at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigProblem {
@@ -513,7 +534,7 @@ impl Config {
     /// Parses config text; a relative `archive` is taken relative to `base` (the config's folder).
     pub fn parse(text: &str, base: &Path) -> Result<Config, ConfigProblem> {
         let raw: RawConfig =
-            toml::from_str(text).map_err(|e| ConfigProblem::Syntax(e.to_string()))?;
+            toml::from_str(text).map_err(|e| ConfigProblem::Syntax(toml_problem(text, &e)))?;
         let mut c = Config::default();
         if let Some(a) = raw.archive {
             c.archive = if a.is_relative() && !base.as_os_str().is_empty() {
@@ -853,6 +874,21 @@ fn size(slot: &mut u64, value: Option<Size>, key: &'static str) -> Result<(), Co
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_syntax_error_is_one_line_with_its_place() {
+        let err = Config::parse("articles = [\n \"x\",\n[extract]\n", Path::new("")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 3, column 2: invalid array; expected `]`"
+        );
+        let err = Config::parse("[fetch]\nconcurrenc = 3\n", Path::new("")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("line 2, column 1: unknown field `concurrenc`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn unknown_keys_and_bad_values_name_the_key() {
