@@ -471,6 +471,61 @@ fn an_unreachable_archive_is_reported_and_the_run_still_succeeds() {
 }
 
 #[test]
+fn an_archive_that_never_answers_is_not_asked_again_for_every_reference() {
+    let o = Server::start();
+    let mut imgs = String::new();
+    for i in 0..12 {
+        o.route(&format!("/gone-{i}.jpg"), |_| Reply::status(404));
+        imgs.push_str(&format!(
+            r#"<img src="{}">"#,
+            o.url(&format!("/gone-{i}.jpg"))
+        ));
+    }
+    // An archive host that takes each connection and hangs up without a word.
+    let mute = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = mute.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for conn in mute.incoming() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    let ws = Workspace::with_config(&format!(
+        "{TEST_CONFIG}concurrency = 1\n[rescue]\ntimegates = [\"http://127.0.0.1:{port}/web/\"]\n"
+    ));
+    let article = ws.write("article.html", &imgs);
+    let out = ws.run(&["run", article.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(
+        log.contains(&format!(
+            "web archive 127.0.0.1:{port} could not be asked for 12 lookup(s)"
+        )),
+        "{log}"
+    );
+    // Three lookups in a row without an answer (each with its one retry), then no more.
+    let asked = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (3..=6).contains(&asked),
+        "{asked} connections for 12 lookups"
+    );
+    let skipped = (0..12)
+        .map(|i| ws.history_json(&o.url(&format!("/gone-{i}.jpg"))))
+        .filter(|h| {
+            h["lookups"][0]["detail"].as_str().is_some_and(|d| {
+                d.contains("not asked: its last 3 lookups in this run got no answer")
+            })
+        })
+        .count();
+    assert_eq!(
+        skipped, 9,
+        "the first three were asked, the other nine were not"
+    );
+}
+
+#[test]
 fn without_a_publication_date_the_first_sighting_is_the_target() {
     let o = Server::start();
     o.route("/gone.jpg", |_| Reply::status(404));

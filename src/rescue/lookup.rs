@@ -6,6 +6,7 @@
 //! the site serves for missing addresses. Falls back to the next closest memento, a few times.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures_util::future::join_all;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -144,6 +145,23 @@ struct Judge {
 pub(super) struct Lookup<'a> {
     pub fetcher: &'a Fetcher,
     pub timegates: &'a [String],
+    /// Per archive: lookups in a row that got no answer at all (no name, no connection).
+    pub silent: Vec<AtomicU32>,
+}
+
+/// After this many lookups in a row without any answer from an archive, the run stops asking
+/// it (offline, or a name that does not resolve): the rest are "could not be asked" at once
+/// instead of each waiting for its own failure.
+const GIVE_UP_AFTER: u32 = 3;
+
+impl<'a> Lookup<'a> {
+    pub(super) fn new(fetcher: &'a Fetcher, timegates: &'a [String]) -> Lookup<'a> {
+        Lookup {
+            fetcher,
+            timegates,
+            silent: timegates.iter().map(|_| AtomicU32::new(0)).collect(),
+        }
+    }
 }
 
 impl Lookup<'_> {
@@ -280,6 +298,12 @@ impl Lookup<'_> {
         let Ok(gate) = Url::parse(&format!("{prefix}{url}")) else {
             return Gate::Error(format!("`{prefix}{url}` is not a valid URL"));
         };
+        let silent = &self.silent[archive];
+        if silent.load(Ordering::Relaxed) >= GIVE_UP_AFTER {
+            return Gate::Error(format!(
+                "not asked: its last {GIVE_UP_AFTER} lookups in this run got no answer"
+            ));
+        }
         let mut headers = Vec::new();
         if let Ok(v) = HeaderValue::from_str(&clock::format_http(target)) {
             headers.push((HeaderName::from_static("accept-datetime"), v));
@@ -289,8 +313,14 @@ impl Lookup<'_> {
             .exchange(&gate, &headers, false, Read::Headers)
             .await
         {
-            Ok(ex) => ex,
-            Err(e) => return Gate::Error(e.to_string()),
+            Ok(ex) => {
+                silent.store(0, Ordering::Relaxed);
+                ex
+            }
+            Err(e) => {
+                silent.fetch_add(1, Ordering::Relaxed);
+                return Gate::Error(e.to_string());
+            }
         };
         let links = links_in(&ex);
         let timemap = links

@@ -85,10 +85,7 @@ pub async fn rescue_dead(
     ));
     let next = clock::now().saturating_add(cfg.confirm.interval.as_secs() as i64);
     summary.next_lookup = Some(next);
-    let lookup = Lookup {
-        fetcher,
-        timegates: &cfg.rescue.timegates,
-    };
+    let lookup = Lookup::new(fetcher, &cfg.rescue.timegates);
     let mut results = stream::iter(&due)
         .map(|d| lookup.run(d))
         .buffer_unordered(cfg.fetch.concurrency)
