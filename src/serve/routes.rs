@@ -14,6 +14,30 @@ use crate::urlkey::url_keys;
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; media-src 'self'; \
                         form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// Whether `target` is one of the small, indexed answers (an object, a memento, a TimeMap, a
+/// TimeGate) rather than a page.
+pub(super) fn is_quick(target: &str) -> bool {
+    target.starts_with("/objects/")
+        || target.starts_with("/timemap/")
+        || target.starts_with("/timegate/")
+        || memento_stamp(target).is_some()
+}
+
+/// The 14-digit stamp of a memento target `/YYYYMMDDhhmmss[xx_]/URL`. Wayback-style modifiers
+/// (`id_`, `mp_`, `im_`…) ask for the raw or a rewritten form; captures are always served
+/// raw, so every modifier gets the same bytes.
+fn memento_stamp(target: &str) -> Option<(&str, &str)> {
+    let (stamp, rest) = target.trim_start_matches('/').split_once('/')?;
+    let digits = stamp.get(..14).unwrap_or(stamp);
+    let modifier = stamp.get(digits.len()..).unwrap_or("");
+    let is_modifier = modifier.is_empty()
+        || (modifier.len() == 3
+            && modifier.ends_with('_')
+            && modifier[..2].bytes().all(|b| b.is_ascii_lowercase()));
+    (digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) && is_modifier)
+        .then_some((digits, rest))
+}
+
 pub(super) fn route(pool: &DbPool, store: &Store, req: &Request) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return Response::text(405, "read-only: GET and HEAD only").header("Allow", "GET, HEAD");
@@ -36,18 +60,8 @@ pub(super) fn route(pool: &DbPool, store: &Store, req: &Request) -> Response {
     if let Some(rest) = target.strip_prefix("/timegate/") {
         return memento::timegate(&db, rest, req, base);
     }
-    if let Some((stamp, rest)) = target.trim_start_matches('/').split_once('/') {
-        // Wayback-style modifiers (`id_`, `mp_`, `im_`…) ask for the raw or a rewritten form;
-        // captures are always served raw, so every modifier gets the same bytes.
-        let digits = stamp.get(..14).unwrap_or(stamp);
-        let modifier = stamp.get(digits.len()..).unwrap_or("");
-        let is_modifier = modifier.is_empty()
-            || (modifier.len() == 3
-                && modifier.ends_with('_')
-                && modifier[..2].bytes().all(|b| b.is_ascii_lowercase()));
-        if digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit()) && is_modifier {
-            return memento::memento(&db, store, digits, rest, req);
-        }
+    if let Some((digits, rest)) = memento_stamp(target) {
+        return memento::memento(&db, store, digits, rest, req);
     }
     if let Some(sha) = path.strip_prefix("/objects/") {
         return object(&db, store, sha, req);
