@@ -1,15 +1,16 @@
 //! Group commit for the folder store: objects finished at about the same time are made durable
 //! together. A writer hands over its finished spool file and waits; the first waiter with no
 //! batch in progress leads: it takes every file handed over so far, makes their bytes durable
-//! at once (one `syncfs` of the archive's file system on Linux, else one fsync per file),
-//! renames each under its hash, then makes the renames durable at once (one more `syncfs`, else
-//! one fsync per touched fan-out folder). Only then does any of them return, so a snapshot is
+//! at once (their fsyncs in parallel, which the disk serves with shared cache flushes), names
+//! each under its hash, then makes the names durable at once (the touched fan-out folders'
+//! fsyncs, in parallel). Only then does any of them return, so a snapshot is
 //! never recorded for an object that a crash could still lose, and a crash never leaves a
 //! partial file under a hash (the bytes are durable before the name exists).
 //!
-//! On one disk, a flush costs about the same for one file as for a hundred: at 16 downloads in
-//! flight this turns ~2 flushes per object into ~2 per batch. While a batch is being flushed,
-//! the next one gathers, so no writer waits for a timer.
+//! A run's checks do not wait at all: their objects are left [`PendingObject`]s, and the run's
+//! single writer makes each batch of results' objects durable at once (up to 256) before it
+//! records the batch. Other writers (articles, screenshots, rescued mementos) wait for the
+//! batch they join. While a batch is being flushed the next one gathers: no timer, no sleep.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -241,15 +242,11 @@ fn commit(batch: Vec<Job>) -> Vec<(u64, Result<bool, WriteError>)> {
     let mut results = Vec::with_capacity(batch.len());
     // 1. Every file's bytes on the disk before any of them gets its name.
     let mut synced = Vec::with_capacity(batch.len());
-    if batch.len() > 1 && sync_file_system(&batch[0].file).is_ok() {
-        synced = batch;
-    } else {
-        // One file, or the file-system flush failed: fsync each, so an error names its file.
-        for job in batch {
-            match job.file.sync_all() {
-                Ok(()) => synced.push(job),
-                Err(e) => results.push(fail(job, e)),
-            }
+    let flushed = in_parallel(&batch, |job| job.file.sync_all());
+    for (job, flushed) in batch.into_iter().zip(flushed) {
+        match flushed {
+            Ok(()) => synced.push(job),
+            Err(e) => results.push(fail(job, e)),
         }
     }
     // 2. The names. Two writers of the same bytes in one batch: the first one publishes.
@@ -294,20 +291,13 @@ fn commit(batch: Vec<Job>) -> Vec<(u64, Result<bool, WriteError>)> {
     if let Some(objects) = dirs.iter().next().and_then(|d| d.parent()) {
         dirs.insert(objects.to_path_buf());
     }
-    let mut broken: HashMap<PathBuf, std::io::Error> = HashMap::new();
-    let flushed_all = dirs.len() > 1
-        && dirs
-            .iter()
-            .next()
-            .and_then(|d| File::open(d).ok())
-            .is_some_and(|d| sync_file_system(&d).is_ok());
-    if !flushed_all {
-        for dir in &dirs {
-            if let Err(e) = File::open(dir).and_then(|d| d.sync_all()) {
-                broken.insert(dir.clone(), e);
-            }
-        }
-    }
+    let dirs: Vec<PathBuf> = dirs.into_iter().collect();
+    let flushed = in_parallel(&dirs, |dir| File::open(dir).and_then(|d| d.sync_all()));
+    let broken: HashMap<PathBuf, std::io::Error> = dirs
+        .into_iter()
+        .zip(flushed)
+        .filter_map(|(dir, r)| r.err().map(|e| (dir, e)))
+        .collect();
     for job in named {
         let dir = job.dest.parent().map(Path::to_path_buf).unwrap_or_default();
         match broken.get(&dir) {
@@ -448,22 +438,47 @@ pub(super) fn start_writeback(file: &File) {
 #[cfg(not(target_os = "linux"))]
 pub(super) fn start_writeback(_file: &File) {}
 
-/// Flushes everything written to the file system holding `file` (data, inodes, directories)
-/// and the disk's cache: `syncfs(2)`, which reports write-back errors since Linux 5.8.
-#[cfg(target_os = "linux")]
-fn sync_file_system(file: &File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: syncfs only reads the descriptor, which `file` keeps open.
-    if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
+/// Flushes in parallel, at most this many at once.
+const FLUSHERS: usize = 16;
 
-#[cfg(not(target_os = "linux"))]
-fn sync_file_system(_file: &File) -> std::io::Result<()> {
-    Err(std::io::Error::other("no syncfs here: fsync each file"))
+/// `flush` applied to every item, up to [`FLUSHERS`] at once; one result per item, in order.
+/// The disk takes concurrent fsyncs together (one cache flush for many), where one after the
+/// other each waits for its own: measured here, 0.15–0.2 ms per small object in parallel
+/// against 6–7 ms in a row and 0.5 ms for one `syncfs`, which also waits for every other
+/// program's writes to the same disk.
+fn in_parallel<T: Sync>(
+    items: &[T],
+    flush: impl Fn(&T) -> std::io::Result<()> + Sync,
+) -> Vec<std::io::Result<()>> {
+    if items.len() <= 1 {
+        return items.iter().map(&flush).collect();
+    }
+    let lanes = items.len().min(FLUSHERS);
+    let mut out: Vec<Option<std::io::Result<()>>> = items.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let flush = &flush;
+        let handles: Vec<_> = (0..lanes)
+            .map(|lane| {
+                scope.spawn(move || {
+                    (lane..items.len())
+                        .step_by(lanes)
+                        .map(|i| (i, flush(&items[i])))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            // A lane that panicked leaves its items at `None`: reported as failures below.
+            if let Ok(done) = h.join() {
+                for (i, r) in done {
+                    out[i] = Some(r);
+                }
+            }
+        }
+    });
+    out.into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("a flushing thread failed"))))
+        .collect()
 }
 
 #[cfg(test)]
