@@ -14,22 +14,39 @@ Writes a static site under OUT/www and the URL lists the contenders need under O
   www/media/big.bin         the big-media file (--big-mib), cited alone by a/big.html
   www/scale/s-NNNN.html     the scale articles: --scale-refs references to /t/<n> (answered by
                             nginx itself, see run.sh), 5% of them to /t-gone/<n> (404)
+  www/small/p-NNNNN.EXT     --small-images small distinct images (2 .. 20 KiB, JPEG/PNG/GIF/WebP
+                            magic bytes, so nginx types them image/*), cited by
+  www/small-a/s-NNN.html    the small-image articles (--small-per-article each)
+  www/rescue-a/r-NNN.html   articles citing --rescue-refs references /rescue/gone-NNNNN.jpg that
+                            nginx does not have (404), whose originals are in
+  rescue/captures.warc.gz   a WARC (gzip per record, written here with the standard library) that
+                            pywb serves as a public web archive in the rescue scenario
+
+The serve scenario's object is img/i-0000.jpg, the most cited image of the pool: it is made
+exactly 100 KiB (corpus.json: serve_image, serve_sha256, serve_article, an article citing it
+and not the video, so the article's WARC export stays small).
 
   lists/articles.txt        article URLs (the corpus)
   lists/unique-urls.txt     every distinct URL linkvault fetches for the corpus: the articles and
                             each distinct reference (what the downloaders are given)
   lists/aria2.txt, curl.cfg the same list with a distinct output name for each URL
-  lists/big-article.txt, lists/scale-articles.txt
+  lists/big-article.txt, lists/scale-articles.txt, lists/small-articles.txt,
+  lists/small-aria2.txt, small-curl.cfg
+                            the small-image articles and images, an output name each (aria2c, curl)
+  lists/rescue-articles.txt
   corpus.json               counts and sizes
 
 Same arguments, same bytes: every random choice comes from one seeded generator.
 """
 
 import argparse
+import gzip
+import hashlib
 import json
 import math
 import os
 import random
+import uuid
 
 WORDS = (
     "the regime rally protest city square video photo witness report army border refugees "
@@ -61,6 +78,12 @@ def write_random_file(path, mib, seed):
     os.replace(path + ".tmp", path)
 
 
+def base32_sha1(data):
+    """The WARC payload digest: SHA-1 in base 32."""
+    import base64
+    return base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
 def page(title, body):
     return (
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
@@ -82,6 +105,11 @@ def main():
     ap.add_argument("--big-mib", type=int, default=1024)
     ap.add_argument("--scale-refs", type=int, default=100000)
     ap.add_argument("--scale-per-article", type=int, default=500)
+    ap.add_argument("--small-images", type=int, default=10000, help="small distinct images")
+    ap.add_argument("--small-per-article", type=int, default=500)
+    ap.add_argument("--rescue-refs", type=int, default=1000, help="dead references with an archived copy")
+    ap.add_argument("--rescue-per-article", type=int, default=500)
+    ap.add_argument("--serve-kib", type=int, default=100, help="size of the serve scenario's image")
     ap.add_argument("--seed", type=int, default=20240915)
     a = ap.parse_args()
 
@@ -95,8 +123,15 @@ def main():
     image_sizes = []
     for i in range(a.images):
         size = int(min(600 * 1024, max(2048, rng.lognormvariate(math.log(40 * 1024), 0.9))))
+        data = b"\xff\xd8\xff\xe0" + rng.randbytes(size - 4)
+        if i == 0:
+            # The serve scenario's image: exactly --serve-kib KiB, from its own generator so
+            # the rest of the corpus stays what it was.
+            size = a.serve_kib * 1024
+            data = b"\xff\xd8\xff\xe0" + random.Random(a.seed + 3).randbytes(size - 4)
+            serve_sha256 = hashlib.sha256(data).hexdigest()
         image_sizes.append(size)
-        write(os.path.join(www, "img", f"i-{i:04d}.jpg"), b"\xff\xd8\xff\xe0" + rng.randbytes(size - 4))
+        write(os.path.join(www, "img", f"i-{i:04d}.jpg"), data)
     # Zipf-like popularity: a few images are cited by very many articles.
     weights = [1.0 / (k + 1) ** 0.9 for k in range(a.images)]
 
@@ -113,6 +148,7 @@ def main():
           page("Big media", '<p>The whole recording:</p>\n<a href="/media/big.bin">download</a>'))
 
     articles, refs = [], {}
+    serve_article = None
     citations = missing_citations = 0
     for n in range(a.articles):
         body, cited = [], set()
@@ -158,6 +194,8 @@ def main():
         body.append("<p>" + text(rng, 80) + "</p>")
         write(os.path.join(www, "a", f"article-{n:04d}.html"), page(f"Article {n}", "\n".join(body)))
         articles.append(f"{base}/a/article-{n:04d}.html")
+        if serve_article is None and "/img/i-0000.jpg" in cited and not n_video:
+            serve_article = articles[-1]
 
     scale_articles = []
     per = a.scale_per_article
@@ -169,6 +207,58 @@ def main():
         write(os.path.join(www, "scale", f"s-{s:04d}.html"),
               page(f"Scale {s}", "<ul>\n" + "\n".join(links) + "\n</ul>"))
         scale_articles.append(f"{base}/scale/s-{s:04d}.html")
+
+    # Small distinct images (their own generator: the corpus above does not change with them).
+    srng = random.Random(a.seed + 10)
+    magics = ((".jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"), (".png", b"\x89PNG\r\n\x1a\n"),
+              (".gif", b"GIF89a"), (".webp", None))
+    small_paths, small_bytes = [], 0
+    for i in range(a.small_images):
+        ext, magic = magics[i % len(magics)]
+        size = srng.randint(2 * 1024, 20 * 1024)
+        if magic is None:  # RIFF <size> WEBP VP8
+            magic = b"RIFF" + (size - 8).to_bytes(4, "little") + b"WEBPVP8 "
+        path = f"/small/p-{i:05d}{ext}"
+        write(os.path.join(www, path[1:]), magic + srng.randbytes(size - len(magic)))
+        small_paths.append(path)
+        small_bytes += size
+    small_articles = []
+    for s_ in range(math.ceil(a.small_images / a.small_per_article)):
+        chunk = small_paths[s_ * a.small_per_article:(s_ + 1) * a.small_per_article]
+        figs = "\n".join(f'<figure><img src="{p}" alt="picture {p[9:14]}"></figure>' for p in chunk)
+        write(os.path.join(www, "small-a", f"s-{s_:03d}.html"), page(f"Small images {s_}", figs))
+        small_articles.append(f"{base}/small-a/s-{s_:03d}.html")
+
+    # Dead references whose originals a web archive (pywb) holds: nginx answers 404 for them.
+    rrng = random.Random(a.seed + 20)
+    rescue_articles = []
+    rescue_dir = os.path.join(a.out, "rescue")
+    os.makedirs(rescue_dir, exist_ok=True)
+    with open(os.path.join(rescue_dir, "captures.warc.gz"), "wb") as warc:
+        for k in range(a.rescue_refs):
+            body = b"\xff\xd8\xff\xe0" + rrng.randbytes(rrng.randint(2048, 8192))
+            http = (b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            day = 10 + k % 10
+            head = (
+                "WARC/1.0\r\nWARC-Type: response\r\n"
+                f"WARC-Record-ID: <urn:uuid:{uuid.UUID(int=rrng.getrandbits(128), version=4)}>\r\n"
+                f"WARC-Date: 2018-09-{day:02d}T12:00:00Z\r\n"
+                f"WARC-Target-URI: {base}/rescue/gone-{k:05d}.jpg\r\n"
+                "WARC-Payload-Digest: sha1:" + base32_sha1(body) + "\r\n"
+                "Content-Type: application/http; msgtype=response\r\n"
+                f"Content-Length: {len(http)}\r\n\r\n"
+            ).encode()
+            warc.write(gzip.compress(head + http + b"\r\n\r\n", mtime=0))
+    for s_ in range(math.ceil(a.rescue_refs / a.rescue_per_article)):
+        ks = range(s_ * a.rescue_per_article, min(a.rescue_refs, (s_ + 1) * a.rescue_per_article))
+        figs = "\n".join(f'<figure><img src="/rescue/gone-{k:05d}.jpg" alt="lost {k}"></figure>' for k in ks)
+        write(os.path.join(www, "rescue-a", f"r-{s_:03d}.html"), page(f"Rescue {s_}", figs))
+        rescue_articles.append(f"{base}/rescue-a/r-{s_:03d}.html")
+
+    if serve_article is None:  # (a tiny corpus) any article citing it, else the first
+        serve_article = next((u for u in articles if "/img/i-0000.jpg" in open(
+            os.path.join(www, u[len(base) + 1:])).read()), articles[0] if articles else None)
 
     unique = articles + [base + p for p in sorted(refs)]
     with open(os.path.join(lists, "articles.txt"), "w") as f:
@@ -185,6 +275,16 @@ def main():
         f.write(f"{base}/a/big.html\n")
     with open(os.path.join(lists, "scale-articles.txt"), "w") as f:
         f.write("\n".join(scale_articles) + "\n")
+    with open(os.path.join(lists, "small-articles.txt"), "w") as f:
+        f.write("\n".join(small_articles) + "\n")
+    with open(os.path.join(lists, "small-aria2.txt"), "w") as f:
+        for i, u in enumerate(small_articles + [base + p for p in small_paths]):
+            f.write(f"{u}\n  out=f{i:06d}\n")
+    with open(os.path.join(lists, "small-curl.cfg"), "w") as f:
+        for i, u in enumerate(small_articles + [base + p for p in small_paths]):
+            f.write(f'url = "{u}"\noutput = "f{i:06d}"\n')
+    with open(os.path.join(lists, "rescue-articles.txt"), "w") as f:
+        f.write("\n".join(rescue_articles) + "\n")
 
     used_images = [int(p[7:11]) for p in refs if p.startswith("/img/i-")]
     used_sources = [int(p[10:13]) for p in refs if p.startswith("/src/page-")]
@@ -208,6 +308,15 @@ def main():
         + a.video_mib * 1024 * 1024,
         "scale_refs": a.scale_refs,
         "scale_articles": len(scale_articles),
+        "small_images": a.small_images,
+        "small_articles": len(small_articles),
+        "small_bytes": small_bytes,
+        "rescue_refs": a.rescue_refs,
+        "rescue_articles": len(rescue_articles),
+        "serve_image": f"{base}/img/i-0000.jpg",
+        "serve_bytes": a.serve_kib * 1024,
+        "serve_sha256": serve_sha256,
+        "serve_article": serve_article,
     }
     with open(os.path.join(a.out, "corpus.json"), "w") as f:
         json.dump(stats, f, indent=2)

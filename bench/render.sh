@@ -5,6 +5,7 @@
 #
 #   bench/render.sh              the first 60 pages, 1 run each, tabs = 2 (the default)
 #   PAGES=181 RUNS=3 TABS=4 bench/render.sh
+#   LV=BIN OUT=FILE bench/render.sh   that binary (no build), the report elsewhere (bench/run.sh)
 #
 # There is no network beyond loopback here: what the pages load from the web (scripts, styles,
 # pictures) fails at once through the address-policy proxy, so this measures the browser's own
@@ -26,8 +27,11 @@ trap 'rm -rf "$WORK"' EXIT
 
 command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
 command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-(cd "$REPO" && cargo build --release --locked -q)
-LV=$REPO/target/release/linkvault
+# LV=BIN (bench/run.sh passes its binary): no build.
+if [ -z "${LV:-}" ]; then
+    (cd "$REPO" && cargo build --release --locked -q)
+    LV=$REPO/target/release/linkvault
+fi
 
 mkdir -p "$WORK/real"
 for f in $(ls "$REAL_HTML"/* | head -n "$PAGES"); do
@@ -53,11 +57,11 @@ EOF
 done
 
 hyperfine -N -i --runs "$RUNS" --export-json "$WORK/times.json" \
-    --prepare "rm -rf $WORK/archive-on $WORK/archive-off" \
+    --prepare "rm -rf $WORK/archive-on" --prepare "rm -rf $WORK/archive-off" \
     -n rendered "$LV --config $WORK/on.toml run -q $(echo "$WORK"/real/*.html)" \
     -n static "$LV --config $WORK/off.toml run -q $(echo "$WORK"/real/*.html)" >&2
 
-# What the last rendered run kept (hyperfine's `--prepare` removed the archives before each run).
+# What the last rendered run kept (each command's `--prepare` removes only its own archive).
 DB="$WORK/archive-on/linkvault.db"
 read -r SHOTS SHOT_BYTES UNSETTLED < <(python3 - "$DB" <<'EOF'
 import sqlite3, sys

@@ -439,7 +439,7 @@ pub(super) fn start_writeback(file: &File) {
 pub(super) fn start_writeback(_file: &File) {}
 
 /// Flushes in parallel, at most this many at once.
-const FLUSHERS: usize = 16;
+const FLUSHERS: usize = 64;
 
 /// `flush` applied to every item, up to [`FLUSHERS`] at once; one result per item, in order.
 /// The disk takes concurrent fsyncs together (one cache flush for many), where one after the
