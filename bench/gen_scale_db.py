@@ -8,8 +8,9 @@ bulk-inserts, deterministically:
   --articles     articles (origin cli, read recently, next read 10 years away)
   --refs         references over --hosts hosts, mixed kinds and states: ~80% alive, ~12% dead
                  (404, 410, dns, soft 404; half of them confirmed), ~4% blocked (403), ~4%
-                 transient (timeout, 503); nothing unchecked and every next_check_at 10 years
-                 away, so a `run` has nothing due
+                 transient (timeout, 503); nothing unchecked, and every next_check_at,
+                 rescue_next_at and submit_next_at 10 years away (checked, looked up in the web
+                 archives, submitted), so a `run` has nothing due
   citations      each reference cited by one article, every 10th by a second one as well
   --checks       checks spread evenly over the references (5 each for 1M / 5M), the last one
                  matching the reference's state, spaced a week apart over the past months
@@ -17,11 +18,16 @@ bulk-inserts, deterministically:
                  of the failing ones (the "rescued" copies the report counts)
   runs           one per week of history
 
-Indexes are dropped during the load and recreated from linkvault's own definitions.
+Indexes are dropped during the load and recreated from linkvault's own definitions. Memory stays
+bounded whatever the size (10,000,000 references / 50,000,000 checks: ~13 GB of database, a few
+minutes): rows are streamed, checks are inserted one round at a time in row-id order (no sort),
+and the index builds sort in --cache-mib of memory, spilling to temporary files beside the
+database (or in --tmpdir).
 Prints the URL of one reference with a full history (for `linkvault history`).
 """
 
 import argparse
+import os
 import random
 import sqlite3
 import time
@@ -39,7 +45,11 @@ def main():
     ap.add_argument("--articles", type=int, default=0, help="default: refs / 25")
     ap.add_argument("--hosts", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cache-mib", type=int, default=256, help="SQLite page cache and sort memory")
+    ap.add_argument("--tmpdir", help="where index builds spill (default: beside the database)")
     a = ap.parse_args()
+    # Read by SQLite when it first opens a temporary file: set before connecting.
+    os.environ["SQLITE_TMPDIR"] = a.tmpdir or os.path.dirname(os.path.abspath(a.db))
     n_articles = a.articles or max(1, a.refs // 25)
     per_ref = max(1, a.checks // a.refs)
     rng = random.Random(a.seed)
@@ -51,8 +61,9 @@ def main():
     con.execute("PRAGMA journal_mode=DELETE")
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
-    con.execute("PRAGMA cache_size=-262144")
-    con.execute("PRAGMA temp_store=MEMORY")
+    con.execute(f"PRAGMA cache_size=-{a.cache_mib * 1024}")
+    con.execute("PRAGMA temp_store=FILE")
+    con.execute("PRAGMA threads=2")
     if con.execute("SELECT count(*) FROM refs").fetchone()[0]:
         raise SystemExit(f"{a.db} already has references: give an empty archive")
     indexes = con.execute(
@@ -131,12 +142,15 @@ def main():
                 f'"{i:x}-{i % 7919:x}"' if alive else None,
                 far,
                 i if alive or i % 2 == 0 else None,
+                far,
+                far,
             )
 
     con.executemany(
         "INSERT INTO refs (id, url, host, kind, first_seen, state, reason, http_status,"
         " last_checked, last_alive, dead_since, checks, fail_checks, spaced_failures, confirmed,"
-        " etag, next_check_at, good_snapshot) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " etag, next_check_at, good_snapshot, rescue_next_at, submit_next_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         ref_rows(),
     )
     print(f"refs: {time.time() - t0:.1f}s", flush=True)
@@ -156,27 +170,30 @@ def main():
     print(f"citations: {time.time() - t0:.1f}s", flush=True)
 
     # Checks: per_ref per reference, k = 0 oldest. The last is the reference's current state;
-    # earlier ones were alive (the link rotted), except for references dead since long.
-    con.execute(
-        "WITH RECURSIVE k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n + 1 < ?1) "
-        "INSERT INTO checks (ref_id, run_id, checked_at, state, reason, http_status, final_url,"
-        " bytes, sha256, content_type, elapsed_ms, attempts)"
-        " SELECT r.id, ?4 + k.n, ?2 + k.n * ?3 + r.id % 3600,"
-        "  CASE WHEN k.n = ?1 - 1 OR (r.state <> 'alive' AND k.n >= ?1 - 3) THEN r.state ELSE 'alive' END,"
-        "  CASE WHEN k.n = ?1 - 1 OR (r.state <> 'alive' AND k.n >= ?1 - 3) THEN r.reason"
-        "       WHEN k.n = 0 THEN 'ok' ELSE 'not_modified' END,"
-        "  CASE WHEN k.n = ?1 - 1 OR (r.state <> 'alive' AND k.n >= ?1 - 3) THEN r.http_status"
-        "       WHEN k.n = 0 THEN 200 ELSE 304 END,"
-        "  r.url,"
-        "  CASE WHEN k.n = 0 THEN 20000 + r.id % 400000 ELSE 0 END,"
-        "  CASE WHEN k.n = 0 THEN printf('%016x%016x%016x%016x', r.id * 2654435761, r.id * 40503,"
-        "       r.id * 2246822519, r.id * 3266489917) END,"
-        "  CASE r.kind WHEN 'image' THEN 'image/jpeg' WHEN 'video' THEN 'video/mp4'"
-        "       ELSE 'text/html' END,"
-        "  20 + r.id % 900, 1"
-        " FROM refs r, k ORDER BY k.n, r.id",
-        (per_ref, first, WEEK, run0),
-    )
+    # earlier ones were alive (the link rotted), except for references dead since long. One
+    # round (k) at a time in reference order: the row ids come out as one sorted insert would
+    # give them (k, then reference), without sorting 50,000,000 rows.
+    for k in range(per_ref):
+        con.execute(
+            "INSERT INTO checks (ref_id, run_id, checked_at, state, reason, http_status, final_url,"
+            " bytes, sha256, content_type, elapsed_ms, attempts)"
+            " SELECT r.id, ?4 + ?5, ?2 + ?5 * ?3 + r.id % 3600,"
+            "  CASE WHEN ?5 = ?1 - 1 OR (r.state <> 'alive' AND ?5 >= ?1 - 3) THEN r.state ELSE 'alive' END,"
+            "  CASE WHEN ?5 = ?1 - 1 OR (r.state <> 'alive' AND ?5 >= ?1 - 3) THEN r.reason"
+            "       WHEN ?5 = 0 THEN 'ok' ELSE 'not_modified' END,"
+            "  CASE WHEN ?5 = ?1 - 1 OR (r.state <> 'alive' AND ?5 >= ?1 - 3) THEN r.http_status"
+            "       WHEN ?5 = 0 THEN 200 ELSE 304 END,"
+            "  r.url,"
+            "  CASE WHEN ?5 = 0 THEN 20000 + r.id % 400000 ELSE 0 END,"
+            "  CASE WHEN ?5 = 0 THEN printf('%016x%016x%016x%016x', r.id * 2654435761, r.id * 40503,"
+            "       r.id * 2246822519, r.id * 3266489917) END,"
+            "  CASE r.kind WHEN 'image' THEN 'image/jpeg' WHEN 'video' THEN 'video/mp4'"
+            "       ELSE 'text/html' END,"
+            "  20 + r.id % 900, 1"
+            " FROM refs r ORDER BY r.id",
+            (per_ref, first, WEEK, run0, k),
+        )
+        print(f"checks round {k + 1}/{per_ref}: {time.time() - t0:.1f}s", flush=True)
     extra = a.checks - per_ref * a.refs
     if extra > 0:  # the remainder: one more check on the first references
         con.execute(

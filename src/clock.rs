@@ -54,14 +54,65 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 
 /// `2026-11-25T12:00:00Z`
 pub fn format(t: Timestamp) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    Rfc3339(t).to_string()
+}
+
+/// A time written as [`format`] writes it, without allocating: for writers of millions of
+/// times (the JSON report), and `serde` (a string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339(pub Timestamp);
+
+impl Rfc3339 {
+    /// The 20 bytes of a time in the years 0 to 9999 (all a record holds); None outside them.
+    fn digits(self) -> Option<[u8; 20]> {
+        let (days, secs) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        let y = u32::try_from(y).ok().filter(|y| *y <= 9999)?;
+        let secs = secs as u32; // 0..86_400
+        let mut b = *b"0000-00-00T00:00:00Z";
+        for (at, v, width) in [
+            (0, y, 4),
+            (5, m, 2),
+            (8, d, 2),
+            (11, secs / 3600, 2),
+            (14, secs / 60 % 60, 2),
+            (17, secs % 60, 2),
+        ] {
+            let mut v = v;
+            for i in (at..at + width).rev() {
+                b[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        }
+        Some(b)
+    }
+}
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(b) = self.digits() {
+            // Only ASCII digits and separators were written.
+            return f.write_str(std::str::from_utf8(&b).map_err(|_| std::fmt::Error)?);
+        }
+        let (days, secs) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.digits() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).map_err(serde::ser::Error::custom)?),
+            None => s.collect_str(self),
+        }
+    }
 }
 
 /// `2026-11-25`: the day, for tables and sentences.
@@ -181,6 +232,40 @@ fn build(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32, offset: i64) -> Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The digits written by hand are what `format!` writes, inside the years 0–9999 and out.
+    #[test]
+    fn rfc3339_digits_match_format() {
+        let slow = |t: i64| {
+            let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+            let (y, m, d) = civil_from_days(days);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            )
+        };
+        let edges = [
+            0,
+            -1,
+            1_795_000_000,
+            -62_167_219_200, // 0000-01-01T00:00:00Z
+            -62_167_219_201,
+            253_402_300_799, // 9999-12-31T23:59:59Z
+            253_402_300_800,
+            i64::MAX / 1000,
+            i64::MIN / 1000,
+        ];
+        let spread = (-70_000_000_000_i64..260_000_000_000).step_by(999_999_937);
+        for t in edges.into_iter().chain(spread) {
+            assert_eq!(format(t), slow(t), "{t}");
+            assert_eq!(
+                serde_json::to_string(&Rfc3339(t)).unwrap(),
+                format!("\"{}\"", slow(t))
+            );
+        }
+    }
 
     #[test]
     fn hostile_dates_are_not_dates_and_never_panic() {

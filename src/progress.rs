@@ -72,6 +72,36 @@ impl Progress {
         }
     }
 
+    /// Many lines for the log at once (the end-of-run list of what is not alive): `produce`
+    /// hands each to the sink it is given, and they are written as `say` writes them (one time
+    /// for all), through one buffer rather than a write to stderr per line.
+    pub fn say_each<E>(
+        &self,
+        produce: impl FnOnce(&mut dyn FnMut(&str)) -> Result<(), E>,
+    ) -> Result<(), E> {
+        use std::io::Write;
+        let stamp = crate::clock::format(crate::clock::now());
+        let write = || {
+            let mut err = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+            let with_stamp = self.bars.is_none();
+            // A closed stderr is ignored, as `say` ignores it.
+            let r = produce(&mut |line: &str| {
+                let line = crate::text::printable(line);
+                let _ = if with_stamp {
+                    writeln!(err, "{stamp} {line}")
+                } else {
+                    writeln!(err, "{line}")
+                };
+            });
+            let _ = err.flush();
+            r
+        };
+        match &self.bars {
+            Some(b) => b.multi.suspend(write),
+            None => write(),
+        }
+    }
+
     /// A line unless quiet.
     pub fn info(&self, line: &str) {
         if self.verbosity > Verbosity::Quiet {

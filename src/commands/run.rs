@@ -112,10 +112,7 @@ fn finish(
 /// Every reference not alive after the run, one line each, those that began failing in this
 /// run marked NEW: what the cron mail must name.
 fn print_not_alive(db: &Db, started_at: Timestamp, progress: &Progress) -> Result<()> {
-    let lines = report::not_alive_lines(db, started_at)?;
-    for line in &lines {
-        progress.say(line);
-    }
+    progress.say_each(|say| report::each_not_alive_line(db, started_at, say))?;
     Ok(())
 }
 

@@ -147,6 +147,15 @@ pub struct ArticleRead {
     pub published_at: Option<Timestamp>,
 }
 
+/// Which registered articles a run may read (`?1`: now). A file is registered under its
+/// absolute path, which never begins with the `h` every http(s) URL begins with: the two ranges
+/// of `source` outside `h` are the files. Three index ranges, united: SQLite would scan the
+/// table for the same condition written as an OR.
+const REGISTERED_DUE: &str = "id IN (SELECT id FROM articles WHERE next_read_at <= ?1
+                    UNION ALL SELECT id FROM articles WHERE source < 'h'
+                    UNION ALL SELECT id FROM articles WHERE source >= 'i')
+     AND origin IN ('cli', 'feed') AND removed_at IS NULL";
+
 const COLS: &str =
     "id, source, url, origin, is_feed, etag, last_modified, last_sha256, next_read_at,
      removed_at IS NOT NULL, rendered_sha256";
@@ -325,13 +334,31 @@ impl Tx<'_> {
 }
 
 impl Db {
-    /// Articles registered by earlier `run ARTICLE…` calls and feed items: read again each run.
-    pub fn registered_articles(&self) -> Result<Vec<ArticleRow>> {
-        let mut stmt = self.wrap(self.conn.prepare(&format!(
-            "SELECT {COLS} FROM articles WHERE origin IN ('cli', 'feed') AND removed_at IS NULL
-             ORDER BY id"
+    /// The registered article stored as `source` (given on the command line by an earlier run,
+    /// or a feed item), unless it was removed.
+    pub fn registered_article(&self, source: &str) -> Result<Option<ArticleRow>> {
+        let mut stmt = self.wrap(self.conn.prepare_cached(&format!(
+            "SELECT {COLS} FROM articles
+             WHERE source = ?1 AND origin IN ('cli', 'feed') AND removed_at IS NULL"
         )))?;
-        let rows = self.wrap(stmt.query_map([], row).and_then(|m| m.collect()))?;
+        self.wrap(stmt.query_row([source], row).optional())
+    }
+
+    /// Registered articles (see [`Db::registered_article`]) a run may have to read, in id
+    /// order: those due at `now`, and every saved file (a file is read on each run); all of
+    /// them with `everything`. Found through `articles_due` and the source index, so a run with
+    /// nothing due reads no other article row.
+    pub fn registered_articles_due(
+        &self,
+        now: Timestamp,
+        everything: bool,
+    ) -> Result<Vec<ArticleRow>> {
+        let mut stmt = self.wrap(self.conn.prepare(&format!(
+            "SELECT {COLS} FROM articles WHERE {REGISTERED_DUE} ORDER BY id"
+        )))?;
+        // With `everything`, a bound no row exceeds: the same query, every row in range.
+        let bound = if everything { i64::MAX } else { now };
+        let rows = self.wrap(stmt.query_map([bound], row).and_then(|m| m.collect()))?;
         Ok(rows)
     }
 
@@ -519,5 +546,46 @@ impl Tx<'_> {
             del.execute([sha])?;
         }
         Ok((removed, unneeded))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run loads the registered articles it may read (due, or saved files; all of them with
+    /// `--recheck`), never those waiting for their date, removed ones or config ones, and finds
+    /// them through indexes, not by reading every article.
+    #[test]
+    fn a_run_loads_only_the_articles_it_may_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.conn
+            .execute_batch(
+                r"INSERT INTO articles (id, source, origin, added_at, next_read_at, removed_at)
+                  VALUES (1, 'https://a.example/due', 'cli', 0, 50, NULL),
+                         (2, 'https://a.example/later', 'cli', 0, 500, NULL),
+                         (3, '/home/me/saved.html', 'cli', 0, 500, NULL),
+                         (4, 'http://a.example/item', 'feed', 0, 0, NULL),
+                         (5, 'https://a.example/removed', 'cli', 0, 0, 7),
+                         (6, 'https://a.example/config', 'config', 0, 0, NULL),
+                         (7, 'C:\Users\me\saved.html', 'cli', 0, 500, NULL);",
+            )
+            .unwrap();
+        let ids = |now, all| -> Vec<i64> {
+            let rows = db.registered_articles_due(now, all).unwrap();
+            rows.into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(ids(100, false), [1, 3, 4, 7]);
+        assert_eq!(ids(100, true), [1, 2, 3, 4, 7]);
+        let known = |source| db.registered_article(source).unwrap().map(|r| r.id);
+        assert_eq!(known("https://a.example/later"), Some(2));
+        assert_eq!(known("https://a.example/config"), None);
+        assert_eq!(known("https://a.example/removed"), None);
+        let plan = super::super::query_plan(
+            &db,
+            &format!("SELECT {COLS} FROM articles WHERE {REGISTERED_DUE} ORDER BY id"),
+        );
+        assert!(!plan.contains("SCAN articles"), "{plan}");
     }
 }

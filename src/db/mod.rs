@@ -257,3 +257,21 @@ impl Tx<'_> {
         self.tx
     }
 }
+
+/// SQLite's plan for `sql`, one step a line (`EXPLAIN QUERY PLAN`): for tests that a query
+/// uses its index.
+#[cfg(test)]
+fn query_plan(db: &Db, sql: &str) -> String {
+    let mut stmt = db
+        .conn
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap();
+    // Every parameter NULL: the plan is made before any value is known.
+    let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+    let steps: Vec<String> = stmt
+        .query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    steps.join("\n")
+}

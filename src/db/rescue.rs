@@ -281,12 +281,19 @@ impl Db {
                       WHERE s.ref_id = r.id AND s.good = 0 AND s.origin = 'self' AND s.role = 'body'
                       ORDER BY s.captured_at DESC, s.id DESC LIMIT 1)
              FROM refs r
-             WHERE r.rescue_next_at <= ?1 AND r.retired_at IS NULL
-               AND (r.state IN ('dead', 'blocked') OR (r.state = 'transient' AND r.checks = 1))
-               AND COALESCE(r.reason, '') NOT IN ('private_address', 'url_too_long')
-               AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = r.id AND s.good = 1
-                                 AND s.role != 'video_info' AND s.lost_at IS NULL)
-             ORDER BY r.id LIMIT ?2",
+             WHERE r.id IN (
+               -- The candidates from the partial index `refs_rescue_due` (SQLite may use it:
+               -- these conditions repeat its own word for word; INDEXED BY makes sure it does),
+               -- so a run with nothing to look up reads none of the other references. A
+               -- reference holding a copy has a good_snapshot: the NOT EXISTS only confirms.
+               SELECT c.id FROM refs c INDEXED BY refs_rescue_due
+               WHERE c.rescue_next_at <= ?1 AND c.retired_at IS NULL AND c.good_snapshot IS NULL
+                 AND (c.state IN ('dead', 'blocked') OR (c.state = 'transient' AND c.checks = 1))
+                 AND COALESCE(c.reason, '') NOT IN ('private_address', 'url_too_long')
+                 AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE s.ref_id = c.id AND s.good = 1
+                                   AND s.role != 'video_info' AND s.lost_at IS NULL)
+               ORDER BY c.id LIMIT ?2)
+             ORDER BY r.id",
         ))?;
         let rows = stmt.query_map(params![now, limit as i64], |r| {
             Ok(RescueDue {
@@ -358,5 +365,46 @@ impl Db {
             })
         });
         self.wrap(rows.and_then(|m| m.collect()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Due for a lookup: dead or blocked, or transient at its first check; holding no copy;
+    /// not refused by our own policy; past its `rescue_next_at`; in id order, at most `limit`.
+    #[test]
+    fn the_references_due_for_a_lookup_are_exactly_those_without_a_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        db.conn
+            .execute_batch(
+                "PRAGMA foreign_keys = OFF;
+                 INSERT INTO refs (id, url, host, kind, first_seen, state, reason, checks,
+                                   rescue_next_at, good_snapshot, retired_at) VALUES
+                   (1, 'https://a.example/1', 'a.example', 'image', 1, 'dead', 'http_404', 3, 0, NULL, NULL),
+                   (2, 'https://a.example/2', 'a.example', 'image', 1, 'dead', 'http_404', 3, 0, 9, NULL),
+                   (3, 'https://a.example/3', 'a.example', 'image', 1, 'transient', 'timeout', 1, 0, NULL, NULL),
+                   (4, 'https://a.example/4', 'a.example', 'image', 1, 'transient', 'timeout', 2, 0, NULL, NULL),
+                   (5, 'https://a.example/5', 'a.example', 'image', 1, 'blocked', 'http_403', 2, 50, NULL, NULL),
+                   (6, 'https://a.example/6', 'a.example', 'image', 1, 'blocked', 'http_403', 2, 500, NULL, NULL),
+                   (7, 'https://a.example/7', 'a.example', 'image', 1, 'alive', 'ok', 2, 0, NULL, NULL),
+                   (8, 'https://a.example/8', 'a.example', 'image', 1, 'dead', 'private_address', 2, 0, NULL, NULL),
+                   (9, 'https://a.example/9', 'a.example', 'image', 1, 'dead', 'dns', 2, 0, NULL, 5),
+                   (10, 'https://a.example/10', 'a.example', 'video', 1, 'dead', 'dns', 2, 0, NULL, NULL),
+                   (11, 'https://a.example/11', 'a.example', 'image', 1, 'dead', 'dns', 2, 0, NULL, NULL);
+                 -- A good video of its own: not lost, though no good_snapshot points at it.
+                 INSERT INTO snapshots (id, ref_id, check_id, sha256, bytes, http_status,
+                                        captured_at, good, role)
+                   VALUES (1, 10, 1, 'v', 1, 200, 1, 1, 'video');",
+            )
+            .unwrap();
+        let due = |limit| -> Vec<i64> {
+            let rows = db.rescue_due(100, limit).unwrap();
+            rows.into_iter().map(|r| r.ref_id).collect()
+        };
+        assert_eq!(due(10), [1, 3, 5, 11]);
+        assert_eq!(due(2), [1, 3]);
     }
 }

@@ -9,7 +9,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use crate::clock;
+use crate::clock::{self, Rfc3339};
 use crate::db::{Db, DbError, LinkFilter, LinkRow, Provenance, Summary};
 use crate::model::State;
 
@@ -84,14 +84,18 @@ pub fn count_in_state(
 }
 
 /// One line per reference that is not alive, those failing since `new_since` marked NEW, for
-/// the end of a quiet run: `NEW  dead http_404 (unconfirmed)  URL  — no copy held`.
-pub fn not_alive_lines(db: &Db, new_since: clock::Timestamp) -> Result<Vec<String>, ReportError> {
-    let mut lines = Vec::new();
+/// the end of a quiet run: `NEW  dead http_404 (unconfirmed)  URL  — no copy held`. Each line
+/// is handed to `say` as it is read: a million of them never sit in memory together.
+pub fn each_not_alive_line(
+    db: &Db,
+    new_since: clock::Timestamp,
+    say: &mut dyn FnMut(&str),
+) -> Result<(), ReportError> {
     let filter = LinkFilter {
         article: None,
         include_alive: false,
     };
-    db.for_each_link(filter, |l| -> Result<(), ReportError> {
+    db.for_each_link_uncited(filter, |l| -> Result<(), ReportError> {
         if l.state == State::Unchecked {
             return Ok(());
         }
@@ -103,15 +107,14 @@ pub fn not_alive_lines(db: &Db, new_since: clock::Timestamp) -> Result<Vec<Strin
             },
             None => "no copy held".to_string(),
         };
-        lines.push(format!(
+        say(&format!(
             "{} {:<36} {}  — {held}",
             if new { "NEW" } else { "   " },
             verdict_words(&l),
             safe(&l.url)
         ));
         Ok(())
-    })?;
-    Ok(lines)
+    })
 }
 
 /// The width to fit tables to: the terminal's, else `COLUMNS`, else 100 (never under 80).
@@ -183,42 +186,101 @@ pub fn write(
     Ok(summary)
 }
 
-fn ts(t: Option<i64>) -> Value {
-    t.map(|t| Value::String(clock::format(t)))
-        .unwrap_or(Value::Null)
-}
-
 /// One reference as the JSON report shows it (times in RFC 3339).
 pub fn link_json(l: &LinkRow) -> Value {
-    json!({
-        "url": l.url,
-        "kind": l.kind.as_str(),
-        "state": l.state.as_str(),
-        "reason": l.reason,
-        "http_status": l.http_status,
-        "final_url": l.final_url,
-        "first_seen": clock::format(l.first_seen),
-        "last_checked": ts(l.last_checked),
-        "last_alive": ts(l.last_alive),
-        "dead_since": ts(l.dead_since),
-        "checks": l.checks,
-        "confirmed": l.confirmed,
-        "articles": l.articles,
-        "video": l.video_status,
-        "snapshot": l.snapshot.as_ref().map(snapshot_json),
-    })
+    serde_json::to_value(LinkJson::of(l)).unwrap_or_default()
 }
 
-/// A held snapshot: its hash and, for a copy rescued from a web archive, where it came from.
-fn snapshot_json(s: &crate::db::SnapshotInfo) -> Value {
-    let mut v = json!({
-        "sha256": s.sha256,
-        "bytes": s.bytes,
-        "content_type": s.content_type,
-        "captured_at": clock::format(s.captured_at),
-    });
-    provenance_json(&mut v, &s.provenance);
-    v
+/// One reference as the JSON report writes it, borrowed from its row: serialised straight to
+/// the output, no `Value` built per reference. The fields are in the order `serde_json` sorts
+/// an object's keys in, so this writes what `link_json` gives, byte for byte.
+#[derive(serde::Serialize)]
+struct LinkJson<'a> {
+    articles: &'a [String],
+    checks: i64,
+    confirmed: bool,
+    dead_since: Option<Rfc3339>,
+    final_url: Option<&'a str>,
+    first_seen: Rfc3339,
+    http_status: Option<u16>,
+    kind: &'static str,
+    last_alive: Option<Rfc3339>,
+    last_checked: Option<Rfc3339>,
+    reason: Option<&'a str>,
+    snapshot: Option<SnapshotJson<'a>>,
+    state: &'static str,
+    url: &'a str,
+    video: Option<&'a str>,
+}
+
+impl<'a> LinkJson<'a> {
+    fn of(l: &'a LinkRow) -> LinkJson<'a> {
+        LinkJson {
+            articles: &l.articles,
+            checks: l.checks,
+            confirmed: l.confirmed,
+            dead_since: l.dead_since.map(Rfc3339),
+            final_url: l.final_url.as_deref(),
+            first_seen: Rfc3339(l.first_seen),
+            http_status: l.http_status,
+            kind: l.kind.as_str(),
+            last_alive: l.last_alive.map(Rfc3339),
+            last_checked: l.last_checked.map(Rfc3339),
+            reason: l.reason.as_deref(),
+            snapshot: l.snapshot.as_ref().map(SnapshotJson::of),
+            state: l.state.as_str(),
+            url: &l.url,
+            video: l.video_status.as_deref(),
+        }
+    }
+}
+
+/// A held snapshot: its hash and, for a copy rescued from a web archive, where it came from
+/// (the keys `provenance_json` adds); fields in sorted key order, as in [`LinkJson`].
+#[derive(serde::Serialize)]
+struct SnapshotJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    archive: Option<&'a str>,
+    bytes: u64,
+    captured_at: Rfc3339,
+    content_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memento_datetime: Option<Rfc3339>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memento_url: Option<&'a str>,
+    origin: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rewritten: Option<bool>,
+    sha256: &'a str,
+}
+
+impl<'a> SnapshotJson<'a> {
+    fn of(s: &'a crate::db::SnapshotInfo) -> SnapshotJson<'a> {
+        let mut v = SnapshotJson {
+            archive: None,
+            bytes: s.bytes,
+            captured_at: Rfc3339(s.captured_at),
+            content_type: s.content_type.as_deref(),
+            memento_datetime: None,
+            memento_url: None,
+            origin: s.provenance.origin(),
+            rewritten: None,
+            sha256: &s.sha256,
+        };
+        if let Provenance::Memento {
+            archive,
+            memento_url,
+            memento_datetime,
+            rewritten,
+        } = &s.provenance
+        {
+            v.archive = Some(archive);
+            v.memento_url = Some(memento_url);
+            v.memento_datetime = Some(Rfc3339(*memento_datetime));
+            v.rewritten = Some(*rewritten);
+        }
+        v
+    }
 }
 
 /// `origin`, and for a rescued copy where it came from (report and history alike).
@@ -250,11 +312,15 @@ fn write_json(
         "{{\n\"summary\": {},\n\"links\": [",
         serde_json::to_string(summary).unwrap_or_default()
     )?;
-    let mut first = true;
+    // Each reference is serialised into one reused buffer, then written at once: the many
+    // small writes of a serialiser go to a `Vec`, not through `dyn Write`.
+    let (mut line, mut first) = (Vec::with_capacity(1024), true);
     db.for_each_link(filter, |l| -> Result<(), ReportError> {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
+        line.clear();
+        line.extend_from_slice(if first { b"\n" } else { b",\n" });
         first = false;
-        serde_json::to_writer(&mut *out, &link_json(&l)).map_err(std::io::Error::from)?;
+        serde_json::to_writer(&mut line, &LinkJson::of(&l)).map_err(std::io::Error::from)?;
+        out.write_all(&line)?;
         Ok(())
     })?;
     out.write_all(b"\n],\n\"articles_not_read\": ")?;
@@ -565,6 +631,104 @@ fn write_markdown(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::SnapshotInfo;
+    use crate::model::Kind;
+
+    /// The JSON report's reference as it was built before `LinkJson` (a `Value` per row).
+    fn link_value(l: &LinkRow) -> Value {
+        let ts = |t: Option<i64>| t.map(|t| Value::String(clock::format(t)));
+        json!({
+            "url": l.url,
+            "kind": l.kind.as_str(),
+            "state": l.state.as_str(),
+            "reason": l.reason,
+            "http_status": l.http_status,
+            "final_url": l.final_url,
+            "first_seen": clock::format(l.first_seen),
+            "last_checked": ts(l.last_checked),
+            "last_alive": ts(l.last_alive),
+            "dead_since": ts(l.dead_since),
+            "checks": l.checks,
+            "confirmed": l.confirmed,
+            "articles": l.articles,
+            "video": l.video_status,
+            "snapshot": l.snapshot.as_ref().map(|s| {
+                let mut v = json!({
+                    "sha256": s.sha256,
+                    "bytes": s.bytes,
+                    "content_type": s.content_type,
+                    "captured_at": clock::format(s.captured_at),
+                });
+                provenance_json(&mut v, &s.provenance);
+                v
+            }),
+        })
+    }
+
+    /// Written straight from the row, a reference reads byte for byte as its `Value` did.
+    #[test]
+    fn json_report_rows_are_written_as_before() {
+        let snapshot = |provenance| SnapshotInfo {
+            sha256: "ab".repeat(32),
+            bytes: 1234,
+            content_type: Some("image/jpeg".into()),
+            captured_at: 1_790_000_000,
+            provenance,
+        };
+        let bare = LinkRow {
+            id: 1,
+            url: "https://example.org/a \"b\"\u{7}.jpg".into(),
+            host: "example.org".into(),
+            kind: Kind::Image,
+            state: State::Unchecked,
+            reason: None,
+            http_status: None,
+            final_url: None,
+            first_seen: 1_780_000_000,
+            last_checked: None,
+            last_alive: None,
+            dead_since: None,
+            checks: 0,
+            confirmed: false,
+            articles: Vec::new(),
+            snapshot: None,
+            video_status: None,
+        };
+        let own = LinkRow {
+            state: State::Dead,
+            reason: Some("http_404".into()),
+            http_status: Some(404),
+            final_url: Some("https://example.org/b".into()),
+            last_checked: Some(1_795_000_000),
+            last_alive: Some(1_791_000_000),
+            dead_since: Some(1_792_000_000),
+            checks: 5,
+            confirmed: true,
+            articles: vec![
+                "https://news.example/1".into(),
+                "/home/me/saved.html".into(),
+            ],
+            snapshot: Some(snapshot(Provenance::Own)),
+            video_status: Some("page_only".into()),
+            ..bare.clone()
+        };
+        let rescued = LinkRow {
+            snapshot: Some(snapshot(Provenance::Memento {
+                archive: "https://web.archive.org/web/".into(),
+                memento_url: "https://web.archive.org/web/2020/https://example.org/b".into(),
+                memento_datetime: 1_600_000_000,
+                rewritten: true,
+            })),
+            ..own.clone()
+        };
+        for l in [bare, own, rescued] {
+            assert_eq!(
+                serde_json::to_string(&LinkJson::of(&l)).unwrap(),
+                serde_json::to_string(&link_value(&l)).unwrap()
+            );
+            assert_eq!(link_json(&l), link_value(&l));
+        }
+    }
 
     #[test]
     fn csv_cells_cannot_become_formulas() {

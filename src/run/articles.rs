@@ -1,7 +1,7 @@
 //! The articles of a pass: which to read (config, command line, registered), reading them
 //! (fetched into the store, or from disk), and recording what they cite.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use futures_util::stream::{self, StreamExt};
 use url::Url;
@@ -25,13 +25,6 @@ pub(super) fn register_articles(
     cli: Vec<Source>,
 ) -> Result<Vec<(ArticleRow, Source)>, RunError> {
     let (cfg, progress, now) = (&ctx.cfg, &ctx.progress, ctx.started_at);
-    // Articles registered before are read as they are: no write for them unless the command
-    // line promotes one to `cli` (thousands of registered feed items cost nothing per run).
-    let mut registered: HashMap<String, ArticleRow> = db
-        .registered_articles()?
-        .into_iter()
-        .map(|row| (row.source.clone(), row))
-        .collect();
     let mut given: Vec<(Source, &str)> = Vec::new();
     for spec in &cfg.articles {
         match input::resolve(spec) {
@@ -40,12 +33,17 @@ pub(super) fn register_articles(
         }
     }
     given.extend(cli.into_iter().map(|s| (s, "cli")));
+    // Articles registered before are read as they are: no write for them unless the command
+    // line promotes one to `cli` (thousands of registered feed items cost nothing per run).
     let mut seen: HashSet<String> = HashSet::new();
-    let mut rows = db.transaction(|tx| {
-        let mut rows = Vec::new();
-        for (source, origin) in &given {
+    let mut rows = Vec::new();
+    let mut known = Vec::with_capacity(given.len());
+    for (source, _) in &given {
+        known.push(db.registered_article(&source.key())?);
+    }
+    db.transaction(|tx| {
+        for ((source, origin), known) in given.iter().zip(known) {
             let key = source.key();
-            let known = registered.remove(&key);
             let row = match known {
                 Some(row) if row.origin == "cli" || *origin != "cli" => row,
                 _ => tx.upsert_article(&key, origin, None, now)?,
@@ -54,14 +52,17 @@ pub(super) fn register_articles(
                 rows.push((row, source.clone()));
             }
         }
-        Ok(rows)
+        Ok(())
     })?;
-    let mut rest: Vec<ArticleRow> = registered.into_values().collect();
-    rest.sort_by_key(|r| r.id);
-    rows.extend(rest.into_iter().map(|row| {
+    // The other registered articles: only those a run may read (due, files, or all on
+    // --recheck); the rest wait for their date without being loaded.
+    for row in db.registered_articles_due(now, ctx.recheck)? {
+        if seen.contains(&row.source) {
+            continue;
+        }
         let source = Source::from_key(&row.source);
-        (row, source)
-    }));
+        rows.push((row, source));
+    }
     Ok(rows)
 }
 
