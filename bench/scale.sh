@@ -244,7 +244,8 @@ measure big "$BIG"
 
 {
     echo "uname: $(uname -srm); nproc: $(nproc); cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-    echo "memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}'); disk: $(df -h "$DIR" | awk 'NR==2 {print $2 " (" $4 " free)"}')"
+    echo "memory: $(free -h | awk '/^Mem:/ {print $2 " total, " $7 " available"}')"
+    echo "databases in $DIR: $(stat -f -c %T "$DIR"), $(df -h "$DIR" | awk 'NR==2 {print $2 " (" $4 " free at the end)"}')"
     echo "loadavg at start: $LOAD_START; at end: $(cat /proc/loadavg)"
     echo "linkvault: $("$LV" --version) ($(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
     [ -z "$LV_OLD" ] || echo "old linkvault: $("$LV_OLD" --version) ($LV_OLD)"

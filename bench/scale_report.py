@@ -223,7 +223,7 @@ def main():
             new, old = get(s, label), get(s, "old-" + label)
             if new and old:
                 w(f"| old → new, `{label}`, {name[s]} (informational) "
-                  f"| {fmt_time(old)} → {fmt_time(new)} ({old / new:.2f}× faster) | – |")
+                  f"| {fmt_time(old)} → {fmt_time(new)} (speed-up {old / new:.2f}×) | – |")
     w("")
 
     stats = {s: load_dbstat(res, s) for s in sizes}
