@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 
-use super::write::WriteError;
+use super::write_error::WriteError;
 
 /// One finished file waiting to become the object `dest`: a spool file named `temp`, or an
 /// unnamed one (`O_TMPFILE`) already in `dest`'s folder when `temp` is `None`.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::durable::{unnamed_file, GroupCommit, PendingObject};
-use super::write::WriteError;
+use super::write_error::WriteError;
 use super::Listed;
 
 #[derive(Debug, Clone)]

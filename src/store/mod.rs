@@ -19,6 +19,7 @@ mod local;
 mod read;
 mod s3;
 mod write;
+mod write_error;
 
 use std::fs;
 use std::io::{self, Write};
@@ -35,7 +36,8 @@ pub use copy::{copy_objects, CopyError, CopyReport};
 pub use durable::PendingObject;
 pub(crate) use read::carried;
 pub use read::{hash_file, ObjectReader, ReadError};
-pub use write::{ObjectWriter, StoredObject, WriteError, IN_MEMORY};
+pub use write::{ObjectWriter, StoredObject, IN_MEMORY};
+pub use write_error::WriteError;
 
 /// A SHA-256 as 64 lowercase hex digits.
 pub type Sha256Hex = String;
