@@ -73,16 +73,10 @@ impl LocalObjects {
         bytes: &[u8],
         sha256: &str,
     ) -> Option<Result<bool, WriteError>> {
-        let dest = self.path(sha256);
-        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
-        if let Err(e) = fs::create_dir_all(&dir) {
-            return Some(Err(WriteError::from_io(dir, e)));
-        }
-        let mut file = unnamed_file(&dir)?;
-        if let Err(e) = io::Write::write_all(&mut file, bytes) {
-            return Some(Err(WriteError::from_io(dest, e)));
-        }
-        Some(self.batches.publish(None, file, dest))
+        Some(match self.unnamed_with(bytes, sha256)? {
+            Ok((file, dest)) => self.batches.publish(None, file, dest),
+            Err(e) => Err(e),
+        })
     }
 
     /// Writes `bytes` (hash `sha256`) to an unnamed file in its fan-out folder and registers
@@ -92,6 +86,19 @@ impl LocalObjects {
         bytes: &[u8],
         sha256: &str,
     ) -> Option<Result<Arc<PendingObject>, WriteError>> {
+        Some(
+            self.unnamed_with(bytes, sha256)?
+                .map(|(file, dest)| self.batches.defer(sha256, None, file, dest)),
+        )
+    }
+
+    /// An unnamed file in `sha256`'s fan-out folder holding `bytes`, and the object's path;
+    /// `None` where unnamed files are not available.
+    fn unnamed_with(
+        &self,
+        bytes: &[u8],
+        sha256: &str,
+    ) -> Option<Result<(File, PathBuf), WriteError>> {
         let dest = self.path(sha256);
         let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
         if let Err(e) = fs::create_dir_all(&dir) {
@@ -101,7 +108,7 @@ impl LocalObjects {
         if let Err(e) = io::Write::write_all(&mut file, bytes) {
             return Some(Err(WriteError::from_io(dest, e)));
         }
-        Some(Ok(self.batches.defer(sha256, None, file, dest)))
+        Some(Ok((file, dest)))
     }
 
     /// Registers the finished spool file `temp` as the pending object `sha256`.
