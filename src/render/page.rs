@@ -347,7 +347,18 @@ async fn scroll_through(
             break;
         }
         y = (y + step).min(bottom.max(0.0));
-        eval(page, &format!("window.scrollTo(0, {y})")).await?;
+        // Lazy loaders (IntersectionObserver) act on the next rendered frames: wait for two
+        // of them (at most a second) before judging the network, or a loaded machine can
+        // scroll past an image before its observer ever saw it in view.
+        eval(
+            page,
+            &format!(
+                "new Promise(done => {{ window.scrollTo(0, {y}); \
+                   requestAnimationFrame(() => requestAnimationFrame(() => done(0))); \
+                   setTimeout(() => done(0), 1000); }})"
+            ),
+        )
+        .await?;
         let step_until = (Instant::now() + STEP_WAIT).min(until);
         wait_quiet(net, STEP_QUIET, step_until).await;
     }
