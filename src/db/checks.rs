@@ -135,6 +135,18 @@ pub struct NewCheck<'a> {
     pub video: Option<&'a str>,
 }
 
+/// A good capture a check made: the snapshot it recorded (`None` when the bytes were the
+/// same as the reference's latest good snapshot) and the response's validators.
+#[derive(Debug, Clone, Copy)]
+pub struct GoodCapture<'a> {
+    /// The snapshot recorded for it, if its bytes were new.
+    pub snapshot_id: Option<i64>,
+    /// The response's `ETag`.
+    pub etag: Option<&'a str>,
+    /// The response's `Last-Modified`.
+    pub last_modified: Option<&'a str>,
+}
+
 impl Tx<'_> {
     /// The reference's current status, as the lifecycle rules read it.
     pub fn ref_status(&self, ref_id: i64) -> rusqlite::Result<RefStatus> {
@@ -163,14 +175,30 @@ impl Tx<'_> {
             })
     }
 
-    /// Writes the reference's new status.
-    pub fn update_ref_status(&self, ref_id: i64, s: &RefStatus) -> rusqlite::Result<()> {
+    /// Writes the reference's new status after a check, in one row update: the status, the
+    /// kind a response showed (`kind`, if any), and, when the check made a good capture
+    /// (`good`), that capture as the reference's good snapshot with its validators.
+    pub fn update_ref_after_check(
+        &self,
+        ref_id: i64,
+        s: &RefStatus,
+        kind: Option<crate::model::Kind>,
+        good: Option<&GoodCapture<'_>>,
+    ) -> rusqlite::Result<()> {
+        // A video capture stays the good snapshot: the media, not the page around it.
         self.conn()
             .prepare_cached(
                 "UPDATE refs SET state = ?2, reason = ?3, http_status = ?4, final_url = ?5,
                    last_checked = ?6, last_alive = ?7, dead_since = ?8, checks = ?9,
                    fail_checks = ?10, spaced_failures = ?11, last_counted_fail = ?12,
-                   confirmed = ?13, next_check_at = ?14
+                   confirmed = ?13, next_check_at = ?14,
+                   kind = COALESCE(?15, kind),
+                   good_snapshot = CASE
+                     WHEN NOT ?16 THEN good_snapshot
+                     WHEN (SELECT role FROM snapshots WHERE id = refs.good_snapshot) = 'video' THEN good_snapshot
+                     ELSE COALESCE(?17, good_snapshot) END,
+                   etag = CASE WHEN ?16 THEN ?18 ELSE etag END,
+                   last_modified = CASE WHEN ?16 THEN ?19 ELSE last_modified END
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -187,7 +215,12 @@ impl Tx<'_> {
                 s.spaced_failures,
                 s.last_counted_fail,
                 s.confirmed,
-                s.next_check_at
+                s.next_check_at,
+                kind.map(|k| k.as_str()),
+                good.is_some(),
+                good.and_then(|g| g.snapshot_id),
+                good.and_then(|g| g.etag),
+                good.and_then(|g| g.last_modified),
             ])?;
         Ok(())
     }
@@ -197,14 +230,6 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached("UPDATE refs SET next_check_at = ?2 WHERE id = ?1")?
             .execute(params![ref_id, next_check_at])?;
-        Ok(())
-    }
-
-    /// Records what kind of reference it is, as a response showed it (a media type).
-    pub fn set_ref_kind(&self, ref_id: i64, kind: crate::model::Kind) -> rusqlite::Result<()> {
-        self.conn()
-            .prepare_cached("UPDATE refs SET kind = ?2 WHERE id = ?1")?
-            .execute(params![ref_id, kind.as_str()])?;
         Ok(())
     }
 
@@ -306,26 +331,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Points the reference at its newest good snapshot and remembers that capture's validators.
-    pub fn set_good_snapshot(
-        &self,
-        ref_id: i64,
-        snapshot_id: Option<i64>,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-    ) -> rusqlite::Result<()> {
-        self.conn()
-            .prepare_cached(
-                "UPDATE refs SET
-                   good_snapshot = CASE
-                     WHEN (SELECT role FROM snapshots WHERE id = refs.good_snapshot) = 'video' THEN good_snapshot
-                     ELSE COALESCE(?2, good_snapshot) END,
-                   etag = ?3, last_modified = ?4
-                 WHERE id = ?1",
-            )?
-            .execute(params![ref_id, snapshot_id, etag, last_modified])?;
-        Ok(())
-    }
     /// Records that object `sha256` is gone (quarantined or missing): its captures are marked
     /// lost, the references that held it are checked again on the next run (validators
     /// dropped, a web-archive lookup allowed) and fall back to their newest other good capture

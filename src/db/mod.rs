@@ -3,6 +3,7 @@
 //! crate never writes SQL.
 
 mod articles;
+mod checkpoint;
 mod checks;
 mod refs;
 mod rescue;
@@ -18,7 +19,8 @@ use rusqlite::{Connection, OpenFlags};
 pub use articles::{
     ArticleListing, ArticleRead, ArticleRow, NewArticleCapture, NewScreenshot, RemovedRows,
 };
-pub use checks::{NewCheck, NewSnapshot, RefStatus};
+pub use checkpoint::BackgroundCheckpoints;
+pub use checks::{GoodCapture, NewCheck, NewSnapshot, RefStatus};
 pub use refs::DueRef;
 pub use rescue::{
     LookupRow, NewLookup, NewMemento, NewSubmission, RescueDue, SubmissionRow, SubmitDue,
