@@ -74,7 +74,8 @@ pub(super) async fn check_refs(
         recapture: ctx.cfg.video.recapture,
         interrupt: ctx.interrupt.clone(),
     };
-    let (tx, rx) = mpsc::channel::<Result<CheckResult, WriteError>>(512);
+    // Room for two batches of results: one gathering while the other is being flushed.
+    let (tx, rx) = mpsc::channel::<Result<CheckResult, WriteError>>(2 * super::record::MAX_FLUSHED);
     let stop = Arc::new(AtomicBool::new(false));
     let concurrency = ctx.cfg.fetch.concurrency;
     let producer = {

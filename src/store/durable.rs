@@ -8,7 +8,7 @@
 //! partial file under a hash (the bytes are durable before the name exists).
 //!
 //! A run's checks do not wait at all: their objects are left [`PendingObject`]s, and the run's
-//! single writer makes each batch of results' objects durable at once (up to 256) before it
+//! single writer makes each batch of results' objects durable at once (up to 512) before it
 //! records the batch. Other writers (articles, screenshots, rescued mementos) wait for the
 //! batch they join. While a batch is being flushed the next one gathers: no timer, no sleep.
 
@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 
+use super::flush::{in_parallel, Flush, FlushChoice};
 use super::write_error::WriteError;
 
 /// One finished file waiting to become the object `dest`: a spool file named `temp`, or an
@@ -44,6 +45,7 @@ pub(super) struct GroupCommit {
     queue: Mutex<Queue>,
     turn: Condvar,
     pending: Mutex<HashMap<String, Weak<PendingObject>>>,
+    flush: FlushChoice,
 }
 
 /// An object whose bytes are written (to an unnamed file in its fan-out folder, or a spool
@@ -97,6 +99,12 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
+    /// Lets batches flush the whole file system at once through `dir`, the store's folder,
+    /// opened before any of its objects is written (see [`super::flush`]).
+    pub(super) fn watch(&self, dir: File) {
+        self.flush.watch(dir);
+    }
+
     /// Makes the finished file `file` (the spool file `temp`, or an unnamed file in `dest`'s
     /// folder when `temp` is `None`) the object at `dest`, durably, in the next batch.
     /// Blocking. False when `dest` already existed (the spool file is removed, nothing is
@@ -220,7 +228,7 @@ impl GroupCommit {
             q.leading = true;
             let batch = std::mem::take(&mut q.waiting);
             drop(q);
-            let results = commit(batch);
+            let results = commit(batch, &self.flush);
             q = self.lock();
             q.leading = false;
             q.done.extend(results);
@@ -237,16 +245,25 @@ impl GroupCommit {
     }
 }
 
-/// Makes a batch durable under its hashes; one result per job.
-fn commit(batch: Vec<Job>) -> Vec<(u64, Result<bool, WriteError>)> {
+/// Makes a batch durable under its hashes, flushed the way `flush` picks; one result per job.
+fn commit(batch: Vec<Job>, flush: &FlushChoice) -> Vec<(u64, Result<bool, WriteError>)> {
+    let started = std::time::Instant::now();
+    let objects = batch.len();
+    let mut how = flush.pick(objects);
     let mut results = Vec::with_capacity(batch.len());
-    // 1. Every file's bytes on the disk before any of them gets its name.
+    // 1. Every file's bytes on the disk before any of them gets its name. If the file system
+    // flush fails, each file's own fsync says whose bytes were lost.
     let mut synced = Vec::with_capacity(batch.len());
-    let flushed = in_parallel(&batch, |job| job.file.sync_all());
-    for (job, flushed) in batch.into_iter().zip(flushed) {
-        match flushed {
-            Ok(()) => synced.push(job),
-            Err(e) => results.push(fail(job, e)),
+    if how == Flush::FileSystem && flush.sync_file_system().is_ok() {
+        synced = batch;
+    } else {
+        how = Flush::EachFile;
+        let flushed = in_parallel(&batch, |job| job.file.sync_all());
+        for (job, flushed) in batch.into_iter().zip(flushed) {
+            match flushed {
+                Ok(()) => synced.push(job),
+                Err(e) => results.push(fail(job, e)),
+            }
         }
     }
     // 2. The names. Two writers of the same bytes in one batch: the first one publishes.
@@ -292,7 +309,12 @@ fn commit(batch: Vec<Job>) -> Vec<(u64, Result<bool, WriteError>)> {
         dirs.insert(objects.to_path_buf());
     }
     let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-    let flushed = in_parallel(&dirs, |dir| File::open(dir).and_then(|d| d.sync_all()));
+    let flushed = if how == Flush::FileSystem && flush.sync_file_system().is_ok() {
+        dirs.iter().map(|_| Ok(())).collect()
+    } else {
+        how = Flush::EachFile;
+        in_parallel(&dirs, |dir| File::open(dir).and_then(|d| d.sync_all()))
+    };
     let broken: HashMap<PathBuf, std::io::Error> = dirs
         .into_iter()
         .zip(flushed)
@@ -309,6 +331,7 @@ fn commit(batch: Vec<Job>) -> Vec<(u64, Result<bool, WriteError>)> {
             None => results.push((job.ticket, Ok(true))),
         }
     }
+    flush.record(how, objects, started.elapsed());
     results
 }
 
@@ -426,61 +449,6 @@ pub(super) fn raise_open_file_limit() {
 #[cfg(not(target_os = "linux"))]
 pub(super) fn raise_open_file_limit() {}
 
-/// Starts writing what the file holds so far to the disk, without waiting for it
-/// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`); pages already on their way are skipped.
-#[cfg(target_os = "linux")]
-pub(super) fn start_writeback(file: &File) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: sync_file_range only reads the descriptor, which `file` keeps open.
-    let _ = unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
-}
-
-#[cfg(not(target_os = "linux"))]
-pub(super) fn start_writeback(_file: &File) {}
-
-/// Flushes in parallel, at most this many at once.
-const FLUSHERS: usize = 64;
-
-/// `flush` applied to every item, up to [`FLUSHERS`] at once; one result per item, in order.
-/// The disk takes concurrent fsyncs together (one cache flush for many), where one after the
-/// other each waits for its own: measured here, 0.15–0.2 ms per small object in parallel
-/// against 6–7 ms in a row and 0.5 ms for one `syncfs`, which also waits for every other
-/// program's writes to the same disk.
-fn in_parallel<T: Sync>(
-    items: &[T],
-    flush: impl Fn(&T) -> std::io::Result<()> + Sync,
-) -> Vec<std::io::Result<()>> {
-    if items.len() <= 1 {
-        return items.iter().map(&flush).collect();
-    }
-    let lanes = items.len().min(FLUSHERS);
-    let mut out: Vec<Option<std::io::Result<()>>> = items.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let flush = &flush;
-        let handles: Vec<_> = (0..lanes)
-            .map(|lane| {
-                scope.spawn(move || {
-                    (lane..items.len())
-                        .step_by(lanes)
-                        .map(|i| (i, flush(&items[i])))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            // A lane that panicked leaves its items at `None`: reported as failures below.
-            if let Ok(done) = h.join() {
-                for (i, r) in done {
-                    out[i] = Some(r);
-                }
-            }
-        }
-    });
-    out.into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(std::io::Error::other("a flushing thread failed"))))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,6 +499,36 @@ mod tests {
     }
 
     #[test]
+    fn a_batch_flushed_through_the_file_system_publishes_every_object() {
+        let root = std::env::temp_dir().join(format!("lv-gc-{}", fastrand::u64(..)));
+        fs::create_dir_all(root.join("tmp")).unwrap();
+        let flush = FlushChoice::default();
+        flush.watch(File::open(&root).unwrap());
+        let batch: Vec<Job> = (0..16u64)
+            .map(|i| {
+                let name = format!("{i:02x}");
+                let (temp, file) = spool(&root.join("tmp"), &name, name.as_bytes());
+                Job {
+                    ticket: i,
+                    temp: Some(temp),
+                    file,
+                    dest: root.join("objects").join(&name[..1]).join(&name),
+                }
+            })
+            .collect();
+        let results = commit(batch, &flush);
+        assert_eq!(results.len(), 16);
+        assert!(results.iter().all(|(_, r)| matches!(r, Ok(true))));
+        for i in 0..16u64 {
+            let name = format!("{i:02x}");
+            let p = root.join("objects").join(&name[..1]).join(&name);
+            assert_eq!(fs::read(p).unwrap(), name.as_bytes());
+        }
+        assert!(flush.measured(Flush::FileSystem) || !flush.can_flush_file_system());
+        let _ = fs::remove_dir_all(root);
+    }
+
+    #[test]
     fn a_failed_rename_fails_only_its_own_writer() {
         let root = std::env::temp_dir().join(format!("lv-gc-{}", fastrand::u64(..)));
         fs::create_dir_all(root.join("tmp")).unwrap();
@@ -553,7 +551,8 @@ mod tests {
                 dest: root.join("objects/b/b1"),
             },
         ];
-        let results: HashMap<u64, Result<bool, WriteError>> = commit(batch).into_iter().collect();
+        let results: HashMap<u64, Result<bool, WriteError>> =
+            commit(batch, &FlushChoice::default()).into_iter().collect();
         assert!(matches!(results[&1], Ok(true)));
         assert!(results[&2].is_err());
         assert!(!t2.exists(), "the failed writer's spool file is removed");

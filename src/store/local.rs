@@ -122,6 +122,14 @@ impl LocalObjects {
         self.batches.pending(sha256)
     }
 
+    /// Lets group commits flush the whole file system at once (see [`super::flush`]); called
+    /// once the store's folders exist, before any object is written.
+    pub(super) fn watch_file_system(&self) {
+        if let Ok(dir) = File::open(&self.root) {
+            self.batches.watch(dir);
+        }
+    }
+
     /// Makes pending objects durable, in one group commit.
     pub(super) fn make_durable(&self, objects: &[Arc<PendingObject>]) -> Result<(), WriteError> {
         self.batches.make_durable(objects)

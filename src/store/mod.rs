@@ -15,6 +15,7 @@
 
 mod copy;
 mod durable;
+mod flush;
 mod local;
 mod read;
 mod s3;
@@ -152,6 +153,9 @@ impl Store {
             source,
         })?;
         let _ = fs::remove_file(probe);
+        if let Backend::Local(l) = &store.backend {
+            l.watch_file_system();
+        }
         if let Backend::S3(s) = &store.backend {
             s.probe_write().map_err(|e| remote(&store, e))?;
         }

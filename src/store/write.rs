@@ -102,7 +102,7 @@ impl ObjectWriter {
                 // group commit has little left to write (what `dd conv=fsync` pays at the end).
                 let before = self.bytes - chunk.len() as u64;
                 if before / WRITE_BACK_EVERY != self.bytes / WRITE_BACK_EVERY {
-                    super::durable::start_writeback(file.get_ref());
+                    super::flush::start_writeback(file.get_ref());
                 }
                 Ok(())
             }
