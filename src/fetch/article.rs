@@ -45,7 +45,9 @@ pub struct DocumentFetch {
 
 impl Fetcher {
     /// Fetches an article page (conditionally, when validators are given). Into the store when
-    /// `archive` is true, else into memory up to `fetch.max_bytes`.
+    /// `archive` is true, else into memory up to `fetch.max_bytes`. A stored page is left
+    /// pending (`StoredObject::pending`): the caller makes it durable
+    /// ([`crate::store::Store::make_durable`]) before recording it, or it is not kept.
     pub async fn fetch_document(
         &self,
         url: &Url,

@@ -122,9 +122,10 @@ impl Fetcher {
                 answer.body = early;
             }
             (Ok(None), Some(p)) => {
-                // A reference's check (`Sink::Store`) is recorded by the run's writer, which
-                // makes its object durable in a group commit first; the rest are durable now.
-                let later = matches!(sink, Sink::Store);
+                // A reference's check (`Sink::Store`) and an article page are recorded by the
+                // run, which makes their objects durable in a group commit first; the rest are
+                // durable now.
+                let later = matches!(sink, Sink::Store | Sink::Document { .. });
                 let obj = p
                     .finish(later)
                     .await

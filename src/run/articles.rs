@@ -2,8 +2,9 @@
 //! (fetched into the store, or from disk), and recording what they cite.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use futures_util::stream::{self, StreamExt};
+use tokio::task::JoinSet;
 use url::Url;
 
 use super::context::RunContext;
@@ -11,12 +12,14 @@ use super::outcome::NetSeen;
 use super::rendering::{self, RenderedArticle};
 use super::{RunError, RunSummary};
 use crate::clock;
-use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture, NewScreenshot};
+use crate::db::{
+    ArticleRead, ArticleRow, BackgroundCheckpoints, Db, NewArticleCapture, NewScreenshot,
+};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
 use crate::input::{self, Document, Source};
 use crate::render::Renderer;
-use crate::store::WriteError;
+use crate::store::{PendingObject, WriteError};
 
 /// Config articles, command-line articles (remembered as `cli`) and those registered before.
 pub(super) fn register_articles(
@@ -80,6 +83,8 @@ struct ArticleOutcome {
     capture: Option<Capture>,
     /// The version rendered in the browser, when it was.
     rendered: Option<RenderedArticle>,
+    /// The page's object while it is not yet durable (made so before it is recorded).
+    pending: Option<Arc<PendingObject>>,
 }
 
 /// What is recorded of one version of an article besides its bytes.
@@ -99,12 +104,29 @@ struct Capture {
 }
 
 pub(super) async fn read_articles(
-    ctx: &RunContext,
+    ctx: &Arc<RunContext>,
     db: &mut Db,
-    renderer: Option<&Renderer>,
+    renderer: Option<&Arc<Renderer>>,
     articles: Vec<(ArticleRow, Source)>,
     summary: &mut RunSummary,
     net: &mut NetSeen,
+) -> Result<(), RunError> {
+    // Every article read is recorded at once, on this loop that every other article waits
+    // for: the log is copied into the database on a thread of its own meanwhile.
+    let mut checkpoints = db.checkpoint_in_background();
+    let read = read_rounds(ctx, db, renderer, articles, summary, net, &mut checkpoints).await;
+    checkpoints.finish(db);
+    read
+}
+
+async fn read_rounds(
+    ctx: &Arc<RunContext>,
+    db: &mut Db,
+    renderer: Option<&Arc<Renderer>>,
+    articles: Vec<(ArticleRow, Source)>,
+    summary: &mut RunSummary,
+    net: &mut NetSeen,
+    checkpoints: &mut BackgroundCheckpoints,
 ) -> Result<(), RunError> {
     let (cfg, progress) = (&ctx.cfg, &ctx.progress);
     let extract_opts = ExtractOptions {
@@ -125,32 +147,58 @@ pub(super) async fn read_articles(
             })
             .collect();
         progress.articles_total(batch.len() as u64 + summary.articles_read);
-        // Each article is recorded as soon as it is read, so at most `concurrency` of them
-        // (bodies, rendered DOMs) are held at once.
-        let mut results = stream::iter(batch)
-            .map(|(row, source)| read_one(ctx, renderer, row, source))
-            .buffer_unordered(cfg.fetch.concurrency);
-        while let Some(r) = results.next().await {
-            let outcome: ArticleOutcome = r?;
-            progress.article_done();
-            net.any_response |= outcome.read.status.is_some();
-            // A refusal by our own policy says nothing about the network.
-            if let (None, Some(_), false, Source::Url(u)) = (
-                outcome.read.status,
-                &outcome.read.error,
-                outcome.refused,
-                &outcome.source,
-            ) {
-                net.network_failures += 1;
-                net.failing_hosts
-                    .insert(u.host_str().unwrap_or_default().to_string());
+        // Each article is read by a task of its own (so reading goes on while this loop
+        // records) and recorded as soon as it is read, so at most `concurrency` of them
+        // (bodies, rendered DOMs) are held at once. Dropping the set (an interrupt) stops them.
+        let mut waiting = batch.into_iter();
+        let mut reading = JoinSet::new();
+        let start = |reading: &mut JoinSet<_>, (row, source): (ArticleRow, Source)| {
+            let (ctx, renderer) = (Arc::clone(ctx), renderer.cloned());
+            reading.spawn(async move { read_one(&ctx, renderer.as_deref(), row, source).await });
+        };
+        for article in waiting.by_ref().take(cfg.fetch.concurrency.max(1)) {
+            start(&mut reading, article);
+        }
+        while let Some(first) = reading.join_next().await {
+            // Every article read by now is recorded together: their pages made durable in one
+            // group commit first, while the next ones are being read.
+            let mut joined = vec![first];
+            while let Some(more) = reading.try_join_next() {
+                joined.push(more);
             }
-            let how = HowToRecord {
-                extract: &extract_opts,
-                renderer,
-            };
-            let new_items = record_article(ctx, db, &outcome, &how, summary, &mut cited)?;
-            queue.extend(new_items);
+            let mut outcomes = Vec::with_capacity(joined.len());
+            for j in joined {
+                if let Some(article) = waiting.next() {
+                    start(&mut reading, article);
+                }
+                outcomes.push(
+                    j.map_err(|e| RunError::Task(format!("reading an article failed: {e}")))??,
+                );
+            }
+            let pages: Vec<_> = outcomes.iter().filter_map(|o| o.pending.clone()).collect();
+            ctx.store.make_durable(&pages)?;
+            for outcome in outcomes {
+                progress.article_done();
+                net.any_response |= outcome.read.status.is_some();
+                // A refusal by our own policy says nothing about the network.
+                if let (None, Some(_), false, Source::Url(u)) = (
+                    outcome.read.status,
+                    &outcome.read.error,
+                    outcome.refused,
+                    &outcome.source,
+                ) {
+                    net.network_failures += 1;
+                    net.failing_hosts
+                        .insert(u.host_str().unwrap_or_default().to_string());
+                }
+                let how = HowToRecord {
+                    extract: &extract_opts,
+                    renderer: renderer.map(|r| &**r),
+                };
+                let new_items = record_article(ctx, db, &outcome, &how, summary, &mut cited)?;
+                checkpoints.committed();
+                queue.extend(new_items);
+            }
         }
     }
     summary.refs_cited = cited.len() as u64;
@@ -174,6 +222,7 @@ async fn read_one(
     let mut not_modified = false;
     let mut refused = false;
     let mut capture = None;
+    let mut pending = None;
     let max = cfg.fetch.max_article_bytes;
     match &source {
         // Bounded: `/dev/zero` or a 3 GiB sparse file is an error, not a few GB of memory.
@@ -238,6 +287,7 @@ async fn read_one(
                             )
                         }
                     }
+                    pending = obj.pending;
                     read.sha256 = Some(obj.sha256);
                     read.bytes = obj.bytes;
                     read.url = f.final_url.map(|u| u.to_string());
@@ -274,6 +324,7 @@ async fn read_one(
         refused,
         capture,
         rendered,
+        pending,
     })
 }
 

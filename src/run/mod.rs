@@ -272,7 +272,7 @@ pub async fn run_pass(
     summary.retired = retire_excluded(&ctx, &mut db)?;
     let mut net = NetSeen::default();
     // The browser lives while articles are read, and is closed (killed if need be) after.
-    let renderer = crate::render::Renderer::new(cfg);
+    let renderer = crate::render::Renderer::new(cfg).map(Arc::new);
     let read = read_articles(
         &ctx,
         &mut db,
