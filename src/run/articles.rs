@@ -12,9 +12,7 @@ use super::outcome::NetSeen;
 use super::rendering::{self, RenderedArticle};
 use super::{RunError, RunSummary};
 use crate::clock;
-use crate::db::{
-    ArticleRead, ArticleRow, BackgroundCheckpoints, Db, NewArticleCapture, NewScreenshot,
-};
+use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture, NewScreenshot};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
 use crate::input::{self, Document, Source};
@@ -114,95 +112,89 @@ pub(super) async fn read_articles(
     // Every article read is recorded at once, on this loop that every other article waits
     // for: the log is copied into the database on a thread of its own meanwhile.
     let mut checkpoints = db.checkpoint_in_background();
-    let read = read_rounds(ctx, db, renderer, articles, summary, net, &mut checkpoints).await;
+    let read: Result<(), RunError> = async {
+        let (cfg, progress) = (&ctx.cfg, &ctx.progress);
+        let extract_opts = ExtractOptions {
+            whole_page: cfg.extract.whole_page,
+            include_links: cfg.extract.include_links,
+        };
+        let mut queue = articles;
+        let mut done: HashSet<i64> = HashSet::new();
+        let mut cited: HashSet<i64> = HashSet::new();
+        // Rounds: feeds found in one round add their items to the next.
+        while !queue.is_empty() {
+            let now = clock::now();
+            let batch: Vec<(ArticleRow, Source)> = std::mem::take(&mut queue)
+                .into_iter()
+                .filter(|(row, source)| {
+                    done.insert(row.id)
+                        && (ctx.recheck
+                            || matches!(source, Source::File(_))
+                            || row.next_read_at <= now)
+                })
+                .collect();
+            progress.articles_total(batch.len() as u64 + summary.articles_read);
+            // Each article is read by a task of its own (so reading goes on while this loop
+            // records) and recorded as soon as it is read, so at most `concurrency` of them
+            // (bodies, rendered DOMs) are held at once. Dropping the set (an interrupt) stops them.
+            let mut waiting = batch.into_iter();
+            let mut reading = JoinSet::new();
+            let start = |reading: &mut JoinSet<_>, (row, source): (ArticleRow, Source)| {
+                let (ctx, renderer) = (Arc::clone(ctx), renderer.cloned());
+                reading
+                    .spawn(async move { read_one(&ctx, renderer.as_deref(), row, source).await });
+            };
+            for article in waiting.by_ref().take(cfg.fetch.concurrency.max(1)) {
+                start(&mut reading, article);
+            }
+            while let Some(first) = reading.join_next().await {
+                // Every article read by now is recorded together: their pages made durable in one
+                // group commit first, while the next ones are being read.
+                let mut joined = vec![first];
+                while let Some(more) = reading.try_join_next() {
+                    joined.push(more);
+                }
+                let mut outcomes = Vec::with_capacity(joined.len());
+                for j in joined {
+                    if let Some(article) = waiting.next() {
+                        start(&mut reading, article);
+                    }
+                    outcomes.push(j.map_err(|e| {
+                        RunError::Task(format!("reading an article failed: {e}"))
+                    })??);
+                }
+                let pages: Vec<_> = outcomes.iter().filter_map(|o| o.pending.clone()).collect();
+                ctx.store.make_durable(&pages)?;
+                for outcome in outcomes {
+                    progress.article_done();
+                    net.any_response |= outcome.read.status.is_some();
+                    // A refusal by our own policy says nothing about the network.
+                    if let (None, Some(_), false, Source::Url(u)) = (
+                        outcome.read.status,
+                        &outcome.read.error,
+                        outcome.refused,
+                        &outcome.source,
+                    ) {
+                        net.network_failures += 1;
+                        net.failing_hosts
+                            .insert(u.host_str().unwrap_or_default().to_string());
+                    }
+                    let how = HowToRecord {
+                        extract: &extract_opts,
+                        renderer: renderer.map(|r| &**r),
+                    };
+                    let new_items = record_article(ctx, db, &outcome, &how, summary, &mut cited)?;
+                    checkpoints.committed();
+                    queue.extend(new_items);
+                }
+            }
+        }
+        summary.refs_cited = cited.len() as u64;
+        Ok(())
+    }
+    .await;
     checkpoints.finish(db);
     read
-}
-
-async fn read_rounds(
-    ctx: &Arc<RunContext>,
-    db: &mut Db,
-    renderer: Option<&Arc<Renderer>>,
-    articles: Vec<(ArticleRow, Source)>,
-    summary: &mut RunSummary,
-    net: &mut NetSeen,
-    checkpoints: &mut BackgroundCheckpoints,
-) -> Result<(), RunError> {
-    let (cfg, progress) = (&ctx.cfg, &ctx.progress);
-    let extract_opts = ExtractOptions {
-        whole_page: cfg.extract.whole_page,
-        include_links: cfg.extract.include_links,
-    };
-    let mut queue = articles;
-    let mut done: HashSet<i64> = HashSet::new();
-    let mut cited: HashSet<i64> = HashSet::new();
-    // Rounds: feeds found in one round add their items to the next.
-    while !queue.is_empty() {
-        let now = clock::now();
-        let batch: Vec<(ArticleRow, Source)> = std::mem::take(&mut queue)
-            .into_iter()
-            .filter(|(row, source)| {
-                done.insert(row.id)
-                    && (ctx.recheck || matches!(source, Source::File(_)) || row.next_read_at <= now)
-            })
-            .collect();
-        progress.articles_total(batch.len() as u64 + summary.articles_read);
-        // Each article is read by a task of its own (so reading goes on while this loop
-        // records) and recorded as soon as it is read, so at most `concurrency` of them
-        // (bodies, rendered DOMs) are held at once. Dropping the set (an interrupt) stops them.
-        let mut waiting = batch.into_iter();
-        let mut reading = JoinSet::new();
-        let start = |reading: &mut JoinSet<_>, (row, source): (ArticleRow, Source)| {
-            let (ctx, renderer) = (Arc::clone(ctx), renderer.cloned());
-            reading.spawn(async move { read_one(&ctx, renderer.as_deref(), row, source).await });
-        };
-        for article in waiting.by_ref().take(cfg.fetch.concurrency.max(1)) {
-            start(&mut reading, article);
-        }
-        while let Some(first) = reading.join_next().await {
-            // Every article read by now is recorded together: their pages made durable in one
-            // group commit first, while the next ones are being read.
-            let mut joined = vec![first];
-            while let Some(more) = reading.try_join_next() {
-                joined.push(more);
-            }
-            let mut outcomes = Vec::with_capacity(joined.len());
-            for j in joined {
-                if let Some(article) = waiting.next() {
-                    start(&mut reading, article);
-                }
-                outcomes.push(
-                    j.map_err(|e| RunError::Task(format!("reading an article failed: {e}")))??,
-                );
-            }
-            let pages: Vec<_> = outcomes.iter().filter_map(|o| o.pending.clone()).collect();
-            ctx.store.make_durable(&pages)?;
-            for outcome in outcomes {
-                progress.article_done();
-                net.any_response |= outcome.read.status.is_some();
-                // A refusal by our own policy says nothing about the network.
-                if let (None, Some(_), false, Source::Url(u)) = (
-                    outcome.read.status,
-                    &outcome.read.error,
-                    outcome.refused,
-                    &outcome.source,
-                ) {
-                    net.network_failures += 1;
-                    net.failing_hosts
-                        .insert(u.host_str().unwrap_or_default().to_string());
-                }
-                let how = HowToRecord {
-                    extract: &extract_opts,
-                    renderer: renderer.map(|r| &**r),
-                };
-                let new_items = record_article(ctx, db, &outcome, &how, summary, &mut cited)?;
-                checkpoints.committed();
-                queue.extend(new_items);
-            }
-        }
-    }
-    summary.refs_cited = cited.len() as u64;
-    Ok(())
 }
 
 async fn read_one(
