@@ -144,7 +144,9 @@ drop() { # drop PATH...: scratch state no later scenario needs (kept with KEEP=1
     [ "${KEEP:-0}" = 1 ] || rm -rf "$@"
 }
 # aside DIR [mkdir]: a --prepare step that moves DIR (the last round's archive) aside instead of
-# deleting it; the scenario drops every DIR.aside-* at its end and then cools down. On a
+# deleting it; the scenario drops every DIR.aside-* at its end and then cools down. Used where a
+# round makes thousands of small files (small images, the 100,000-reference run); the cold
+# archive's rounds (3,000 files, 340 MiB each) would fill the disk, and delete few inodes. On a
 # journal-less ext4 (this VM), inodes freed within the last minute are skipped one by one while
 # new ones are allocated (recently_deleted): right after deleting 100,000 files, that was 17–35%
 # of a 100,000-object run's samples, for the old binary and the new alike. A cron job does not
@@ -329,16 +331,15 @@ ARIA2_FLAGS="-j $C --max-connection-per-server=1 --split=1 --file-allocation=non
 # 1. Cold archive vs. downloaders fetching the same unique URLs (articles + references) and
 #    hashing them; the previous linkvault beside the new one.
 rounds cold "$ROUNDS" 1 \
-    linkvault-old "$(aside $ST/cold-old)" \
+    linkvault-old "rm -rf $ST/cold-old && sync" \
     "$LVC_OLD --archive $ST/cold-old run -q" \
-    linkvault "$(aside $ST/cold)" \
+    linkvault "rm -rf $ST/cold && sync" \
     "$LVC --archive $ST/cold run -q" \
-    "aria2c+sha256sum~" "$(aside $ST/aria2 mkdir)" \
+    "aria2c+sha256sum~" "rm -rf $ST/aria2 && mkdir -p $ST/aria2 && sync" \
     "cd $ST/aria2 && aria2c -q -i $LISTS/aria2.txt $ARIA2_FLAGS; $CHECK_SHA" \
-    "curl+sha256sum~" "$(aside $ST/curl mkdir)" \
+    "curl+sha256sum~" "rm -rf $ST/curl && mkdir -p $ST/curl && sync" \
     "cd $ST/curl && curl -s --fail --parallel --parallel-immediate --parallel-max $C -K $LISTS/curl.cfg; $CHECK_SHA"
-drop "$ST"/aria2* "$ST"/curl* "$ST"/cold*.aside-*
-cool_down
+drop "$ST/aria2" "$ST/curl"
 
 # 7. Serving (target 3), on the archives the last cold round left: a 100 KiB image of the corpus
 #    from nginx (the object file itself), from `serve` (new and old, each on its own archive)
