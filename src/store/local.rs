@@ -123,9 +123,11 @@ impl LocalObjects {
     }
 
     /// Lets group commits flush the whole file system at once (see [`super::flush`]); called
-    /// once the store's folders exist, before any object is written.
+    /// once the store's folders exist, before any object is written. The handle is on
+    /// `objects/` itself, so the file system flushed is the one the objects are on (even if
+    /// `objects` is a link to another disk).
     pub(super) fn watch_file_system(&self) {
-        if let Ok(dir) = File::open(&self.root) {
+        if let Ok(dir) = File::open(self.objects_dir()) {
             self.batches.watch(dir);
         }
     }
