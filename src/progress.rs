@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::fetch::CheckResult;
 use crate::model::State;
@@ -202,6 +202,19 @@ impl Progress {
     }
 }
 
+/// A rate rounded to a whole number, with thousands separated by commas: `3,388`.
+fn thousands(rate: f64) -> String {
+    let digits = format!("{:.0}", rate.max(0.0));
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl Bars {
     fn new() -> Bars {
         let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -214,12 +227,16 @@ impl Bars {
             ProgressStyle::with_template(&tmpl.replace("{bar}", bar))
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> ")
+                // Whole references per second ("3,388/s"), not indicatif's four decimals.
+                .with_key("rate", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}/s", thousands(s.per_sec()));
+                })
         };
         let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
         let articles =
             multi.add(ProgressBar::new(0).with_style(style("articles   {bar} {pos}/{len}")));
-        let refs = multi
-            .add(ProgressBar::new(0).with_style(style("references {bar} {pos}/{len} {per_sec}")));
+        let refs =
+            multi.add(ProgressBar::new(0).with_style(style("references {bar} {pos}/{len} {rate}")));
         let bytes = multi.add(
             ProgressBar::new_spinner().with_style(
                 ProgressStyle::with_template("downloaded {bytes} ({bytes_per_sec})")
@@ -232,5 +249,20 @@ impl Bars {
             refs,
             bytes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn rates_are_whole_numbers_with_thousands_separated() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.4), "999");
+        assert_eq!(thousands(999.6), "1,000");
+        assert_eq!(thousands(3387.7414), "3,388");
+        assert_eq!(thousands(1_234_567.0), "1,234,567");
+        assert_eq!(thousands(-3.0), "0");
     }
 }
