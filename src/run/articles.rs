@@ -12,7 +12,7 @@ use super::outcome::NetSeen;
 use super::rendering::{self, RenderedArticle};
 use super::{RunError, RunSummary};
 use crate::clock;
-use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture, NewScreenshot};
+use crate::db::{ArticleRead, ArticleRow, Db, NewArticleCapture, NewScreenshot, Tx};
 use crate::extract::ExtractOptions;
 use crate::fetch::Fetcher;
 use crate::input::{self, Document, Source};
@@ -165,6 +165,22 @@ pub(super) async fn read_articles(
                 }
                 let pages: Vec<_> = outcomes.iter().filter_map(|o| o.pending.clone()).collect();
                 ctx.store.make_durable(&pages)?;
+                // One transaction for all of them (a commit per article was most of this
+                // loop's time); the run stops on its error, as it did on each article's.
+                let how = HowToRecord {
+                    extract: &extract_opts,
+                    renderer: renderer.map(|r| &**r),
+                };
+                let new_items = db.transaction(|tx| {
+                    let mut new_items = Vec::new();
+                    for outcome in &outcomes {
+                        new_items
+                            .extend(record_article(ctx, tx, outcome, &how, summary, &mut cited)?);
+                    }
+                    Ok(new_items)
+                })?;
+                checkpoints.committed();
+                queue.extend(new_items);
                 for outcome in outcomes {
                     progress.article_done();
                     net.any_response |= outcome.read.status.is_some();
@@ -179,13 +195,6 @@ pub(super) async fn read_articles(
                         net.failing_hosts
                             .insert(u.host_str().unwrap_or_default().to_string());
                     }
-                    let how = HowToRecord {
-                        extract: &extract_opts,
-                        renderer: renderer.map(|r| &**r),
-                    };
-                    let new_items = record_article(ctx, db, &outcome, &how, summary, &mut cited)?;
-                    checkpoints.committed();
-                    queue.extend(new_items);
                 }
             }
         }
@@ -334,15 +343,16 @@ struct HowToRecord<'a> {
     renderer: Option<&'a Renderer>,
 }
 
-/// Records one article read in one transaction; returns feed items to read next.
+/// Records one article read in the transaction `tx` (shared with the other articles read at
+/// the same time); returns feed items to read next.
 fn record_article(
     ctx: &RunContext,
-    db: &mut Db,
+    tx: &Tx<'_>,
     o: &ArticleOutcome,
     how: &HowToRecord<'_>,
     summary: &mut RunSummary,
     cited: &mut HashSet<i64>,
-) -> Result<Vec<(ArticleRow, Source)>, RunError> {
+) -> rusqlite::Result<Vec<(ArticleRow, Source)>> {
     let (opts, filter, renderer) = (how.extract, &ctx.filter, how.renderer);
     let progress = &ctx.progress;
     let now = clock::now();
@@ -355,11 +365,8 @@ fn record_article(
     }
     if o.not_modified {
         summary.articles_read += 1;
-        let ids = db.transaction(|tx| {
-            tx.record_article_read(o.row.id, now, &read)?;
-            tx.cited_by(o.row.id)
-        })?;
-        cited.extend(ids);
+        tx.record_article_read(o.row.id, now, &read)?;
+        cited.extend(tx.cited_by(o.row.id)?);
         return Ok(Vec::new());
     }
     if let Some(sha) = &read.sha256 {
@@ -368,7 +375,7 @@ fn record_article(
             .as_ref()
             .filter(|c| c.status.is_some())
             .and_then(|c| serde_json::to_string(&c.headers).ok());
-        let kept_edit = db.transaction(|tx| {
+        let kept_edit = {
             tx.insert_object(sha, read.bytes, now)?;
             if let Some(r) = &o.capture {
                 let kept = tx.insert_article_capture(&NewArticleCapture {
@@ -385,10 +392,11 @@ fn record_article(
                     edited: r.edited,
                     decoded_from: r.decoded_from.as_deref(),
                 })?;
-                return Ok(kept && r.edited);
+                kept && r.edited
+            } else {
+                false
             }
-            Ok(false)
-        })?;
+        };
         if kept_edit {
             summary.articles_edited += 1;
             progress.info(&format!(
@@ -397,7 +405,7 @@ fn record_article(
         }
     }
     let Some(bytes) = &o.bytes else {
-        db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
+        tx.record_article_read(o.row.id, now, &read)?;
         return Ok(Vec::new());
     };
     summary.articles_read += 1;
@@ -408,24 +416,21 @@ fn record_article(
             progress.detail(&format!("article not read: {name}: {err}"));
             summary.article_errors.push((name, err.clone()));
             read.error = Some(err);
-            db.transaction(|tx| tx.record_article_read(o.row.id, now, &read))?;
+            tx.record_article_read(o.row.id, now, &read)?;
             return Ok(Vec::new());
         }
     };
     match doc {
         Document::Feed(items) => {
             read.is_feed = true;
-            let rows = db.transaction(|tx| {
-                tx.record_article_read(o.row.id, now, &read)?;
-                let mut rows = Vec::new();
-                for item in &items {
-                    let row = tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?;
-                    if !row.removed {
-                        rows.push((row, Source::Url(item.clone())));
-                    }
+            tx.record_article_read(o.row.id, now, &read)?;
+            let mut rows = Vec::new();
+            for item in &items {
+                let row = tx.upsert_article(item.as_str(), "feed", Some(o.row.id), now)?;
+                if !row.removed {
+                    rows.push((row, Source::Url(item.clone())));
                 }
-                Ok(rows)
-            })?;
+            }
             progress.info(&format!("feed {name}: {} item(s)", items.len()));
             Ok(rows)
         }
@@ -471,7 +476,7 @@ fn record_article(
                 .collect();
             summary.excluded += (refs.len() - kept.len()) as u64;
             let budget = renderer.map(Renderer::budget).unwrap_or_default();
-            let ids = db.transaction(|tx| {
+            let ids = {
                 tx.record_article_read(o.row.id, now, &read)?;
                 if let (Some((page, shot)), Some(sha)) = (shown, &read.sha256) {
                     if let (Some(obj), Some(s)) = (shot, &page.screenshot) {
@@ -496,8 +501,8 @@ fn record_article(
                     let host = r.url.host_str().unwrap_or("");
                     ids.push(tx.cite(o.row.id, r.url.as_str(), host, r.kind, &r.found_in, now)?);
                 }
-                Ok(ids)
-            })?;
+                ids
+            };
             cited.extend(ids);
             Ok(Vec::new())
         }
