@@ -48,7 +48,9 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> String {
         .join("; ");
     match e.span() {
         Some(span) => {
-            let before = &text[..span.start.min(text.len())];
+            // The parser's offsets are byte positions; one inside a character (it should not
+            // be) counts the whole text rather than panicking.
+            let before = text.get(..span.start).unwrap_or(text);
             let line = before.matches('\n').count() + 1;
             let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             format!("line {line}, column {column}: {message}")
