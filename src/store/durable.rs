@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 
-use super::flush::{in_parallel, Flush, FlushChoice};
+use super::flush::FlushChoice;
 use super::write_error::WriteError;
 
 /// One finished file waiting to become the object `dest`: a spool file named `temp`, or an
@@ -254,16 +254,11 @@ fn commit(batch: Vec<Job>, flush: &FlushChoice) -> Vec<(u64, Result<bool, WriteE
     // 1. Every file's bytes on the disk before any of them gets its name. If the file system
     // flush fails, each file's own fsync says whose bytes were lost.
     let mut synced = Vec::with_capacity(batch.len());
-    if how == Flush::FileSystem && flush.sync_file_system().is_ok() {
-        synced = batch;
-    } else {
-        how = Flush::EachFile;
-        let flushed = in_parallel(&batch, |job| job.file.sync_all());
-        for (job, flushed) in batch.into_iter().zip(flushed) {
-            match flushed {
-                Ok(()) => synced.push(job),
-                Err(e) => results.push(fail(job, e)),
-            }
+    let flushed = flush.flush_each(&mut how, &batch, |job| job.file.sync_all());
+    for (job, flushed) in batch.into_iter().zip(flushed) {
+        match flushed {
+            Ok(()) => synced.push(job),
+            Err(e) => results.push(fail(job, e)),
         }
     }
     // 2. The names. Two writers of the same bytes in one batch: the first one publishes.
@@ -309,12 +304,9 @@ fn commit(batch: Vec<Job>, flush: &FlushChoice) -> Vec<(u64, Result<bool, WriteE
         dirs.insert(objects.to_path_buf());
     }
     let dirs: Vec<PathBuf> = dirs.into_iter().collect();
-    let flushed = if how == Flush::FileSystem && flush.sync_file_system().is_ok() {
-        dirs.iter().map(|_| Ok(())).collect()
-    } else {
-        how = Flush::EachFile;
-        in_parallel(&dirs, |dir| File::open(dir).and_then(|d| d.sync_all()))
-    };
+    let flushed = flush.flush_each(&mut how, &dirs, |dir| {
+        File::open(dir).and_then(|d| d.sync_all())
+    });
     let broken: HashMap<PathBuf, std::io::Error> = dirs
         .into_iter()
         .zip(flushed)
@@ -452,6 +444,7 @@ pub(super) fn raise_open_file_limit() {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::flush::Flush;
     use std::io::Write;
     use std::sync::Arc;
 

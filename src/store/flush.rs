@@ -139,9 +139,26 @@ impl FlushChoice {
         slot.add(per_object);
     }
 
+    /// Flushes `items` the way `how` says: one `syncfs` for all of them, or, when `how` is
+    /// [`Flush::EachFile`] or the `syncfs` fails, `each` applied to every item in parallel (and
+    /// `how` becomes `EachFile`, so the batch's cost is counted where it was spent). One result
+    /// per item, in order.
+    pub(super) fn flush_each<T: Sync>(
+        &self,
+        how: &mut Flush,
+        items: &[T],
+        each: impl Fn(&T) -> std::io::Result<()> + Sync,
+    ) -> Vec<std::io::Result<()>> {
+        if *how == Flush::FileSystem && self.sync_file_system().is_ok() {
+            return items.iter().map(|_| Ok(())).collect();
+        }
+        *how = Flush::EachFile;
+        in_parallel(items, each)
+    }
+
     /// One `syncfs` of the store's file system. An error also turns it off for good: the
     /// caller then flushes the batch file by file, which says whose bytes were lost.
-    pub(super) fn sync_file_system(&self) -> std::io::Result<()> {
+    fn sync_file_system(&self) -> std::io::Result<()> {
         let result = match self.watch.get() {
             Some(watch) => syncfs(watch),
             None => Err(std::io::Error::other("this store flushes file by file")),
@@ -238,7 +255,7 @@ pub(super) fn start_writeback(_file: &File) {}
 /// The disk takes concurrent fsyncs together (one cache flush for many), where one after the
 /// other each waits for its own: measured here, 0.15–0.2 ms per small object in parallel
 /// against 6–7 ms in a row.
-pub(super) fn in_parallel<T: Sync>(
+fn in_parallel<T: Sync>(
     items: &[T],
     flush: impl Fn(&T) -> std::io::Result<()> + Sync,
 ) -> Vec<std::io::Result<()>> {
