@@ -121,6 +121,10 @@ pub(super) async fn read_articles(
         let mut queue = articles;
         let mut done: HashSet<i64> = HashSet::new();
         let mut cited: HashSet<i64> = HashSet::new();
+        let how = HowToRecord {
+            extract: &extract_opts,
+            renderer: renderer.map(|r| &**r),
+        };
         // Rounds: feeds found in one round add their items to the next.
         while !queue.is_empty() {
             let now = clock::now();
@@ -163,39 +167,10 @@ pub(super) async fn read_articles(
                         RunError::Task(format!("reading an article failed: {e}"))
                     })??);
                 }
-                let pages: Vec<_> = outcomes.iter().filter_map(|o| o.pending.clone()).collect();
-                ctx.store.make_durable(&pages)?;
-                // One transaction for all of them (a commit per article was most of this
-                // loop's time); the run stops on its error, as it did on each article's.
-                let how = HowToRecord {
-                    extract: &extract_opts,
-                    renderer: renderer.map(|r| &**r),
-                };
-                let new_items = db.transaction(|tx| {
-                    let mut new_items = Vec::new();
-                    for outcome in &outcomes {
-                        new_items
-                            .extend(record_article(ctx, tx, outcome, &how, summary, &mut cited)?);
-                    }
-                    Ok(new_items)
-                })?;
+                queue.extend(record_reads(
+                    ctx, db, outcomes, &how, summary, net, &mut cited,
+                )?);
                 checkpoints.committed();
-                queue.extend(new_items);
-                for outcome in outcomes {
-                    progress.article_done();
-                    net.any_response |= outcome.read.status.is_some();
-                    // A refusal by our own policy says nothing about the network.
-                    if let (None, Some(_), false, Source::Url(u)) = (
-                        outcome.read.status,
-                        &outcome.read.error,
-                        outcome.refused,
-                        &outcome.source,
-                    ) {
-                        net.network_failures += 1;
-                        net.failing_hosts
-                            .insert(u.host_str().unwrap_or_default().to_string());
-                    }
-                }
             }
         }
         summary.refs_cited = cited.len() as u64;
@@ -341,6 +316,45 @@ fn is_edit(fetcher: &Fetcher, prev: Option<&str>, new: &str) -> bool {
 struct HowToRecord<'a> {
     extract: &'a ExtractOptions,
     renderer: Option<&'a Renderer>,
+}
+
+/// Records the articles read at the same time: their pages made durable in one group commit,
+/// then one transaction for all of them (a commit per article was most of the recording time;
+/// the run stops on its error, as it did on each article's). Returns feed items to read next.
+fn record_reads(
+    ctx: &RunContext,
+    db: &mut Db,
+    outcomes: Vec<ArticleOutcome>,
+    how: &HowToRecord<'_>,
+    summary: &mut RunSummary,
+    net: &mut NetSeen,
+    cited: &mut HashSet<i64>,
+) -> Result<Vec<(ArticleRow, Source)>, RunError> {
+    let pages: Vec<_> = outcomes.iter().filter_map(|o| o.pending.clone()).collect();
+    ctx.store.make_durable(&pages)?;
+    let new_items = db.transaction(|tx| {
+        let mut new_items = Vec::new();
+        for outcome in &outcomes {
+            new_items.extend(record_article(ctx, tx, outcome, how, summary, cited)?);
+        }
+        Ok(new_items)
+    })?;
+    for outcome in &outcomes {
+        ctx.progress.article_done();
+        net.any_response |= outcome.read.status.is_some();
+        // A refusal by our own policy says nothing about the network.
+        if let (None, Some(_), false, Source::Url(u)) = (
+            outcome.read.status,
+            &outcome.read.error,
+            outcome.refused,
+            &outcome.source,
+        ) {
+            net.network_failures += 1;
+            net.failing_hosts
+                .insert(u.host_str().unwrap_or_default().to_string());
+        }
+    }
+    Ok(new_items)
 }
 
 /// Records one article read in the transaction `tx` (shared with the other articles read at
